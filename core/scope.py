@@ -1,0 +1,53 @@
+"""Region scope: the one function that answers "which regions may this user see".
+
+Every selector, viewset, admin and export goes through `visible_regions` / `scope_queryset`;
+no view filters by region by itself. Deny by default: anonymous users, users without a role or
+without a region see nothing (superusers see everything).
+"""
+
+from typing import TypeVar
+
+from django.db.models import Model, QuerySet
+
+from .models import Region, User
+
+M = TypeVar("M", bound=Model)
+
+
+def visible_regions(user: User) -> QuerySet[Region]:
+    if not user.is_authenticated or not user.is_active:
+        return Region.objects.none()
+    if user.is_superuser:
+        return Region.objects.all()
+    if not user.role or user.region_id is None:
+        return Region.objects.none()
+    return Region.objects.filter(path__startswith=user.region.path)
+
+
+def is_city_level(user: User) -> bool:
+    if user.is_superuser:
+        return True
+    return bool(user.role) and user.region is not None and user.region.level == Region.Level.CITY
+
+
+def scope_queryset(qs: QuerySet[M], user: User, *, region_field: str) -> QuerySet[M]:
+    """Limit `qs` to rows whose `region_field` lies in the user's subtree.
+
+    Rows whose region is NULL are visible only to city-level users.
+    """
+    if user.is_superuser:
+        return qs
+    if is_city_level(user):
+        return qs
+    regions = visible_regions(user).values("id")
+    return qs.filter(**{f"{region_field}__in": regions})
+
+
+def region_in_scope(user: User, region: Region | None) -> bool:
+    if region is None:
+        return is_city_level(user)
+    if user.is_superuser:
+        return True
+    if not user.role or user.region_id is None:
+        return False
+    return region.path.startswith(user.region.path)

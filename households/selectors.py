@@ -1,0 +1,226 @@
+"""Every read of households and persons that pages, API and exports share: scoped by
+core.scope, with the joins and prefetches their templates need (no N+1)."""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from core.models import Region, User
+from core.scope import scope_queryset
+
+from .idnumber import normalise
+from .models import Household, LabourCapacity, Membership, Person, Relation
+
+
+def _active_head_name() -> Subquery:
+    return Subquery(
+        Membership.objects.filter(
+            household=OuterRef("pk"), end_date__isnull=True, relation=Relation.HEAD
+        ).values("person__name")[:1]
+    )
+
+
+def household_list(
+    *,
+    user: User,
+    q: str = "",
+    name: str = "",
+    id_number: str = "",
+    village: int | str | None = None,
+    town: int | str | None = None,
+    region: int | str | None = None,
+) -> QuerySet[Household]:
+    qs = scope_queryset(Household.objects.all(), user, region_field="village")
+    members = Membership.objects.filter(household=OuterRef("pk"), end_date__isnull=True)
+    q = (q or "").strip()
+    if q:
+        norm = normalise(q)
+        if norm[:17].isdigit() and len(norm) >= 6:
+            members_q = members.filter(person__id_number__startswith=norm)
+            if len(norm) < 18:
+                members_q = members.filter(
+                    Q(person__id_number__startswith=norm) | Q(person__id_number__endswith=norm)
+                )
+            qs = qs.filter(Exists(members_q))
+        else:
+            qs = qs.filter(
+                Exists(members.filter(person__name__contains=q))
+                | Q(village__name__contains=q)
+                | Q(village__parent__name__contains=q)
+                | Q(address__contains=q)
+            )
+    if name:
+        qs = qs.filter(Exists(members.filter(person__name__contains=name.strip())))
+    if id_number:
+        qs = qs.filter(Exists(members.filter(person__id_number=normalise(id_number))))
+    if village:
+        qs = qs.filter(village_id=village)
+    if town:
+        qs = qs.filter(village__parent_id=town)
+    if region:
+        reg = Region.objects.filter(pk=region).first()
+        qs = qs.filter(village__path__startswith=reg.path) if reg else qs.none()
+    return (
+        qs.select_related("village", "village__parent")
+        .annotate(
+            head_name=_active_head_name(),
+            member_count=Count("memberships", filter=Q(memberships__end_date__isnull=True)),
+        )
+        .order_by("-id")
+    )
+
+
+def household_get(*, user: User, pk: int | str) -> Household:
+    """The household if the user may see it; Household.DoesNotExist otherwise (→ 404, no leak)."""
+    return (
+        scope_queryset(Household.objects.all(), user, region_field="village")
+        .select_related("village", "village__parent", "village__parent__parent")
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.select_related(
+                    "person", "person__serious_illness"
+                ).order_by("end_date", "start_date", "id"),
+            )
+        )
+        .get(pk=pk)
+    )
+
+
+def person_list(
+    *, user: User, name: str = "", id_number: str = "", region: int | str | None = None
+) -> QuerySet[Person]:
+    qs = scope_queryset(Person.objects.all(), user, region_field="region")
+    if name:
+        qs = qs.filter(name__contains=name.strip())
+    if id_number:
+        qs = qs.filter(id_number=normalise(id_number))
+    if region:
+        reg = Region.objects.filter(pk=region).first()
+        qs = qs.filter(region__path__startswith=reg.path) if reg else qs.none()
+    active = Membership.objects.filter(person=OuterRef("pk"), end_date__isnull=True)
+    return (
+        qs.select_related("region", "serious_illness")
+        .annotate(
+            household_id=Subquery(active.values("household_id")[:1]),
+            relation=Subquery(active.values("relation")[:1]),
+        )
+        .order_by("id")
+    )
+
+
+def person_get(*, user: User, pk: int | str) -> Person:
+    return person_list(user=user).get(pk=pk)
+
+
+@dataclass(frozen=True)
+class HouseholdFigures:
+    """Derived, never typed (domain.md §2, §7)."""
+
+    size: int
+    minors: int  # under 18
+    working_age: int  # 16–59
+    elderly: int  # 60 and over
+    with_labour_capacity: int  # full or partial, aged 16–59
+    severely_disabled: int
+    seriously_ill: int
+
+    @property
+    def has_labour_capacity(self) -> bool:
+        return self.with_labour_capacity > 0
+
+
+def household_figures(members: list[Person], *, on: dt.date | None = None) -> HouseholdFigures:
+    day = on or timezone.localdate()
+    ages = [(p, p.age_on(day)) for p in members]
+    return HouseholdFigures(
+        size=len(members),
+        minors=sum(1 for _, a in ages if a < 18),
+        working_age=sum(1 for _, a in ages if 16 <= a < 60),
+        elderly=sum(1 for _, a in ages if a >= 60),
+        with_labour_capacity=sum(
+            1
+            for p, a in ages
+            if 16 <= a < 60 and p.labour_capacity(day) in (LabourCapacity.FULL, LabourCapacity.PARTIAL)
+        ),
+        severely_disabled=sum(1 for p in members if p.severely_disabled),
+        seriously_ill=sum(1 for p in members if p.serious_illness_id),
+    )
+
+
+def active_members(household: Household) -> list[Membership]:
+    """Uses the prefetch from household_get when present."""
+    return [m for m in household.memberships.all() if m.end_date is None]
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: dt.datetime
+    user: str
+    kind: str  # household | person | membership
+    subject: str
+    action: str  # created | changed | deleted
+    reason: str
+    changes: list[tuple[str, Any, Any]]
+
+
+def household_timeline(household: Household) -> list[TimelineEntry]:
+    """History of the household, its memberships and its members, newest first, with
+    before/after values of each changed field."""
+    pairs = list(household.memberships.values_list("id", "person_id", "person__name"))
+    membership_ids = [m for m, _, _ in pairs]
+    person_ids = [p for _, p, _ in pairs]
+    names = {p: n for _, p, n in pairs}
+    hist_sets = [
+        ("household", Household.history.filter(id=household.pk)),
+        ("membership", Membership.history.filter(id__in=membership_ids)),
+        ("person", Person.history.filter(id__in=person_ids)),
+    ]
+    entries: list[TimelineEntry] = []
+    for kind, qs in hist_sets:
+        records = list(qs.select_related("history_user").order_by("id", "history_id"))
+        previous: dict[int, Any] = {}
+        for rec in records:
+            prev = previous.get(rec.id)
+            changes: list[tuple[str, Any, Any]] = []
+            if prev is not None:
+                delta = rec.diff_against(prev)
+                for c in delta.changes:
+                    field = rec.instance_type._meta.get_field(c.field)
+                    changes.append((str(field.verbose_name), _display(field, c.old), _display(field, c.new)))
+            previous[rec.id] = rec
+            if prev is not None and not changes and rec.history_type == "~":
+                continue
+            entries.append(
+                TimelineEntry(
+                    at=rec.history_date,
+                    user=(rec.history_user.get_full_name() or rec.history_user.username)
+                    if rec.history_user
+                    else "",
+                    kind=kind,
+                    subject=names.get(rec.person_id, "")
+                    if kind == "membership"
+                    else (rec.name if kind == "person" else rec.address),
+                    action={"+": "created", "~": "changed", "-": "deleted"}[rec.history_type],
+                    reason=rec.history_change_reason or "",
+                    changes=changes,
+                )
+            )
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries
+
+
+def _display(field: Any, value: Any) -> Any:
+    if field.choices and value not in (None, ""):
+        return dict(field.flatchoices).get(value, value)
+    if field.name == "id_number" and value:
+        from core.masking import mask_id_number
+
+        return mask_id_number(value)
+    if field.is_relation and value:
+        target = field.related_model.objects.filter(pk=value).first()
+        return str(target) if target else value
+    return value

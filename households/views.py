@@ -1,0 +1,323 @@
+"""Household pages. Thin: forms validate input, services write, selectors read."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from core.masking import mask_id_number
+from core.models import AccessLog
+from core.roles import EXPORT_HOUSEHOLDS, REVEAL_ID
+from core.selectors import villages_for
+from core.services import access_log_record
+
+from . import exports, selectors, services
+from .forms import (
+    HouseholdEditForm,
+    HouseholdForm,
+    MemberForm,
+    MemberFormSet,
+    MemberRemoveForm,
+    PersonEditForm,
+)
+from .idnumber import parse_id_number
+from .models import Household, Membership, Person
+
+PAGE_SIZE = 50
+
+
+def _get_household(request: HttpRequest, pk: int) -> Household:
+    try:
+        return selectors.household_get(user=request.user, pk=pk)  # type: ignore[arg-type]
+    except Household.DoesNotExist:
+        raise Http404 from None
+
+
+def _get_person(request: HttpRequest, pk: int) -> Person:
+    try:
+        return selectors.person_get(user=request.user, pk=pk)  # type: ignore[arg-type]
+    except Person.DoesNotExist:
+        raise Http404 from None
+
+
+def _search_params(request: HttpRequest) -> dict[str, Any]:
+    g = request.GET
+    return {
+        "q": g.get("q", "").strip(),
+        "village": g.get("village") or None,
+        "town": g.get("town") or None,
+    }
+
+
+@login_required
+@permission_required("households.view_household", raise_exception=True)
+def household_list(request: HttpRequest) -> HttpResponse:
+    params = _search_params(request)
+    try:
+        qs = selectors.household_list(user=request.user, **params)  # type: ignore[arg-type]
+        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    except ValueError:
+        raise Http404 from None
+    villages = villages_for(request.user)  # type: ignore[arg-type]
+    towns = {v.parent_id: v.parent for v in villages if v.parent_id}
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "households/list.html",
+        {
+            "page": page,
+            "params": params,
+            "villages": villages,
+            "towns": sorted(towns.values(), key=lambda t: t.code),
+            "query": query.urlencode(),
+            "can_export": request.user.has_perm(EXPORT_HOUSEHOLDS),
+        },
+    )
+
+
+@login_required
+@permission_required(EXPORT_HOUSEHOLDS, raise_exception=True)
+def household_export(request: HttpRequest) -> HttpResponse:
+    fmt = request.GET.get("format", "xlsx")
+    if fmt not in ("xlsx", "csv"):
+        raise Http404
+    qs = selectors.household_list(user=request.user, **_search_params(request))  # type: ignore[arg-type]
+    access_log_record(by=request.user, action=AccessLog.Action.EXPORT, obj=Household(),  # type: ignore[arg-type]
+                      detail=request.GET.urlencode()[:250])
+    return exports.household_export_response(qs, fmt=fmt)
+
+
+def _apply_service_errors(error: ValidationError, form: Any, formset: Any = None) -> None:
+    """Put a service's ValidationError on the matching form field (members.<i>.<field>)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for key, msgs in error.message_dict.items():
+        parts = key.split(".")
+        if parts[0] == "members" and len(parts) == 3 and formset is not None:
+            target = formset.forms[int(parts[1])]
+            field = parts[2] if parts[2] in target.fields else None
+            target.add_error(field, msgs)
+        elif key in form.fields:
+            form.add_error(key, msgs)
+        else:
+            form.add_error(None, msgs)
+
+
+@login_required
+@permission_required("households.add_household", raise_exception=True)
+def household_create(request: HttpRequest) -> HttpResponse:
+    villages = villages_for(request.user)  # type: ignore[arg-type]
+    check_url = reverse("households:check_id")
+    form = HouseholdForm(request.POST or None, villages=villages)
+    formset = MemberFormSet(
+        request.POST or None, prefix="members", form_kwargs={"check_url": check_url}
+    )
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        try:
+            household = services.household_create(
+                village=form.cleaned_data["village"],
+                address=form.cleaned_data["address"],
+                hukou_type=form.cleaned_data["hukou_type"],
+                members=[
+                    services.MemberInput(relation=f.cleaned_data["relation"], person=f.person_data())
+                    for f in formset.forms
+                ],
+                by=request.user,  # type: ignore[arg-type]
+            )
+        except ValidationError as e:
+            _apply_service_errors(e, form, formset)
+        else:
+            messages.success(request, _("Household registered."))
+            return redirect("households:detail", pk=household.pk)
+    return render(
+        request,
+        "households/form.html",
+        {"form": form, "formset": formset, "title": _("Register a household")},
+    )
+
+
+@login_required
+@permission_required("households.view_household", raise_exception=True)
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _get_household(request, pk)
+    memberships = list(household.memberships.all())
+    active = [m for m in memberships if m.end_date is None]
+    active.sort(key=lambda m: (m.relation != "head", m.start_date, m.id))
+    return render(
+        request,
+        "households/detail.html",
+        {
+            "household": household,
+            "active": active,
+            "former": [m for m in memberships if m.end_date is not None],
+            "figures": selectors.household_figures([m.person for m in active]),
+            "timeline": selectors.household_timeline(household),
+            "can_edit": request.user.has_perm("households.change_household"),
+        },
+    )
+
+
+@login_required
+@permission_required("households.change_household", raise_exception=True)
+def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _get_household(request, pk)
+    form = HouseholdEditForm(
+        request.POST or None, instance=household, villages=villages_for(request.user)  # type: ignore[arg-type]
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        reason = data.pop("reason")
+        try:
+            services.household_update(household=household, by=request.user, reason=reason, **data)  # type: ignore[arg-type]
+        except ValidationError as e:
+            _apply_service_errors(e, form)
+        else:
+            messages.success(request, _("Household updated."))
+            return redirect("households:detail", pk=household.pk)
+    return render(request, "households/edit.html", {"form": form, "household": household})
+
+
+@login_required
+@permission_required("households.add_membership", raise_exception=True)
+def member_add(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _get_household(request, pk)
+    form = MemberForm(request.POST or None, prefix="member", check_url=reverse("households:check_id"))
+    if request.method == "POST" and form.is_valid():
+        data = form.person_data()
+        try:
+            services.member_add(
+                household=household,
+                relation=form.cleaned_data["relation"],
+                person_data=data,
+                by=request.user,  # type: ignore[arg-type]
+            )
+        except ValidationError as e:
+            _apply_service_errors(e, form)
+        else:
+            messages.success(request, _("Member added."))
+            return redirect("households:detail", pk=household.pk)
+    return render(request, "households/member_add.html", {"form": form, "household": household})
+
+
+@login_required
+@permission_required("households.change_membership", raise_exception=True)
+def member_remove(request: HttpRequest, pk: int, membership_id: int) -> HttpResponse:
+    household = _get_household(request, pk)
+    membership = next(
+        (m for m in household.memberships.all() if m.pk == membership_id and m.end_date is None),
+        None,
+    )
+    if membership is None:
+        raise Http404
+    form = MemberRemoveForm(request.POST or None, initial={"end_date": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_remove(
+                membership=membership,
+                reason=form.cleaned_data["reason"],
+                end_date=form.cleaned_data["end_date"],
+                by=request.user,  # type: ignore[arg-type]
+            )
+        except ValidationError as e:
+            _apply_service_errors(e, form)
+        else:
+            messages.success(request, _("Member removed from the household."))
+            return redirect("households:detail", pk=household.pk)
+    return render(
+        request,
+        "households/member_remove.html",
+        {"form": form, "household": household, "membership": membership},
+    )
+
+
+@login_required
+@permission_required("households.view_person", raise_exception=True)
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _get_person(request, pk)
+    return render(
+        request,
+        "households/person_detail.html",
+        {
+            "person": person,
+            "masked_id": mask_id_number(person.id_number),
+            "can_reveal": request.user.has_perm(REVEAL_ID),
+            "can_edit": request.user.has_perm("households.change_person"),
+            "memberships": Membership.objects.filter(person=person)
+            .select_related("household__village")
+            .order_by("-start_date"),
+        },
+    )
+
+
+@login_required
+@permission_required("households.change_person", raise_exception=True)
+def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _get_person(request, pk)
+    form = PersonEditForm(
+        request.POST or None,
+        instance=person,
+        prefix="person",
+        check_url=reverse("households:check_id"),
+        initial={"id_number": person.id_number},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.person_data()
+        try:
+            services.person_update(
+                person=person, by=request.user, reason=form.cleaned_data["reason"], **data  # type: ignore[arg-type]
+            )
+        except ValidationError as e:
+            _apply_service_errors(e, form)
+        else:
+            messages.success(request, _("Person updated."))
+            return redirect("households:person", pk=person.pk)
+    # A ModelForm binds the instance; reload it so a failed save does not show half-applied data.
+    return render(request, "households/person_edit.html", {"form": form, "person": person})
+
+
+@require_POST
+@login_required
+def person_reveal_id(request: HttpRequest, pk: int) -> HttpResponse:
+    if not request.user.has_perm(REVEAL_ID):
+        raise PermissionDenied
+    person = _get_person(request, pk)
+    with transaction.atomic():
+        access_log_record(
+            by=request.user,  # type: ignore[arg-type]
+            action=AccessLog.Action.REVEAL_ID_NUMBER,
+            obj=person,
+            ip_address=request.META.get("REMOTE_ADDR"),
+        )
+    return HttpResponse(format_html('<span class="revealed" data-testid="full-id">{}</span>', person.id_number))
+
+
+@require_GET
+@login_required
+def check_id(request: HttpRequest) -> HttpResponse:
+    """HTMX: check an ID number as it is typed (the same validator as on submit)."""
+    raw = next((v for k, v in request.GET.items() if k.endswith("id_number")), "")
+    if not raw.strip():
+        return HttpResponse("")
+    try:
+        facts = parse_id_number(raw)
+    except ValidationError as e:
+        return HttpResponse(format_html('<span class="error">✗ {}</span>', e.messages[0]))
+    sex = _("male") if facts.sex == "M" else _("female")
+    return HttpResponse(
+        format_html(
+            '<span class="ok">✓ {}</span>',
+            _("Valid: born %(date)s, %(sex)s") % {"date": facts.birth_date.isoformat(), "sex": sex},
+        )
+    )

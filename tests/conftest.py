@@ -1,0 +1,97 @@
+"""Shared fixtures: the personas of DEVELOPERS.md and their places.
+
+- cw_baisha: caseworker of 白沙街道 (440703002), 蓬江区
+- va_baisha: village assistant of one 白沙 village (village_a)
+- ca_pengjiang: civil-affairs reviewer of 蓬江区 (440703)
+- cw_taicheng / ca_taishan: outsiders from 台山市 (440781)
+- data_admin: city data administrator
+"""
+
+import pytest
+from rest_framework.test import APIClient
+
+from core.models import Region
+from core.roles import Role
+
+from .factories import UserFactory, VillageFactory, household_with_members, region
+
+
+@pytest.fixture
+def baisha() -> Region:
+    return region("440703002")
+
+
+@pytest.fixture
+def village_a(db, baisha) -> Region:  # type: ignore[no-untyped-def]
+    return VillageFactory(parent=baisha, code="440703002201", name="白沙甲社区")
+
+
+@pytest.fixture
+def village_b(db, baisha) -> Region:  # type: ignore[no-untyped-def]
+    return VillageFactory(parent=baisha, code="440703002202", name="白沙乙社区")
+
+
+@pytest.fixture
+def village_taicheng(db) -> Region:  # type: ignore[no-untyped-def]
+    return VillageFactory(
+        parent=region("440781001"), code="440781001201", name="台城甲村", kind=Region.Kind.VILLAGE
+    )
+
+
+@pytest.fixture
+def cw_baisha(db, baisha):  # type: ignore[no-untyped-def]
+    return UserFactory(username="cw_baisha", role=Role.CASEWORKER, region=baisha, last_name="白沙社工")
+
+
+@pytest.fixture
+def va_baisha(db, village_a):  # type: ignore[no-untyped-def]
+    return UserFactory(username="va_baisha", role=Role.VILLAGE_ASSISTANT, region=village_a)
+
+
+@pytest.fixture
+def ca_pengjiang(db):  # type: ignore[no-untyped-def]
+    return UserFactory(
+        username="ca_pengjiang", role=Role.CIVIL_AFFAIRS_REVIEWER, region=region("440703")
+    )
+
+
+@pytest.fixture
+def cw_taicheng(db):  # type: ignore[no-untyped-def]
+    return UserFactory(username="cw_taicheng", role=Role.CASEWORKER, region=region("440781001"))
+
+
+@pytest.fixture
+def ca_taishan(db):  # type: ignore[no-untyped-def]
+    return UserFactory(
+        username="ca_taishan", role=Role.CIVIL_AFFAIRS_REVIEWER, region=region("440781")
+    )
+
+
+@pytest.fixture
+def data_admin(db):  # type: ignore[no-untyped-def]
+    return UserFactory(username="data_admin", role=Role.DATA_ADMIN, region=region("440700"))
+
+
+@pytest.fixture
+def household_a(village_a):  # type: ignore[no-untyped-def]
+    return household_with_members(village_a, members=3)
+
+
+@pytest.fixture
+def household_b(village_b):  # type: ignore[no-untyped-def]
+    return household_with_members(village_b, members=2)
+
+
+@pytest.fixture
+def household_taicheng(village_taicheng):  # type: ignore[no-untyped-def]
+    return household_with_members(village_taicheng, members=2)
+
+
+@pytest.fixture
+def api():  # type: ignore[no-untyped-def]
+    return APIClient()
+
+
+def login(client, user):  # type: ignore[no-untyped-def]
+    client.force_login(user)
+    return client
