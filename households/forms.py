@@ -81,7 +81,9 @@ class PersonFieldsForm(forms.ModelForm):
         pass
 
     def person_data(self) -> dict[str, Any]:
-        return {k: self.cleaned_data[k] for k in self.Meta.fields if k in self.cleaned_data}
+        from .services import PERSON_FIELDS
+
+        return {k: self.cleaned_data[k] for k in PERSON_FIELDS if k in self.cleaned_data}
 
 
 class MemberForm(PersonFieldsForm):

@@ -155,6 +155,9 @@ def household_create(
         try:
             _member_add(household=household, member=m, start_date=m.start_date or start, by=by)
         except ValidationError as e:
+            if not hasattr(e, "error_dict"):
+                member_errors[f"members.{i}.__all__"] = e.messages
+                continue
             for key, msgs in e.message_dict.items():
                 member_errors[f"members.{i}.{key}"] = msgs
     if member_errors:
@@ -337,7 +340,9 @@ def head_change(*, household: Household, new_head: Membership, former_head_relat
 @transaction.atomic
 def person_update(*, person: Person, by: User, reason: str = "", **changes: Any) -> Person:
     require_perm(by, "households.change_person")
-    person = Person.objects.select_for_update().select_related("region").get(pk=person.pk)
+    person = (
+        Person.objects.select_for_update(of=("self",)).select_related("region").get(pk=person.pk)
+    )
     require_region(by, person.region)
     changes = _check_person_data(dict(changes), instance=person)
     for k, v in changes.items():

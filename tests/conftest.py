@@ -95,3 +95,8 @@ def api():  # type: ignore[no-untyped-def]
 def login(client, user):  # type: ignore[no-untyped-def]
     client.force_login(user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

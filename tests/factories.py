@@ -51,11 +51,17 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     role = Role.CASEWORKER
     region = factory.LazyFunction(lambda: region("440703002"))
-    password = factory.PostGenerationMethodCall("set_password", "pw-Xianjie-1")
+
+    @factory.post_generation
+    def password(obj, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+        obj.set_password(extracted or "pw-Xianjie-1")
+        if create:
+            obj.save(update_fields=["password"])
 
 
 class PersonFactory(factory.django.DjangoModelFactory):
