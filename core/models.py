@@ -57,9 +57,7 @@ class Region(models.Model):
         related_name="children",
     )
     path = models.CharField(max_length=64, unique=True, editable=False)
-    area_class = models.PositiveSmallIntegerField(
-        _("Guangdong area class"), null=True, blank=True
-    )
+    area_class = models.PositiveSmallIntegerField(_("Guangdong area class"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("region")
@@ -85,8 +83,10 @@ class Region(models.Model):
             return
         if not self.code.isdigit() or len(self.code) != self.CODE_LENGTH[level]:
             raise ValidationError(
-                {"code": _("A %(level)s code has %(n)d digits.")
-                 % {"level": self.Level(level).label, "n": self.CODE_LENGTH[level]}}
+                {
+                    "code": _("A %(level)s code has %(n)d digits.")
+                    % {"level": self.Level(level).label, "n": self.CODE_LENGTH[level]}
+                }
             )
         expected_parent = self.PARENT_LEVEL.get(level)
         if expected_parent is None:
@@ -95,8 +95,10 @@ class Region(models.Model):
             return
         if self.parent is None or self.parent.level != expected_parent:
             raise ValidationError(
-                {"parent": _("The parent must be a %(level)s.")
-                 % {"level": self.Level(expected_parent).label}}
+                {
+                    "parent": _("The parent must be a %(level)s.")
+                    % {"level": self.Level(expected_parent).label}
+                }
             )
         if level in (self.Level.TOWNSHIP, self.Level.VILLAGE) and not self.code.startswith(
             self.parent.code
@@ -155,11 +157,13 @@ class User(AbstractUser):
             allowed = ROLE_LEVELS.get(self.role, ())
             if self.region.level not in allowed:
                 raise ValidationError(
-                    {"region": _("A %(role)s works at the level of: %(levels)s.")
-                     % {
-                         "role": Role(self.role).label,
-                         "levels": "、".join(str(Region.Level(lv).label) for lv in allowed),
-                     }}
+                    {
+                        "region": _("A %(role)s works at the level of: %(levels)s.")
+                        % {
+                            "role": Role(self.role).label,
+                            "levels": "、".join(str(Region.Level(lv).label) for lv in allowed),
+                        }
+                    }
                 )
 
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -193,3 +197,6 @@ class AccessLog(models.Model):
         verbose_name_plural = _("access log")
         ordering = ["-at"]
         indexes = [models.Index(fields=["object_type", "object_id"], name="accesslog_object")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.action} {self.object_type}#{self.object_id}"

@@ -6,7 +6,9 @@ from .models import Region, User
 from .scope import visible_regions
 
 
-def region_list(*, user: User, level: str = "", parent: int | str | None = None) -> QuerySet[Region]:
+def region_list(
+    *, user: User, level: str = "", parent: int | str | None = None
+) -> QuerySet[Region]:
     qs = visible_regions(user).select_related("parent")
     if level:
         qs = qs.filter(level=level)

@@ -20,29 +20,43 @@ def _tiles(user) -> list[Tile]:  # type: ignore[no-untyped-def]
     tiles: list[Tile] = []
     if user.has_perm("households.view_household"):
         tiles.append(
-            Tile(_("Households"), _("Search the household register of your area."),
-                 reverse("households:list"))
+            Tile(
+                _("Households"),
+                _("Search the household register of your area."),
+                reverse("households:list"),
+            )
         )
     if user.has_perm("households.add_household"):
         tiles.append(
-            Tile(_("Register a household"), _("Create a household with its members."),
-                 reverse("households:create"))
+            Tile(
+                _("Register a household"),
+                _("Create a household with its members."),
+                reverse("households:create"),
+            )
         )
     if user.has_perm(EXPORT_HOUSEHOLDS):
         tiles.append(
-            Tile(_("Export"), _("Download the household list as a spreadsheet."),
-                 reverse("households:export") + "?format=xlsx")
+            Tile(
+                _("Export"),
+                _("Download the household list as a spreadsheet."),
+                reverse("households:export") + "?format=xlsx",
+            )
         )
     if user.has_perm(IMPORT_HOUSEHOLDS):
         tiles.append(
-            Tile(_("Import"), _("Import households from a spreadsheet (all or nothing)."),
-                 reverse("admin:households_person_import"))
+            Tile(
+                _("Import"),
+                _("Import households from a spreadsheet (all or nothing)."),
+                reverse("admin:households_person_import"),
+            )
         )
     if user.is_staff:
-        tiles.append(Tile(_("Administration"), _("Regions, users, policy data."),
-                          reverse("admin:index")))
-    tiles.append(Tile(_("API"), _("REST API documentation for connected systems."),
-                      reverse("api-docs")))
+        tiles.append(
+            Tile(_("Administration"), _("Regions, users, policy data."), reverse("admin:index"))
+        )
+    tiles.append(
+        Tile(_("API"), _("REST API documentation for connected systems."), reverse("api-docs"))
+    )
     return tiles
 
 

@@ -18,8 +18,13 @@ MAX_ROWS = 200_000
 def household_dataset(qs: QuerySet[Household]) -> Dataset:
     data = Dataset(
         headers=[
-            _("Household no."), _("Town / street"), _("Village / community"), _("Address"),
-            _("Hukou"), _("Head"), _("Members"),
+            _("Household no."),
+            _("Town / street"),
+            _("Village / community"),
+            _("Address"),
+            _("Hukou"),
+            _("Head"),
+            _("Members"),
         ]
     )
     hukou = dict(Household.Hukou.choices)

@@ -56,8 +56,7 @@ def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdFacts:
     today = today or timezone.localdate()
     if birth > today:
         raise ValidationError(
-            _("The birth date %(d)s in the ID number is in the future.")
-            % {"d": birth.isoformat()},
+            _("The birth date %(d)s in the ID number is in the future.") % {"d": birth.isoformat()},
             code="future_birth_date",
         )
     if birth.year < 1800:

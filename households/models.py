@@ -125,7 +125,9 @@ class Person(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(disability_grade__isnull=True, disability_category="")
-                | (Q(disability_grade__gte=1, disability_grade__lte=4) & ~Q(disability_category="")),
+                | (
+                    Q(disability_grade__gte=1, disability_grade__lte=4) & ~Q(disability_category="")
+                ),
                 name="person_disability_category_and_grade_together",
             ),
             models.CheckConstraint(
@@ -221,9 +223,7 @@ class Membership(models.Model):
     """A person's membership of a household over time. At most one active (open) per person,
     and at most one active head per household — both enforced by the database."""
 
-    household = models.ForeignKey(
-        Household, on_delete=models.PROTECT, related_name="memberships"
-    )
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="memberships")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships")
     relation = models.CharField(_("relation to head"), max_length=16, choices=Relation.choices)
     start_date = models.DateField(_("start date"))
@@ -244,7 +244,9 @@ class Membership(models.Model):
                 fields=["person"],
                 condition=Q(end_date__isnull=True),
                 name="one_active_household_per_person",
-                violation_error_message=_("This person is already an active member of a household."),
+                violation_error_message=_(
+                    "This person is already an active member of a household."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["household"],

@@ -144,7 +144,8 @@ def household_figures(members: list[Person], *, on: dt.date | None = None) -> Ho
         with_labour_capacity=sum(
             1
             for p, a in ages
-            if 16 <= a < 60 and p.labour_capacity(day) in (LabourCapacity.FULL, LabourCapacity.PARTIAL)
+            if 16 <= a < 60
+            and p.labour_capacity(day) in (LabourCapacity.FULL, LabourCapacity.PARTIAL)
         ),
         severely_disabled=sum(1 for p in members if p.severely_disabled),
         seriously_ill=sum(1 for p in members if p.serious_illness_id),
@@ -190,7 +191,9 @@ def household_timeline(household: Household) -> list[TimelineEntry]:
                 delta = rec.diff_against(prev)
                 for c in delta.changes:
                     field = rec.instance_type._meta.get_field(c.field)
-                    changes.append((str(field.verbose_name), _display(field, c.old), _display(field, c.new)))
+                    changes.append(
+                        (str(field.verbose_name), _display(field, c.old), _display(field, c.new))
+                    )
             previous[rec.id] = rec
             if prev is not None and not changes and rec.history_type == "~":
                 continue

@@ -72,7 +72,9 @@ def _check_person_data(data: dict[str, Any], *, instance: Person | None = None) 
     category = data.get("disability_category", instance.disability_category if instance else "")
     grade = data.get("disability_grade", instance.disability_grade if instance else None)
     if bool(category) != bool(grade):
-        errors["disability_grade"] = [_("Give both the disability category and the grade, or neither.")]
+        errors["disability_grade"] = [
+            _("Give both the disability category and the grade, or neither.")
+        ]
     assessed = data.get(
         "labour_capacity_assessed", instance.labour_capacity_assessed if instance else ""
     )
@@ -286,8 +288,10 @@ def member_remove(
     require_perm(by, "households.change_membership")
     if not reason.strip():
         raise ValidationError({"reason": [_("Give the reason the member leaves.")]})
-    membership = Membership.objects.select_for_update().select_related("household__village").get(
-        pk=membership.pk
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("household__village")
+        .get(pk=membership.pk)
     )
     require_region(by, membership.household.village)
     if membership.end_date is not None:
@@ -311,13 +315,16 @@ def member_remove(
 
 
 @transaction.atomic
-def head_change(*, household: Household, new_head: Membership, former_head_relation: str,
-                reason: str, by: User) -> Household:
+def head_change(
+    *, household: Household, new_head: Membership, former_head_relation: str, reason: str, by: User
+) -> Household:
     """Make another active member the head; the former head takes `former_head_relation`."""
     require_perm(by, "households.change_membership")
     household = _lock_household(household, by)
     if former_head_relation not in Relation.values or former_head_relation == Relation.HEAD:
-        raise ValidationError({"former_head_relation": [_("Choose the former head's new relation.")]})
+        raise ValidationError(
+            {"former_head_relation": [_("Choose the former head's new relation.")]}
+        )
     active = list(
         Membership.objects.select_for_update().filter(household=household, end_date__isnull=True)
     )

@@ -93,8 +93,12 @@ def household_export(request: HttpRequest) -> HttpResponse:
     if fmt not in ("xlsx", "csv"):
         raise Http404
     qs = selectors.household_list(user=request.user, **_search_params(request))  # type: ignore[arg-type]
-    access_log_record(by=request.user, action=AccessLog.Action.EXPORT, obj=Household(),  # type: ignore[arg-type]
-                      detail=request.GET.urlencode()[:250])
+    access_log_record(
+        by=request.user,
+        action=AccessLog.Action.EXPORT,
+        obj=Household(),  # type: ignore[arg-type]
+        detail=request.GET.urlencode()[:250],
+    )
     return exports.household_export_response(qs, fmt=fmt)
 
 
@@ -131,7 +135,9 @@ def household_create(request: HttpRequest) -> HttpResponse:
                 address=form.cleaned_data["address"],
                 hukou_type=form.cleaned_data["hukou_type"],
                 members=[
-                    services.MemberInput(relation=f.cleaned_data["relation"], person=f.person_data())
+                    services.MemberInput(
+                        relation=f.cleaned_data["relation"], person=f.person_data()
+                    )
                     for f in formset.forms
                 ],
                 by=request.user,  # type: ignore[arg-type]
@@ -174,7 +180,9 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     household = _get_household(request, pk)
     form = HouseholdEditForm(
-        request.POST or None, instance=household, villages=villages_for(request.user)  # type: ignore[arg-type]
+        request.POST or None,
+        instance=household,
+        villages=villages_for(request.user),  # type: ignore[arg-type]
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -193,7 +201,9 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("households.add_membership", raise_exception=True)
 def member_add(request: HttpRequest, pk: int) -> HttpResponse:
     household = _get_household(request, pk)
-    form = MemberForm(request.POST or None, prefix="member", check_url=reverse("households:check_id"))
+    form = MemberForm(
+        request.POST or None, prefix="member", check_url=reverse("households:check_id")
+    )
     if request.method == "POST" and form.is_valid():
         data = form.person_data()
         try:
@@ -276,7 +286,10 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.person_data()
         try:
             services.person_update(
-                person=person, by=request.user, reason=form.cleaned_data["reason"], **data  # type: ignore[arg-type]
+                person=person,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                **data,  # type: ignore[arg-type]
             )
         except ValidationError as e:
             _apply_service_errors(e, form)
@@ -300,7 +313,9 @@ def person_reveal_id(request: HttpRequest, pk: int) -> HttpResponse:
             obj=person,
             ip_address=request.META.get("REMOTE_ADDR"),
         )
-    return HttpResponse(format_html('<span class="revealed" data-testid="full-id">{}</span>', person.id_number))
+    return HttpResponse(
+        format_html('<span class="revealed" data-testid="full-id">{}</span>', person.id_number)
+    )
 
 
 @require_GET

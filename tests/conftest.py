@@ -40,7 +40,9 @@ def village_taicheng(db) -> Region:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def cw_baisha(db, baisha):  # type: ignore[no-untyped-def]
-    return UserFactory(username="cw_baisha", role=Role.CASEWORKER, region=baisha, last_name="白沙社工")
+    return UserFactory(
+        username="cw_baisha", role=Role.CASEWORKER, region=baisha, last_name="白沙社工"
+    )
 
 
 @pytest.fixture

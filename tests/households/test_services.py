@@ -63,7 +63,11 @@ class TestHouseholdCreate:
     def test_same_id_twice_in_one_household(self, cw_baisha, village_a):
         n = unique_id_number()
         with pytest.raises(ValidationError, match="twice"):
-            create(cw_baisha, village_a, members=[member(id_number=n), member(Relation.CHILD, id_number=n)])
+            create(
+                cw_baisha,
+                village_a,
+                members=[member(id_number=n), member(Relation.CHILD, id_number=n)],
+            )
 
     @pytest.mark.parametrize("heads", [0, 2])
     def test_exactly_one_head(self, cw_baisha, village_a, heads):
@@ -103,7 +107,9 @@ class TestOneActiveHousehold:
         person = household_a.memberships.first().person
         with pytest.raises(IntegrityError), transaction.atomic():
             Membership.objects.create(
-                household=household_b, person=person, relation=Relation.CHILD,
+                household=household_b,
+                person=person,
+                relation=Relation.CHILD,
                 start_date=dt.date(2024, 1, 1),
             )
 
@@ -112,7 +118,9 @@ class TestOneActiveHousehold:
     ):
         person = household_a.memberships.first().person
         with pytest.raises(ValidationError) as e:
-            services.member_add(household=household_b, person=person, relation="child", by=cw_baisha)
+            services.member_add(
+                household=household_b, person=person, relation="child", by=cw_baisha
+            )
         assert "person" in e.value.message_dict
         assert person.memberships.filter(end_date__isnull=True).count() == 1
 
@@ -121,7 +129,9 @@ class TestOneActiveHousehold:
     ):
         m = household_a.memberships.exclude(relation="head").first()
         services.member_remove(membership=m, reason="婚嫁迁出", by=cw_baisha)
-        new = services.member_add(household=household_b, person=m.person, relation="spouse", by=cw_baisha)
+        new = services.member_add(
+            household=household_b, person=m.person, relation="spouse", by=cw_baisha
+        )
         assert new.end_date is None
         m.refresh_from_db()
         assert m.end_date is not None and m.end_reason == "婚嫁迁出"
@@ -131,8 +141,13 @@ class TestOneActiveHousehold:
 class TestMembers:
     def test_member_add_new_person(self, cw_baisha, household_a):
         m = services.member_add(
-            household=household_a, relation=Relation.GRANDCHILD, by=cw_baisha,
-            person_data={"name": "王小明", "id_number": unique_id_number(birth=dt.date(2015, 6, 1))},
+            household=household_a,
+            relation=Relation.GRANDCHILD,
+            by=cw_baisha,
+            person_data={
+                "name": "王小明",
+                "id_number": unique_id_number(birth=dt.date(2015, 6, 1)),
+            },
         )
         assert m.person.region_id == household_a.village_id
         assert m.history.get().history_user == cw_baisha
@@ -140,7 +155,9 @@ class TestMembers:
     def test_second_head_is_refused(self, cw_baisha, household_a):
         with pytest.raises(ValidationError):
             services.member_add(
-                household=household_a, relation=Relation.HEAD, by=cw_baisha,
+                household=household_a,
+                relation=Relation.HEAD,
+                by=cw_baisha,
                 person_data={"name": "王五", "id_number": unique_id_number()},
             )
 
@@ -162,8 +179,13 @@ class TestMembers:
 
     def test_head_change(self, cw_baisha, household_a):
         child = household_a.memberships.exclude(relation="head").first()
-        services.head_change(household=household_a, new_head=child, former_head_relation="parent",
-                             reason="户主变更", by=cw_baisha)
+        services.head_change(
+            household=household_a,
+            new_head=child,
+            former_head_relation="parent",
+            reason="户主变更",
+            by=cw_baisha,
+        )
         heads = household_a.memberships.filter(relation="head", end_date__isnull=True)
         assert list(heads) == [child]
 
@@ -175,7 +197,9 @@ class TestMembers:
 
 class TestUpdates:
     def test_household_update_records_before_and_after(self, cw_baisha, household_a):
-        services.household_update(household=household_a, address="新地址8号", reason="搬迁", by=cw_baisha)
+        services.household_update(
+            household=household_a, address="新地址8号", reason="搬迁", by=cw_baisha
+        )
         latest = household_a.history.latest()
         delta = latest.diff_against(latest.prev_record)
         assert [(c.field, c.new) for c in delta.changes] == [("address", "新地址8号")]
@@ -183,8 +207,11 @@ class TestUpdates:
 
     def test_moving_village_moves_members_scope(self, cw_baisha, household_a, village_b):
         services.household_update(household=household_a, village=village_b, by=cw_baisha)
-        assert set(Person.objects.filter(memberships__household=household_a)
-                   .values_list("region_id", flat=True)) == {village_b.pk}
+        assert set(
+            Person.objects.filter(memberships__household=household_a).values_list(
+                "region_id", flat=True
+            )
+        ) == {village_b.pk}
 
     def test_household_update_outside_scope(self, cw_taicheng, household_a):
         with pytest.raises(PermissionDenied):
@@ -206,5 +233,6 @@ class TestUpdates:
 
     def test_person_update_outside_scope(self, cw_taicheng, household_a):
         with pytest.raises(PermissionDenied):
-            services.person_update(person=household_a.memberships.first().person, phone="1",
-                                   by=cw_taicheng)
+            services.person_update(
+                person=household_a.memberships.first().person, phone="1", by=cw_taicheng
+            )

@@ -15,9 +15,13 @@ pytestmark = pytest.mark.django_db
 
 def formset_data(village, members, **extra):  # type: ignore[no-untyped-def]
     data = {
-        "village": village.pk, "address": "白沙大道9号", "hukou_type": "urban",
-        "members-TOTAL_FORMS": len(members), "members-INITIAL_FORMS": 0,
-        "members-MIN_NUM_FORMS": 1, "members-MAX_NUM_FORMS": 1000,
+        "village": village.pk,
+        "address": "白沙大道9号",
+        "hukou_type": "urban",
+        "members-TOTAL_FORMS": len(members),
+        "members-INITIAL_FORMS": 0,
+        "members-MIN_NUM_FORMS": 1,
+        "members-MAX_NUM_FORMS": 1000,
     }
     for i, m in enumerate(members):
         data.update({f"members-{i}-{k}": v for k, v in m.items()})
@@ -47,9 +51,13 @@ class TestAccess:
             reverse("households:person_edit", args=[person.pk]),
         ]:
             assert client.get(url).status_code == 404, url
-        assert client.post(reverse("households:person_reveal_id", args=[person.pk])).status_code == 404
+        assert (
+            client.post(reverse("households:person_reveal_id", args=[person.pk])).status_code == 404
+        )
 
-    def test_village_assistant_sees_only_own_village(self, client, va_baisha, household_a, household_b):
+    def test_village_assistant_sees_only_own_village(
+        self, client, va_baisha, household_a, household_b
+    ):
         login(client, va_baisha)
         r = client.get(reverse("households:list"))
         assert [h.pk for h in r.context["page"]] == [household_a.pk]
@@ -102,7 +110,9 @@ class TestList:
             client.get(reverse("households:detail", args=[big.pk]))
         assert len(q6.captured_queries) == len(q1.captured_queries)
 
-    def test_export_xlsx_and_csv_are_scoped(self, client, cw_baisha, household_a, household_taicheng):
+    def test_export_xlsx_and_csv_are_scoped(
+        self, client, cw_baisha, household_a, household_taicheng
+    ):
         login(client, cw_baisha)
         r = client.get(reverse("households:export"), {"format": "csv"})
         body = r.content.decode("utf-8-sig")
@@ -116,10 +126,13 @@ class TestList:
 class TestCreate:
     def test_create_household_with_two_members(self, client, cw_baisha, village_a):
         login(client, cw_baisha)
-        data = formset_data(village_a, [
-            {"relation": "head", "name": "陈大明", "id_number": unique_id_number()},
-            {"relation": "spouse", "name": "林小红", "id_number": unique_id_number(sex="F")},
-        ])
+        data = formset_data(
+            village_a,
+            [
+                {"relation": "head", "name": "陈大明", "id_number": unique_id_number()},
+                {"relation": "spouse", "name": "林小红", "id_number": unique_id_number(sex="F")},
+            ],
+        )
         r = client.post(reverse("households:create"), data)
         h = Household.objects.get()
         assert r.status_code == 302 and r["Location"] == reverse("households:detail", args=[h.pk])
@@ -129,10 +142,13 @@ class TestCreate:
         login(client, cw_baisha)
         good = unique_id_number()
         bad = good[:17] + ("0" if good[17] != "0" else "1")
-        data = formset_data(village_a, [
-            {"relation": "head", "name": "陈大明", "id_number": unique_id_number()},
-            {"relation": "child", "name": "陈小明", "id_number": bad},
-        ])
+        data = formset_data(
+            village_a,
+            [
+                {"relation": "head", "name": "陈大明", "id_number": unique_id_number()},
+                {"relation": "child", "name": "陈小明", "id_number": bad},
+            ],
+        )
         r = client.post(reverse("households:create"), data)
         assert r.status_code == 200
         assert r.context["formset"].forms[1].errors["id_number"]
@@ -140,9 +156,12 @@ class TestCreate:
 
     def test_village_outside_scope_is_not_offered(self, client, cw_baisha, village_taicheng):
         login(client, cw_baisha)
-        data = formset_data(village_taicheng, [
-            {"relation": "head", "name": "陈大明", "id_number": unique_id_number()},
-        ])
+        data = formset_data(
+            village_taicheng,
+            [
+                {"relation": "head", "name": "陈大明", "id_number": unique_id_number()},
+            ],
+        )
         r = client.post(reverse("households:create"), data)
         assert r.status_code == 200 and "village" in r.context["form"].errors
         assert Household.objects.count() == 0
@@ -150,9 +169,19 @@ class TestCreate:
     def test_check_id_endpoint(self, client, cw_baisha):
         login(client, cw_baisha)
         first17 = "44070319800517001"
-        ok = client.get(reverse("households:check_id"), {"members-0-id_number": first17 + check_character(first17)})
+        ok = client.get(
+            reverse("households:check_id"),
+            {"members-0-id_number": first17 + check_character(first17)},
+        )
         assert "1980-05-17" in ok.content.decode()
-        bad = client.get(reverse("households:check_id"), {"members-0-id_number": first17 + "0" if check_character(first17) != "0" else first17 + "1"})
+        bad = client.get(
+            reverse("households:check_id"),
+            {
+                "members-0-id_number": first17 + "0"
+                if check_character(first17) != "0"
+                else first17 + "1"
+            },
+        )
         assert 'class="error"' in bad.content.decode()
 
 
@@ -162,13 +191,24 @@ class TestDetailAndPerson:
 
         login(client, cw_baisha)
         h = services.household_create(
-            village=village_a, address="白沙大道1号", hukou_type="urban", by=cw_baisha,
+            village=village_a,
+            address="白沙大道1号",
+            hukou_type="urban",
+            by=cw_baisha,
             members=[
-                services.MemberInput("head", {"name": "陈大明", "id_number": unique_id_number(birth=dt.date(1950, 1, 1))}),
-                services.MemberInput("child", {"name": "陈小明", "id_number": unique_id_number(birth=dt.date(2015, 1, 1))}),
+                services.MemberInput(
+                    "head",
+                    {"name": "陈大明", "id_number": unique_id_number(birth=dt.date(1950, 1, 1))},
+                ),
+                services.MemberInput(
+                    "child",
+                    {"name": "陈小明", "id_number": unique_id_number(birth=dt.date(2015, 1, 1))},
+                ),
             ],
         )
-        services.household_update(household=h, address="白沙大道2号", reason="门牌调整", by=cw_baisha)
+        services.household_update(
+            household=h, address="白沙大道2号", reason="门牌调整", by=cw_baisha
+        )
         r = client.get(reverse("households:detail", args=[h.pk]))
         html = r.content.decode()
         assert r.context["figures"].size == 2 and r.context["figures"].elderly == 1
@@ -186,7 +226,11 @@ class TestDetailAndPerson:
         r = client.post(reverse("households:person_reveal_id", args=[person.pk]))
         assert person.id_number in r.content.decode()
         log = AccessLog.objects.get()
-        assert (log.user, log.action, log.object_id) == (cw_baisha, "reveal_id_number", str(person.pk))
+        assert (log.user, log.action, log.object_id) == (
+            cw_baisha,
+            "reveal_id_number",
+            str(person.pk),
+        )
 
     def test_poverty_reviewer_cannot_reveal(self, client, household_a, db):
         from core.roles import Role
@@ -196,7 +240,9 @@ class TestDetailAndPerson:
         po = UserFactory(username="po", role=Role.POVERTY_OFFICE_REVIEWER, region=region("440703"))
         login(client, po)
         person = household_a.memberships.first().person
-        assert client.post(reverse("households:person_reveal_id", args=[person.pk])).status_code == 403
+        assert (
+            client.post(reverse("households:person_reveal_id", args=[person.pk])).status_code == 403
+        )
         assert AccessLog.objects.count() == 0
 
     def test_person_edit_and_member_remove(self, client, cw_baisha, household_a):

@@ -27,7 +27,9 @@ def _first_baisha_village() -> Region:
     village = Region.objects.filter(parent__code="440703002", level=Region.Level.VILLAGE).first()
     if village is None:
         village = Region(
-            code="440703002001", name="白沙社区", kind=Region.Kind.COMMUNITY,
+            code="440703002001",
+            name="白沙社区",
+            kind=Region.Kind.COMMUNITY,
             parent=Region.objects.get(code="440703002"),
         )
         village.save()
@@ -47,4 +49,6 @@ class Command(BaseCommand):
             user.set_password(password)
             user.full_clean(exclude=["password"])
             user.save()
-            self.stdout.write(f"{'created' if created else 'updated'} {username:14} {role.label} · {region.name}")
+            self.stdout.write(
+                f"{'created' if created else 'updated'} {username:14} {role.label} · {region.name}"
+            )

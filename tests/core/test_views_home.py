@@ -1,0 +1,47 @@
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from core.models import User
+
+from ..conftest import login
+
+pytestmark = pytest.mark.django_db
+
+
+def test_login_page_and_bad_password(client, cw_baisha):
+    assert client.get(reverse("login")).status_code == 200
+    r = client.post(reverse("login"), {"username": "cw_baisha", "password": "wrong"})
+    assert r.status_code == 200 and r.context["form"].errors
+
+
+def test_login_then_home_shows_role_tiles(client, cw_baisha):
+    r = client.post(reverse("login"), {"username": "cw_baisha", "password": "pw-Xianjie-1"})
+    assert r.status_code == 302
+    r = client.get(reverse("home"))
+    urls = [t.url for t in r.context["tiles"]]
+    assert reverse("households:create") in urls
+    assert reverse("admin:index") not in urls
+
+
+def test_village_assistant_home_has_no_create_tile(client, va_baisha):
+    login(client, va_baisha)
+    urls = [t.url for t in client.get(reverse("home")).context["tiles"]]
+    assert reverse("households:list") in urls and reverse("households:create") not in urls
+
+
+def test_language_switch_to_english(client, cw_baisha):
+    login(client, cw_baisha)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    r = client.get(reverse("home"))
+    assert 'lang="en"' in r.content.decode()
+
+
+def test_demo_users_command_is_idempotent(db):
+    call_command("demo_users")
+    call_command("demo_users")
+    assert User.objects.filter(username__in=["cw_baisha", "va_baisha", "supervisor"]).count() == 3
+    va = User.objects.get(username="va_baisha")
+    assert va.region.level == "village" and va.region.parent.code == "440703002"
+    assert User.objects.get(username="data_admin").is_staff
+    assert User.objects.get(username="cw_baisha").check_password("xianjie-demo")
