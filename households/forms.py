@@ -1,3 +1,4 @@
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -111,11 +112,28 @@ MemberFormSet = forms.formset_factory(
 )
 
 
-class PersonEditForm(PersonFieldsForm):
+class VersionedFormMixin(forms.Form):
+    """Carries the record's updated_at from GET to POST so a concurrent edit is detected."""
+
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def set_version(self, instance: Any) -> None:
+        if not self.is_bound:
+            self.initial["version"] = instance.updated_at.isoformat()
+
+    def expected_version(self) -> dt.datetime | None:
+        raw = self.cleaned_data.get("version") or ""
+        try:
+            return dt.datetime.fromisoformat(raw) if raw else None
+        except ValueError:
+            return None
+
+
+class PersonEditForm(VersionedFormMixin, PersonFieldsForm):
     reason = forms.CharField(label=_("Reason for the change"), max_length=255)
 
 
-class HouseholdEditForm(HouseholdForm):
+class HouseholdEditForm(VersionedFormMixin, HouseholdForm):
     reason = forms.CharField(label=_("Reason for the change"), max_length=255)
 
 

@@ -207,12 +207,31 @@ def _lock_household(household: Household, by: User) -> Household:
     return locked
 
 
+def _check_version(current: dt.datetime, expected: dt.datetime | None) -> None:
+    """Optimistic concurrency for edit forms: the first save wins, the second is told why."""
+    if expected is not None and current != expected:
+        raise ValidationError(
+            _(
+                "Someone else changed this record at %(at)s after you opened it. "
+                "Reload the page to see their change, then edit again."
+            )
+            % {"at": timezone.localtime(current).strftime("%Y-%m-%d %H:%M:%S")},
+            code="stale",
+        )
+
+
 @transaction.atomic
 def household_update(
-    *, household: Household, by: User, reason: str = "", **changes: Any
+    *,
+    household: Household,
+    by: User,
+    reason: str = "",
+    expected_updated_at: dt.datetime | None = None,
+    **changes: Any,
 ) -> Household:
     require_perm(by, "households.change_household")
     household = _lock_household(household, by)
+    _check_version(household.updated_at, expected_updated_at)
     allowed = {"village", "address", "hukou_type"}
     unknown = set(changes) - allowed
     if unknown:
@@ -345,12 +364,20 @@ def head_change(
 
 
 @transaction.atomic
-def person_update(*, person: Person, by: User, reason: str = "", **changes: Any) -> Person:
+def person_update(
+    *,
+    person: Person,
+    by: User,
+    reason: str = "",
+    expected_updated_at: dt.datetime | None = None,
+    **changes: Any,
+) -> Person:
     require_perm(by, "households.change_person")
     person = (
         Person.objects.select_for_update(of=("self",)).select_related("region").get(pk=person.pk)
     )
     require_region(by, person.region)
+    _check_version(person.updated_at, expected_updated_at)
     changes = _check_person_data(dict(changes), instance=person)
     for k, v in changes.items():
         setattr(person, k, v)

@@ -184,11 +184,17 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
         instance=household,
         villages=villages_for(request.user),  # type: ignore[arg-type]
     )
+    form.set_version(household)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        reason = data.pop("reason")
+        data = {k: form.cleaned_data[k] for k in ("village", "address", "hukou_type")}
         try:
-            services.household_update(household=household, by=request.user, reason=reason, **data)  # type: ignore[arg-type]
+            services.household_update(
+                household=household,
+                by=request.user,  # type: ignore[arg-type]
+                reason=form.cleaned_data["reason"],
+                expected_updated_at=form.expected_version(),
+                **data,
+            )
         except ValidationError as e:
             _apply_service_errors(e, form)
         else:
@@ -282,14 +288,16 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         check_url=reverse("households:check_id"),
         initial={"id_number": person.id_number},
     )
+    form.set_version(person)
     if request.method == "POST" and form.is_valid():
         data = form.person_data()
         try:
             services.person_update(
                 person=person,
-                by=request.user,
+                by=request.user,  # type: ignore[arg-type]
                 reason=form.cleaned_data["reason"],
-                **data,  # type: ignore[arg-type]
+                expected_updated_at=form.expected_version(),
+                **data,
             )
         except ValidationError as e:
             _apply_service_errors(e, form)

@@ -12,6 +12,15 @@ from ..factories import PersonFactory, unique_id_number
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _english_messages():  # type: ignore[no-untyped-def]
+    # Messages are matched in English here; the Chinese catalogue is tested in tests/core/test_i18n.py.
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def member(relation: str = Relation.HEAD, **person):  # type: ignore[no-untyped-def]
     person.setdefault("name", "李四")
     person.setdefault("id_number", unique_id_number())

@@ -258,3 +258,26 @@ class TestDetailAndPerson:
         p = household_a.memberships.get(relation="head").person
         r = client.get(reverse("households:person_edit", args=[p.pk]))
         assert r.status_code == 200
+
+
+class TestConcurrentEdits:
+    def test_second_of_two_concurrent_household_edits_is_refused(
+        self, client, cw_baisha, household_a
+    ):
+        from django.test import Client
+
+        other = Client()
+        login(client, cw_baisha)
+        login(other, cw_baisha)
+        url = reverse("households:edit", args=[household_a.pk])
+        # Both open the form, each carrying the version they saw.
+        v1 = client.get(url).context["form"]["version"].value()
+        v2 = other.get(url).context["form"]["version"].value()
+        base = {"village": household_a.village_id, "hukou_type": "urban", "reason": "更正"}
+        r1 = client.post(url, {**base, "address": "第一人地址", "version": v1})
+        r2 = other.post(url, {**base, "address": "第二人地址", "version": v2})
+        assert r1.status_code == 302
+        assert r2.status_code == 200
+        assert r2.context["form"].non_field_errors()
+        household_a.refresh_from_db()
+        assert household_a.address == "第一人地址"
