@@ -88,7 +88,10 @@ class PersonFieldsForm(forms.ModelForm):
 
 
 class MemberForm(PersonFieldsForm):
-    relation = forms.ChoiceField(label=_("Relation to head"), choices=Relation.choices)
+    # A blank first choice: a new row must not silently default to "head".
+    relation = forms.ChoiceField(
+        label=_("Relation to head"), choices=[("", "---------"), *Relation.choices]
+    )
 
     class Meta(PersonFieldsForm.Meta):
         fields = ["relation", *PersonFieldsForm.Meta.fields]

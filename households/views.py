@@ -126,7 +126,10 @@ def household_create(request: HttpRequest) -> HttpResponse:
     check_url = reverse("households:check_id")
     form = HouseholdForm(request.POST or None, villages=villages)
     formset = MemberFormSet(
-        request.POST or None, prefix="members", form_kwargs={"check_url": check_url}
+        request.POST or None,
+        prefix="members",
+        form_kwargs={"check_url": check_url},
+        initial=None if request.method == "POST" else [{"relation": "head"}],
     )
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
