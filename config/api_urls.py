@@ -2,11 +2,26 @@
 
 from django.urls import include, path
 from rest_framework.authtoken.views import obtain_auth_token
-from rest_framework.routers import DefaultRouter
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.routers import APIRootView, DefaultRouter
 
+from core.api import API_AUTHENTICATION_CLASSES
 from households.api.views import HouseholdViewSet, PersonViewSet, RegionViewSet
 
-router = DefaultRouter()
+
+class ApiRoot(APIRootView):
+    """Links to the endpoints (no data): any signed-in user. RolePermission would deny it, as
+    the view has no model."""
+
+    authentication_classes = API_AUTHENTICATION_CLASSES
+    permission_classes = [IsAuthenticated]
+
+
+class Router(DefaultRouter):
+    APIRootView = ApiRoot
+
+
+router = Router()
 router.register("regions", RegionViewSet, basename="region")
 router.register("households", HouseholdViewSet, basename="household")
 router.register("persons", PersonViewSet, basename="person")

@@ -7,22 +7,29 @@ Error shape (one for DRF's own validation and the services'):
 
 - field errors: ``{"field": ["message", ...]}``;
 - errors not tied to a field: ``{"non_field_errors": ["message"]}``;
-- errors of one item of a list field: the list, aligned with the input, with ``{}`` for items
-  without errors: ``{"members": [{}, {"id_number": ["..."]}]}``. Services report these with
-  dotted keys (``members.1.id_number``); they are nested here. Errors about the list as a whole
-  stay a list of strings: ``{"members": ["Exactly one member must be the head of household."]}``;
-- 403 / 404 / 401: ``{"detail": "message"}``.
+- errors in a list field (DRF's shape since 3.18, LIST_SERIALIZER_ERRORS_AS_DICT): an object
+  keyed by the 0-based index of each item in error, ``{"members": {"1": {"id_number": ["..."]}}}``
+  for the second member, and ``non_field_errors`` for the list as a whole:
+  ``{"members": {"non_field_errors": ["Exactly one member must be the head of household."]}}``.
+  Services report item errors with dotted keys (``members.1.id_number``); they are nested here;
+- 403 / 404 / 401: ``{"detail": "message"}``;
+- 409 ``{"detail": "message"}`` when an edit carried `expected_updated_at` and someone else
+  changed the record since (the services' ValidationError with code "stale").
 """
 
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+
+NON_FIELD_ERRORS_KEY = api_settings.NON_FIELD_ERRORS_KEY
 
 # Token first: an unauthenticated API call gets 401 with `WWW-Authenticate: Token` (with the
 # session first, DRF can only answer 403). Both are tried on every request.
@@ -30,41 +37,56 @@ API_AUTHENTICATION_CLASSES = [TokenAuthentication, SessionAuthentication]
 
 
 def nest_errors(errors: dict[str, Any], data: Any = None) -> dict[str, Any]:
-    """Turn ``{"members.1.id_number": [...]}`` into ``{"members": [{}, {"id_number": [...]}]}``.
+    """Services' dotted keys in DRF's shape for list fields.
 
-    The list is padded to the length of the submitted list (``data[name]``) when known.
+    ``{"members.1.id_number": [...]}`` → ``{"members": {"1": {"id_number": [...]}}}``; and when the
+    submitted value of a field is a list (``data[name]``), messages about the list as a whole go
+    under ``non_field_errors``: ``{"members": {"non_field_errors": [...]}}``.
     """
     out: dict[str, Any] = {}
-    nested: dict[str, dict[int, dict[str, Any]]] = {}
+
+    def slot(name: str) -> dict[str, Any]:
+        current = out.get(name)
+        if not isinstance(current, dict):
+            current = {} if current is None else {NON_FIELD_ERRORS_KEY: current}
+            out[name] = current
+        return current
+
     for key, messages in errors.items():
         parts = key.split(".", 2)
         if len(parts) == 3 and parts[1].isdigit() and parts[0] and parts[2]:
-            nested.setdefault(parts[0], {}).setdefault(int(parts[1]), {})[parts[2]] = messages
+            name, index, field = parts
+            if field == NON_FIELD_ERRORS:
+                field = NON_FIELD_ERRORS_KEY
+            slot(name).setdefault(index, {})[field] = messages
+        elif isinstance(out.get(key), dict) or (
+            isinstance(data, dict) and isinstance(data.get(key), list)
+        ):
+            slot(key)[NON_FIELD_ERRORS_KEY] = messages
         else:
             out[key] = messages
-    for name, items in nested.items():
-        if name in out:  # a list-level message as well: keep the dotted keys as they came
-            for i, item in items.items():
-                for field, messages in item.items():
-                    out[f"{name}.{i}.{field}"] = messages
-            continue
-        submitted = data.get(name) if isinstance(data, dict) else None
-        length = max(max(items) + 1, len(submitted) if isinstance(submitted, list) else 0)
-        out[name] = [items.get(i, {}) for i in range(length)]
     return out
+
+
+class Conflict(exceptions.APIException):
+    status_code = 409
+    default_detail = _("Someone else changed this record after you read it.")
+    default_code = "stale"
 
 
 def _messages(error: DjangoValidationError, data: Any) -> Any:
     if hasattr(error, "error_dict"):
         messages = dict(error.message_dict)
-        if "__all__" in messages:
-            messages["non_field_errors"] = messages.pop("__all__")
+        if NON_FIELD_ERRORS in messages:
+            messages[NON_FIELD_ERRORS_KEY] = messages.pop(NON_FIELD_ERRORS)
         return nest_errors(messages, data)
-    return {"non_field_errors": error.messages}
+    return {NON_FIELD_ERRORS_KEY: error.messages}
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]):  # type: ignore[no-untyped-def]
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, DjangoValidationError) and getattr(exc, "code", None) == "stale":
+        exc = Conflict(exc.messages[0], code="stale")
+    elif isinstance(exc, DjangoValidationError):
         request = context.get("request")
         data = getattr(request, "data", None) if request is not None else None
         exc = exceptions.ValidationError(_messages(exc, data))

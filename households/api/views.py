@@ -1,67 +1,157 @@
-"""Thin viewsets: scoped reads from selectors, writes through services."""
+"""Thin viewsets: scoped reads from selectors, writes through services.
+
+Access, the same for every endpoint:
+
+- authentication: session (the pages' login) or `Authorization: Token <key>` (/api/v1/auth/token/);
+  none → 401;
+- a role without the permission → 403, decided before any lookup (the same answer for every id);
+- rows outside the user's area do not exist for them: lists leave them out, detail, update and
+  actions answer 404, exactly as for an id that does not exist;
+- a reference in a request body (village, household, person, membership) that is outside the
+  area → 400 on that field, with the message used for an id that does not exist.
+
+Errors: see core.api (400 with field errors; per-member errors keyed by the member's 0-based
+index, `{"members": {"1": {"id_number": ["..."]}}}`).
+"""
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django import forms
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.models import Region
+from core.api import API_AUTHENTICATION_CLASSES
+from core.models import Region, User
 from core.selectors import region_list
 
 from .. import selectors, services
-from ..models import Household, Person
+from ..models import Household, Membership, Person
 from .serializers import (
     HouseholdCreateSerializer,
     HouseholdDetailSerializer,
     HouseholdListSerializer,
     HouseholdUpdateSerializer,
-    PersonSerializer,
-    PersonWriteSerializer,
+    MemberRemoveSerializer,
+    PersonCreateSerializer,
+    PersonListSerializer,
+    PersonUpdateSerializer,
     RegionSerializer,
 )
 
+E400 = OpenApiResponse(
+    description='Invalid input: `{"field": ["message"]}`. In a list field, errors are keyed by '
+    'the 0-based index of the item: `{"members": {"1": {"id_number": ["message"]}}}` for the '
+    'second member, and `{"members": {"non_field_errors": ["message"]}}` for the list as a whole. '
+    'Errors not tied to a field: `{"non_field_errors": ["message"]}`.'
+)
+E403 = OpenApiResponse(description="Your role does not allow this action.")
+E404 = OpenApiResponse(description="Not found, or outside your area (the two are not told apart).")
+E409 = OpenApiResponse(
+    description="`expected_updated_at` was given and the record changed since: nothing saved."
+)
 
-def _village(user: Any, pk: int | None) -> Region | None:
-    if pk is None:
-        return None
-    # Out-of-scope villages are "not found" to the service, which then reports the field error.
+
+@extend_schema_field(OpenApiTypes.INT)
+class IntegerFilter(filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+def _cleaned_filters(view: Any) -> dict[str, Any]:
+    """The query parameters, checked by the view's FilterSet (bad values → 400, never a 500)."""
+    filterset = view.filterset_class(view.request.query_params, queryset=view.queryset)
+    if not filterset.is_valid():
+        raise ValidationError(filterset.errors)
+    return {k: v for k, v in filterset.form.cleaned_data.items() if v not in (None, "")}
+
+
+def _user(request: Request) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _unknown(field: str, message: str) -> ValidationError:
+    return ValidationError({field: [message]})
+
+
+def _village(user: User, pk: int) -> Region:
+    # Out-of-scope villages are "unknown", like ids that don't exist: no leak across districts.
     village = region_list(user=user).filter(pk=pk).first()
     if village is None:
-        raise ValidationError({"village": ["Unknown village, or outside your area."]})
+        raise _unknown("village", _("Unknown village, or outside your area."))
     return village
+
+
+def _household_detail_qs(user: User) -> QuerySet[Household]:
+    """household_list's joins and annotations, plus the members, in 2 queries."""
+    return selectors.household_list(user=user).prefetch_related(
+        Prefetch(
+            "memberships",
+            queryset=Membership.objects.filter(end_date__isnull=True)
+            .select_related("person")
+            .order_by("start_date", "id"),
+        )
+    )
+
+
+class SelectorFilterSet(filters.FilterSet):
+    """Declares and validates the query parameters (and documents them in the schema); the
+    filtering itself is the selector's, called in get_queryset."""
+
+    def noop(self, qs, name, value):  # type: ignore[no-untyped-def]
+        return qs
 
 
 class RegionFilter(filters.FilterSet):
     level = filters.ChoiceFilter(choices=Region.Level.choices)
-    parent = filters.NumberFilter()
+    parent = IntegerFilter(field_name="parent_id")
     code = filters.CharFilter()
+    name = filters.CharFilter(lookup_expr="contains")
 
 
+@extend_schema_view(
+    list=extend_schema(summary="Regions in your area"),
+    retrieve=extend_schema(summary="One region", responses={200: RegionSerializer, 404: E404}),
+)
 class RegionViewSet(viewsets.ReadOnlyModelViewSet):
+    authentication_classes = API_AUTHENTICATION_CLASSES
     serializer_class = RegionSerializer
-    queryset = Region.objects.none()  # model for the permission check; rows from get_queryset
+    queryset = Region.objects.none()  # the model, for RolePermission; rows from get_queryset
     filterset_class = RegionFilter
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
-        return region_list(user=self.request.user)
+    def get_queryset(self) -> QuerySet[Region]:
+        return region_list(user=_user(self.request))
 
 
-class HouseholdFilter(filters.FilterSet):
-    q = filters.CharFilter(method="noop", label="search")
-    name = filters.CharFilter(method="noop")
-    id_number = filters.CharFilter(method="noop")
-    region = filters.NumberFilter(method="noop")
-    village = filters.NumberFilter(method="noop")
-    town = filters.NumberFilter(method="noop")
+class HouseholdFilter(SelectorFilterSet):
+    q = filters.CharFilter(
+        method="noop", label="Search: member name or ID number (prefix/suffix), place, address"
+    )
+    name = filters.CharFilter(method="noop", label="Name of an active member (contains)")
+    id_number = filters.CharFilter(method="noop", label="Full ID number of an active member")
+    region = IntegerFilter(method="noop", label="Any region: households in its subtree")
+    village = IntegerFilter(method="noop")
+    town = IntegerFilter(method="noop")
 
-    def noop(self, qs, name, value):  # type: ignore[no-untyped-def]
-        return qs  # applied by the selector in get_queryset
 
-
+@extend_schema_view(
+    list=extend_schema(summary="Households in your area"),
+    retrieve=extend_schema(
+        summary="One household with its active members",
+        responses={200: HouseholdDetailSerializer, 404: E404},
+    ),
+)
 class HouseholdViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -69,97 +159,197 @@ class HouseholdViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
+    """Households of your area; outside it they do not exist for you (404). Updates are
+    partial (PATCH)."""
+
+    authentication_classes = API_AUTHENTICATION_CLASSES
     queryset = Household.objects.none()
     filterset_class = HouseholdFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    required_perms: list[str] | None = None  # set per action (RolePermission)
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Household]:
+        user = _user(self.request)
+        if self.action == "list":
+            return selectors.household_list(user=user, **_cleaned_filters(self))
         if self.action == "retrieve":
-            return selectors.household_list(user=self.request.user).prefetch_related(
-                "memberships__person"
-            )
-        p = self.request.query_params
-        return selectors.household_list(
-            user=self.request.user,
-            q=p.get("q", ""),
-            name=p.get("name", ""),
-            id_number=p.get("id_number", ""),
-            village=p.get("village") or None,
-            town=p.get("town") or None,
-            region=p.get("region") or None,
-        )
+            return _household_detail_qs(user)
+        return selectors.household_list(user=user)
 
     def get_serializer_class(self):  # type: ignore[no-untyped-def]
         return {
             "create": HouseholdCreateSerializer,
-            "update": HouseholdUpdateSerializer,
             "partial_update": HouseholdUpdateSerializer,
             "retrieve": HouseholdDetailSerializer,
+            "remove_member": MemberRemoveSerializer,
         }.get(self.action, HouseholdListSerializer)
 
-    @extend_schema(request=HouseholdCreateSerializer, responses=HouseholdDetailSerializer)
+    def _detail(self, pk: int) -> dict[str, Any]:
+        return HouseholdDetailSerializer(_household_detail_qs(_user(self.request)).get(pk=pk)).data
+
+    @extend_schema(
+        summary="Register a household with its members",
+        request=HouseholdCreateSerializer,
+        responses={201: HouseholdDetailSerializer, 400: E400, 403: E403},
+    )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         ser = HouseholdCreateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         d = ser.validated_data
+        person_fields = ser.fields["members"].child  # type: ignore[attr-defined]
         household = services.household_create(
-            village=_village(request.user, d["village"]),  # type: ignore[arg-type]
+            village=_village(_user(request), d["village"]),
             address=d["address"],
             hukou_type=d["hukou_type"],
-            members=[services.MemberInput(**m) for m in d["members"]],
-            by=request.user,  # type: ignore[arg-type]
+            members=[
+                services.MemberInput(
+                    relation=m["relation"],
+                    person=person_fields.person_data(m),
+                    start_date=m.get("start_date"),
+                )
+                for m in d["members"]
+            ],
+            by=_user(request),
         )
-        out = selectors.household_get(user=request.user, pk=household.pk)  # type: ignore[arg-type]
-        return Response(HouseholdDetailSerializer(out).data, status=status.HTTP_201_CREATED)
+        return Response(self._detail(household.pk), status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=HouseholdUpdateSerializer, responses=HouseholdDetailSerializer)
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    @extend_schema(
+        summary="Change a household's village, address or hukou",
+        request=HouseholdUpdateSerializer,
+        responses={200: HouseholdDetailSerializer, 400: E400, 403: E403, 404: E404, 409: E409},
+    )
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         household = self.get_object()
-        ser = HouseholdUpdateSerializer(data=request.data, partial=kwargs.get("partial", False))
+        ser = HouseholdUpdateSerializer(data=request.data, partial=True)
         ser.is_valid(raise_exception=True)
         changes = dict(ser.validated_data)
         reason = changes.pop("reason", "")
+        expected = changes.pop("expected_updated_at", None)
         if "village" in changes:
-            changes["village"] = _village(request.user, changes["village"])
-        services.household_update(household=household, by=request.user, reason=reason, **changes)  # type: ignore[arg-type]
-        out = selectors.household_get(user=request.user, pk=household.pk)  # type: ignore[arg-type]
-        return Response(HouseholdDetailSerializer(out).data)
+            changes["village"] = _village(_user(request), changes["village"])
+        services.household_update(
+            household=household,
+            by=_user(request),
+            reason=reason,
+            expected_updated_at=expected,
+            **changes,
+        )
+        return Response(self._detail(household.pk))
+
+    @extend_schema(
+        summary="End a member's membership (they leave the household)",
+        request=MemberRemoveSerializer,
+        responses={200: HouseholdDetailSerializer, 400: E400, 403: E403, 404: E404},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="remove-member",
+        required_perms=["households.change_membership"],
+    )
+    def remove_member(self, request: Request, pk: str | None = None) -> Response:
+        household = self.get_object()
+        ser = MemberRemoveSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        d = ser.validated_data
+        membership = Membership.objects.filter(
+            household=household, pk=d["membership"], end_date__isnull=True
+        ).first()
+        if membership is None:
+            raise _unknown("membership", _("Not an active member of this household."))
+        services.member_remove(
+            membership=membership,
+            reason=d["reason"],
+            end_date=d.get("end_date"),
+            by=_user(request),
+        )
+        return Response(self._detail(household.pk))
 
 
-class PersonFilter(filters.FilterSet):
-    name = filters.CharFilter(method="noop")
-    id_number = filters.CharFilter(method="noop")
-    region = filters.NumberFilter(method="noop")
-
-    def noop(self, qs, name, value):  # type: ignore[no-untyped-def]
-        return qs
+class PersonFilter(SelectorFilterSet):
+    name = filters.CharFilter(method="noop", label="Name (contains)")
+    id_number = filters.CharFilter(method="noop", label="Full ID number")
+    region = IntegerFilter(method="noop", label="Any region: persons in its subtree")
 
 
+@extend_schema_view(
+    list=extend_schema(summary="Persons in your area"),
+    retrieve=extend_schema(summary="One person", responses={200: PersonListSerializer, 404: E404}),
+)
 class PersonViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Persons are created as household members (POST /households/ or the member endpoints)."""
+    """Persons of your area; outside it they do not exist for you (404). A person is created
+    as a household member (POST here with `household` and `relation`, or within
+    POST /households/). Updates are partial (PATCH)."""
 
+    authentication_classes = API_AUTHENTICATION_CLASSES
     queryset = Person.objects.none()
-    serializer_class = PersonSerializer
+    serializer_class = PersonListSerializer
     filterset_class = PersonFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
-        p = self.request.query_params
-        return selectors.person_list(
-            user=self.request.user,
-            name=p.get("name", ""),
-            id_number=p.get("id_number", ""),
-            region=p.get("region") or None,
-        )
+    def get_queryset(self) -> QuerySet[Person]:
+        user = _user(self.request)
+        if self.action == "list":
+            return selectors.person_list(user=user, **_cleaned_filters(self))
+        return selectors.person_list(user=user)
 
-    @extend_schema(request=PersonWriteSerializer, responses=PersonSerializer)
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        person = self.get_object()
-        ser = PersonWriteSerializer(data=request.data, partial=True)
+    def get_serializer_class(self):  # type: ignore[no-untyped-def]
+        return {
+            "create": PersonCreateSerializer,
+            "partial_update": PersonUpdateSerializer,
+        }.get(self.action, PersonListSerializer)
+
+    def _detail(self, pk: int) -> dict[str, Any]:
+        return PersonListSerializer(selectors.person_get(user=_user(self.request), pk=pk)).data
+
+    @extend_schema(
+        summary="Add a member to a household: a new person, or an existing one without a household",
+        request=PersonCreateSerializer,
+        responses={201: PersonListSerializer, 400: E400, 403: E403},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        user = _user(request)
+        ser = PersonCreateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        reason = str(request.data.get("reason", ""))
-        services.person_update(person=person, by=request.user, reason=reason, **ser.validated_data)  # type: ignore[arg-type]
-        return Response(PersonSerializer(self.get_queryset().get(pk=person.pk)).data)
+        d = ser.validated_data
+        household = selectors.household_list(user=user).filter(pk=d["household"]).first()
+        if household is None:
+            raise _unknown("household", _("Unknown household, or outside your area."))
+        person = None
+        if d.get("person") is not None:
+            person = selectors.person_list(user=user).filter(pk=d["person"]).first()
+            if person is None:
+                raise _unknown("person", _("Unknown person, or outside your area."))
+        membership = services.member_add(
+            household=household,
+            relation=d["relation"],
+            person=person,
+            person_data=None if person else ser.person_data(d),
+            start_date=d.get("start_date"),
+            by=user,
+        )
+        return Response(self._detail(membership.person_id), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Change a person's details",
+        request=PersonUpdateSerializer,
+        responses={200: PersonListSerializer, 400: E400, 403: E403, 404: E404, 409: E409},
+    )
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        person = self.get_object()
+        ser = PersonUpdateSerializer(data=request.data, partial=True)
+        ser.is_valid(raise_exception=True)
+        services.person_update(
+            person=person,
+            by=_user(request),
+            reason=ser.validated_data.get("reason", ""),
+            expected_updated_at=ser.validated_data.get("expected_updated_at"),
+            **ser.person_data(ser.validated_data),
+        )
+        return Response(self._detail(person.pk))
