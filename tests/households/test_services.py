@@ -245,3 +245,17 @@ class TestUpdates:
             services.person_update(
                 person=household_a.memberships.first().person, phone="1", by=cw_taicheng
             )
+
+
+def test_stale_version_is_refused_and_nothing_changes(cw_baisha, household_a):
+    seen = household_a.updated_at
+    services.household_update(
+        household=household_a, address="甲", by=cw_baisha, expected_updated_at=seen
+    )
+    with pytest.raises(ValidationError) as e:
+        services.household_update(
+            household=household_a, address="乙", by=cw_baisha, expected_updated_at=seen
+        )
+    assert e.value.code == "stale"
+    household_a.refresh_from_db()
+    assert household_a.address == "甲"
