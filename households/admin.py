@@ -1,10 +1,28 @@
-from django.contrib import admin
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export.admin import ImportExportMixin
+from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import ScopedAdminMixin
+from core.models import AccessLog
+from core.roles import EXPORT_HOUSEHOLDS, IMPORT_HOUSEHOLDS
+from core.services import access_log_record
 
+from .importing import MAX_BYTES, households_import, template_dataset
 from .models import Household, Membership, Person, SeriousIllness
+from .resources import COLUMNS, PersonResource
 
 
 @admin.register(SeriousIllness)
@@ -37,12 +55,141 @@ class HouseholdAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         return False
 
 
+class HouseholdImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Spreadsheet (.xlsx or .csv)"))
+    dry_run = forms.BooleanField(
+        label=gettext_lazy("Only check the file; write nothing"), required=False
+    )
+
+
+TEMPLATE_FORMATS = {"xlsx": base_formats.XLSX, "csv": base_formats.CSV}
+
+
 @admin.register(Person)
 class PersonAdmin(ScopedAdminMixin, ImportExportMixin, SimpleHistoryAdmin):
+    """Persons, with the household spreadsheet import (all or nothing, through the services)
+    and the export in the same format (households.resources.PersonResource)."""
+
     list_display = ["id", "name", "sex", "birth_date", "region"]
     list_select_related = ["region"]
     search_fields = ["name", "=id_number"]
     scope_region_field = "region"
+    resource_classes = [PersonResource]
+    formats = [base_formats.XLSX, base_formats.CSV]
+    import_template_name = "admin/households/person/import.html"
+    to_encoding = "utf-8-sig"  # a BOM, so Excel opens the Chinese csv correctly
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
+
+    # -- permissions ---------------------------------------------------------------------------
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(IMPORT_HOUSEHOLDS)
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(EXPORT_HOUSEHOLDS)
+
+    def get_resource_kwargs(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict:
+        return {**super().get_resource_kwargs(request, *args, **kwargs), "user": request.user}
+
+    # -- urls: import-export's row-by-row import is replaced by the household import ------------
+
+    def get_urls(self):  # type: ignore[no-untyped-def]
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        replaced = {f"{prefix}_import", f"{prefix}_process_import"}
+        urls = [u for u in super().get_urls() if getattr(u, "name", None) not in replaced]
+        return [
+            path("import/", self._import_guard(self.import_action), name=f"{prefix}_import"),
+            path(
+                "import/template/",
+                self._import_guard(self.import_template_view),
+                name=f"{prefix}_import_template",
+            ),
+            *urls,
+        ]
+
+    def _import_guard(self, view):  # type: ignore[no-untyped-def]
+        """403 (not the admin's login redirect) for a signed-in user who may not import."""
+        admin_view = self.admin_site.admin_view(view)
+
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+            if not self.has_import_permission(request):
+                raise PermissionDenied
+            return admin_view(request, *args, **kwargs)
+
+        return wrapped
+
+    def process_import(self, request, **kwargs):  # type: ignore[no-untyped-def]
+        raise Http404  # the generic confirm step is not used: see import_action
+
+    def import_action(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        report = None
+        if request.method == "POST":
+            form = HouseholdImportForm(request.POST, request.FILES)
+            if form.is_valid():
+                upload = form.cleaned_data["file"]
+                if upload.size > MAX_BYTES:
+                    form.add_error("file", _("The file is larger than 20 MB."))
+                else:
+                    report = households_import(
+                        by=request.user,  # type: ignore[arg-type]
+                        content=upload.read(),
+                        filename=upload.name,
+                        dry_run=form.cleaned_data["dry_run"],
+                    )
+                    if report.ok and not report.dry_run:
+                        messages.success(
+                            request,
+                            _("Imported %(h)d households with %(p)d persons.")
+                            % {"h": report.households, "p": report.persons},
+                        )
+                        return HttpResponseRedirect(
+                            reverse("admin:households_household_changelist")
+                        )
+        else:
+            form = HouseholdImportForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Import households"),
+            "form": form,
+            "report": report,
+            "columns": COLUMNS,
+            "template_url": reverse("admin:households_person_import_template"),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.import_template_name, context)
+
+    def import_template_view(self, request: HttpRequest) -> HttpResponse:
+        fmt = request.GET.get("format", "xlsx")
+        if fmt not in TEMPLATE_FORMATS:
+            raise Http404
+        file_format = TEMPLATE_FORMATS[fmt]()
+        body = file_format.export_data(template_dataset())
+        if fmt == "csv":
+            body = ("\ufeff" + body).encode("utf-8")  # BOM: Excel then opens Chinese text right
+        response = HttpResponse(body, content_type=file_format.get_content_type())
+        response["Content-Disposition"] = f'attachment; filename="household-import-template.{fmt}"'
+        return response
+
+    # -- export --------------------------------------------------------------------------------
+
+    def get_export_data(self, file_format, request, queryset, **kwargs):  # type: ignore[no-untyped-def]
+        data = super().get_export_data(file_format, request, queryset, **kwargs)
+        access_log_record(
+            by=request.user,
+            action=AccessLog.Action.EXPORT,
+            obj=Person(),
+            detail=f"admin person export {file_format.get_title()}",
+        )
+        return data
+
+    def get_export_filename(self, request, queryset, file_format):  # type: ignore[no-untyped-def]
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        return f"persons-{stamp}.{file_format.get_extension()}"
