@@ -134,6 +134,7 @@ class Person(models.Model):
                 condition=Q(id_number__regex=r"^\d{17}[\dX]$"), name="person_id_number_shape"
             ),
         ]
+        # No trigram index for "name contains": the embedded PostgreSQL (pgserver) ships no pg_trgm.
         indexes = [models.Index(fields=["name"], name="person_name")]
 
     def __str__(self) -> str:
