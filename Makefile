@@ -37,7 +37,7 @@ messages: $(STAMP)
 	$(BIN)/python -m config.stack exec $(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=var
 
 bench: $(STAMP)
-	$(BIN)/python -m config.stack exec $(BIN)/python bench/run.py
+	for b in bench/*.py; do $(BIN)/python -m config.stack exec $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) var
