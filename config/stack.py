@@ -43,6 +43,22 @@ def _port_open(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
+def _forget_dead_handles(pgdata: Path) -> None:
+    """pgserver keeps the pids using a server; a killed run leaves its pid behind, and then the
+    server would never be stopped. Drop pids that no longer exist."""
+    import json
+
+    import psutil
+
+    handles = pgdata / ".handle_pids.json"
+    if handles.exists():
+        try:
+            pids = json.loads(handles.read_text())
+        except ValueError:
+            pids = []
+        handles.write_text(json.dumps([p for p in pids if psutil.pid_exists(p)]))
+
+
 class Embedded:
     """Embedded services started by this process, stopped when it ends."""
 
@@ -55,6 +71,7 @@ class Embedded:
 
         pgdata = VAR / "pgdata"
         VAR.mkdir(exist_ok=True)
+        _forget_dead_handles(pgdata)
         t = time.monotonic()
         self.pg = pgserver.get_server(str(pgdata), cleanup_mode="stop")
         exists = self.pg.psql(f"SELECT 1 FROM pg_database WHERE datname = '{dbname}';")
@@ -98,7 +115,9 @@ class Embedded:
         if self.redis and self.redis.poll() is None:
             self.redis.terminate()
             self.redis.wait(timeout=10)
-        self.pg = None  # pgserver stops the server at exit (cleanup_mode="stop")
+        if self.pg is not None:
+            self.pg.cleanup()  # stops the server unless another live process still uses it
+            self.pg = None
 
 
 def prepare_env(embedded: Embedded, *, debug: bool, dbname: str = "xianjie") -> None:
@@ -131,7 +150,15 @@ def manage(*args: str) -> None:
     subprocess.run([PY, str(ROOT / "manage.py"), *args], check=True, cwd=ROOT)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def cmd_run() -> int:
+    # Ctrl-C and SIGTERM both stop everything cleanly (also when started from a script, where
+    # SIGINT may arrive ignored).
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     embedded = Embedded()
     procs: list[subprocess.Popen[bytes]] = []
     try:

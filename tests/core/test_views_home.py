@@ -45,3 +45,9 @@ def test_demo_users_command_is_idempotent(db):
     assert va.region.level == "village" and va.region.parent.code == "440703002"
     assert User.objects.get(username="data_admin").is_staff
     assert User.objects.get(username="cw_baisha").check_password("xianjie-demo")
+
+
+def test_chinese_by_default_even_for_an_english_browser(client, cw_baisha):
+    login(client, cw_baisha)
+    r = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert 'lang="zh-hans"' in r.content.decode()
