@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "core",
     "households",
+    "assistance",
 ]
 
 MIDDLEWARE = [

@@ -54,13 +54,64 @@ REVEAL_ID = "households.reveal_id_number"
 IMPORT_HOUSEHOLDS = "households.import_households"
 EXPORT_HOUSEHOLDS = "households.export_households"
 
+_VIEW_ASSISTANCE = frozenset(
+    {
+        "assistance.view_dibaocase",
+        "assistance.view_programmecase",
+        "assistance.view_payroll",
+        "assistance.view_dibaostandard",
+        "assistance.view_categorysupplement",
+        "assistance.view_policyparameter",
+        "assistance.view_outreachreport",
+    }
+)
+_CASEWORK = frozenset(
+    {
+        "assistance.add_dibaocase",
+        "assistance.change_dibaocase",
+        "assistance.propose_dibaocase",
+        "assistance.add_programmecase",
+        "assistance.change_programmecase",
+        "assistance.change_outreachreport",
+    }
+)
+_POLICY_ADMIN = frozenset(
+    f"assistance.{action}_{model}"
+    for action in ("view", "add", "change")
+    for model in (
+        "dibaostandard",
+        "categorysupplement",
+        "incometype",
+        "expendituretype",
+        "policyparameter",
+        "cpireading",
+        "districtsetting",
+    )
+) | {"core.view_calendaroverride", "core.add_calendaroverride", "core.change_calendaroverride"}
+# Confirmation by a township caseworker is allowed only where the district delegated it; the
+# service checks the district setting (assistance.services.dibao_case_confirm).
+CONFIRM_DIBAO = "assistance.confirm_dibaocase"
+APPROVE_PAYROLL = "assistance.change_payroll"
+BUILD_PAYROLL = "assistance.add_payroll"
+DECIDE_PROGRAMME = "assistance.decide_programmecase"
+REPORT_OUTREACH = "assistance.add_outreachreport"
+
 PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.CASEWORKER: _VIEW_REGISTER | _EDIT_REGISTER | {REVEAL_ID, EXPORT_HOUSEHOLDS},
-    Role.VILLAGE_ASSISTANT: _VIEW_REGISTER,
-    Role.CIVIL_AFFAIRS_REVIEWER: _VIEW_REGISTER | {REVEAL_ID, EXPORT_HOUSEHOLDS},
-    Role.POVERTY_OFFICE_REVIEWER: _VIEW_REGISTER | {EXPORT_HOUSEHOLDS},
-    Role.SOCIAL_SECURITY_OFFICER: _VIEW_REGISTER | {REVEAL_ID},
+    Role.CASEWORKER: _VIEW_REGISTER
+    | _EDIT_REGISTER
+    | _VIEW_ASSISTANCE
+    | _CASEWORK
+    | {REVEAL_ID, EXPORT_HOUSEHOLDS, CONFIRM_DIBAO, REPORT_OUTREACH},
+    Role.VILLAGE_ASSISTANT: _VIEW_REGISTER
+    | {"assistance.view_outreachreport", REPORT_OUTREACH, "assistance.view_dibaocase"},
+    Role.CIVIL_AFFAIRS_REVIEWER: _VIEW_REGISTER
+    | _VIEW_ASSISTANCE
+    | {REVEAL_ID, EXPORT_HOUSEHOLDS, CONFIRM_DIBAO, APPROVE_PAYROLL, BUILD_PAYROLL, DECIDE_PROGRAMME},
+    Role.POVERTY_OFFICE_REVIEWER: _VIEW_REGISTER | _VIEW_ASSISTANCE | {EXPORT_HOUSEHOLDS},
+    Role.SOCIAL_SECURITY_OFFICER: _VIEW_REGISTER | _VIEW_ASSISTANCE | {REVEAL_ID},
     Role.DATA_ADMIN: _VIEW_REGISTER
+    | _VIEW_ASSISTANCE
+    | _POLICY_ADMIN
     | _EDIT_REGISTER
     | {
         REVEAL_ID,
@@ -75,8 +126,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "households.add_seriousillness",
         "households.change_seriousillness",
     },
-    Role.AUDITOR: _VIEW_REGISTER | {REVEAL_ID, EXPORT_HOUSEHOLDS},
-    Role.SUPERVISOR: _VIEW_REGISTER | {EXPORT_HOUSEHOLDS},
+    Role.AUDITOR: _VIEW_REGISTER | _VIEW_ASSISTANCE | {REVEAL_ID, EXPORT_HOUSEHOLDS},
+    Role.SUPERVISOR: _VIEW_REGISTER | _VIEW_ASSISTANCE | {EXPORT_HOUSEHOLDS},
 }
 
 # Roles that may use the Django admin (is_staff is derived from this, never typed).

@@ -102,3 +102,45 @@ def login(client, user):  # type: ignore[no-untyped-def]
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def load_reference_data() -> None:
+    """What the data migrations load (regions, illnesses, policy data); all idempotent.
+
+    A transactional test (live_server, real concurrency) ends with a flush that empties every
+    table, so these are loaded again after it for the tests that follow.
+    """
+    import importlib
+
+    from django.apps import apps
+
+    from assistance.policy_seed import load_policy
+    from core.models import Region
+    from core.regions_loader import load_regions
+    from households.models import SeriousIllness
+
+    load_regions(Region)
+    illnesses = importlib.import_module("households.migrations.0002_serious_illnesses").ILLNESSES
+    for name in illnesses:
+        SeriousIllness.objects.get_or_create(name=name)
+    load_policy(apps)
+
+
+def _is_transactional(item: pytest.Item) -> bool:
+    names = getattr(item, "fixturenames", ())
+    if "live_server" in names or "transactional_db" in names:
+        return True
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):  # type: ignore[no-untyped-def]
+    try:
+        return (yield)
+    finally:
+        if _is_transactional(item):
+            from pytest_django.plugin import blocking_manager_key
+
+            with item.config.stash[blocking_manager_key].unblock():
+                load_reference_data()

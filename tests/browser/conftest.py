@@ -7,12 +7,12 @@
   missing, and again after the flush (pytest_runtest_teardown below), so later tests still find them.
 """
 
-import importlib
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from ..conftest import load_reference_data
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -26,38 +26,13 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _load_reference_data() -> None:
-    """Regions and serious illnesses as the data migrations load them (both idempotent)."""
-    from core.models import Region
-    from core.regions_loader import load_regions
-    from households.models import SeriousIllness
-
-    load_regions(Region)
-    illnesses = importlib.import_module("households.migrations.0002_serious_illnesses").ILLNESSES
-    for name in illnesses:
-        SeriousIllness.objects.get_or_create(name=name)
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
-    """After a live_server test's flush (done in fixture teardown), load the reference data again."""
-    try:
-        return (yield)
-    finally:
-        if "live_server" in getattr(item, "fixturenames", ()):
-            from pytest_django.plugin import blocking_manager_key
-
-            with item.config.stash[blocking_manager_key].unblock():
-                _load_reference_data()
-
-
 @pytest.fixture
 def reference_data(transactional_db) -> None:  # type: ignore[no-untyped-def]
     """Make sure regions and illnesses exist (an earlier transactional test may have flushed them)."""
     from core.models import Region
 
     if not Region.objects.filter(code="440703002").exists():
-        _load_reference_data()
+        load_reference_data()
 
 
 @pytest.fixture(scope="session")

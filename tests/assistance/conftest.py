@@ -1,0 +1,96 @@
+"""Builders for dibao cases at any stage, driven through the real services."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from assistance import services
+from assistance.models import DibaoCase, IncomeType
+from core.roles import Role
+from households.models import Household, Membership, Relation
+
+from ..factories import HouseholdFactory, PersonFactory, UserFactory, region, unique_id_number
+
+S = DibaoCase.Status
+# Working days in November 2026 with no holidays around: the notice and the clocks are simple.
+APPLIED_ON = dt.date(2026, 11, 2)
+
+
+@pytest.fixture
+def cw_baisha_2(db, baisha):  # type: ignore[no-untyped-def]
+    """A second caseworker of 白沙 (a second investigator)."""
+    return UserFactory(username="cw_baisha_2", role=Role.CASEWORKER, region=baisha)
+
+
+def poor_household(village, *, members=((45, "head"), (15, "child")), hukou="urban") -> Household:  # type: ignore[no-untyped-def]
+    household = HouseholdFactory(village=village, hukou_type=hukou)
+    for age, relation in members:
+        birth = dt.date(2026 - age, 3, 1)
+        person = PersonFactory(region=village, id_number=unique_id_number(birth=birth))
+        Membership.objects.create(
+            household=household, person=person, relation=relation, start_date=dt.date(2020, 1, 1)
+        )
+    return household
+
+
+def head_of(household: Household):  # type: ignore[no-untyped-def]
+    return household.memberships.get(relation=Relation.HEAD, end_date__isnull=True).person
+
+
+def build_case(
+    household: Household,
+    *,
+    to: str,
+    maker,  # type: ignore[no-untyped-def]
+    second,  # type: ignore[no-untyped-def]
+    checker=None,  # type: ignore[no-untyped-def]
+    wages: Decimal = Decimal("300"),
+) -> DibaoCase:
+    """Drive a case through the procedure up to status `to` (dates in November 2026)."""
+    order = [S.DRAFT, S.APPLIED, S.ACCEPTED, S.INVESTIGATING, S.PROPOSED, S.IN_NOTICE, S.CONFIRMED]
+    target = order.index(to)
+    case = services.dibao_case_create(household=household, applicant=head_of(household), by=maker)
+    if target >= 1:
+        services.dibao_case_sign(
+            case=case, authorization_on=APPLIED_ON, good_faith_on=APPLIED_ON, by=maker
+        )
+        services.dibao_case_apply(case=case, applied_on=APPLIED_ON, by=maker)
+    if target >= 2:
+        services.dibao_case_accept(case=case, accepted_on=APPLIED_ON, by=maker)
+    if target >= 3:
+        services.dibao_case_start_investigation(case=case, by=maker)
+        services.declarations_replace(
+            case=case,
+            incomes=[
+                {
+                    "person": head_of(household),
+                    "income_type": IncomeType.objects.get(code="wages"),
+                    "monthly_amount": wages,
+                }
+            ],
+            expenditures=[],
+            properties=[],
+            by=maker,
+        )
+    if target >= 4:
+        services.investigation_record(
+            case=case,
+            home_visit_on=dt.date(2026, 11, 4),
+            investigators=[maker, second],
+            findings="家中无稳定收入",
+            by=maker,
+        )
+        services.dibao_case_propose(case=case, on=dt.date(2026, 11, 5), by=maker)
+    if target >= 5:
+        services.dibao_case_start_notice(case=case, starts_on=dt.date(2026, 11, 6), by=maker)
+    if target >= 6:
+        services.dibao_case_confirm(case=case, on=dt.date(2026, 11, 13), by=checker)
+    case.refresh_from_db()
+    assert case.status == to
+    return case
+
+
+@pytest.fixture
+def district(db):  # type: ignore[no-untyped-def]
+    return region("440703")
