@@ -29,4 +29,7 @@ router.register("persons", PersonViewSet, basename="person")
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("", include(router.urls)),
+    path("", include("assistance.api.urls")),
+    path("", include("assistance.api.payroll_urls")),
+    path("", include("assistance.api.programme_urls")),
 ]

@@ -7,6 +7,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 urlpatterns = [
     path("", include("core.urls")),
     path("households/", include("households.urls")),
+    path("dibao/", include("assistance.urls")),
+    path("payroll/", include("assistance.urls_payroll")),
+    path("programmes/", include("assistance.urls_programmes")),
+    path("work/", include("assistance.urls_oversight")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),

@@ -32,6 +32,7 @@ from .forms import (
 )
 from .idnumber import parse_id_number
 from .models import Household, Membership, Person
+from .panels import render_panels
 
 PAGE_SIZE = 50
 
@@ -174,6 +175,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "figures": selectors.household_figures([m.person for m in active]),
             "timeline": selectors.household_timeline(household),
             "can_edit": request.user.has_perm("households.change_household"),
+            "panels": render_panels(request, household),
         },
     )
 
