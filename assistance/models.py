@@ -34,6 +34,7 @@ class DibaoStandard(EffectiveDated):
     interpolated = models.BooleanField(
         _("interpolated"), default=False, help_text=_("Not from a source document: estimated.")
     )
+    overlap_fields = ("county",)
 
     class Meta:
         verbose_name = _("dibao standard")
@@ -68,6 +69,7 @@ class CategorySupplement(EffectiveDated):
 
     category = models.CharField(_("category"), max_length=24, choices=SupplementCategory.choices)
     percent = models.DecimalField(_("percent of the standard"), max_digits=5, decimal_places=2)
+    overlap_fields = ("category",)
 
     class Meta:
         verbose_name = _("category supplement")
@@ -162,6 +164,7 @@ class PolicyParameter(EffectiveDated):
 
     key = models.CharField(_("parameter"), max_length=40, choices=Key.choices)
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=4)
+    overlap_fields = ("key",)
 
     class Meta:
         verbose_name = _("policy parameter")

@@ -231,9 +231,37 @@ class EffectiveDated(models.Model):
     class Meta:
         abstract = True
 
+    # Fields that identify "the same policy value" (e.g. ("county",)): periods must not overlap.
+    overlap_fields: tuple[str, ...] = ()
+
     def clean(self) -> None:
-        if self.valid_to and self.valid_to < self.valid_from:
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
             raise ValidationError({"valid_to": _("The end date is before the start date.")})
+        if self.valid_from and self.overlap_fields:
+            same = (
+                type(self)
+                .objects.filter(**{f: getattr(self, f) for f in self.overlap_fields})
+                .exclude(pk=self.pk)
+            )
+            end = self.valid_to
+            overlapping = same.filter(
+                models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=self.valid_from)
+            )
+            if end is not None:
+                overlapping = overlapping.filter(valid_from__lte=end)
+            clash = overlapping.order_by("valid_from").first()
+            if clash is not None:
+                raise ValidationError(
+                    _(
+                        "This period overlaps the one valid from %(start)s (%(until)s). End that "
+                        "one first."
+                    )
+                    % {
+                        "start": clash.valid_from.isoformat(),
+                        "until": clash.valid_to.isoformat() if clash.valid_to else _("open-ended"),
+                    },
+                    code="overlap",
+                )
 
 
 class CalendarOverride(models.Model):

@@ -1,0 +1,87 @@
+"""Policy data is maintained here by data administrators (each change names who made it)."""
+
+from django.contrib import admin
+
+from core.admin import ScopedAdminMixin
+from core.models import CalendarOverride
+
+from .models import (
+    CategorySupplement,
+    CpiReading,
+    DibaoStandard,
+    DistrictSetting,
+    ExpenditureType,
+    IncomeType,
+    PolicyParameter,
+)
+
+
+class EffectiveDatedAdmin(admin.ModelAdmin):
+    readonly_fields = ["updated_by", "updated_at"]
+    date_hierarchy = "valid_from"
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False  # decisions record which policy they used: end a period instead
+
+
+@admin.register(DibaoStandard)
+class DibaoStandardAdmin(ScopedAdminMixin, EffectiveDatedAdmin):
+    list_display = [
+        "county",
+        "valid_from",
+        "valid_to",
+        "urban",
+        "rural",
+        "interpolated",
+        "source_document",
+    ]
+    list_filter = ["county", "interpolated"]
+    list_select_related = ["county"]
+    scope_region_field = "county"
+
+
+@admin.register(CategorySupplement)
+class CategorySupplementAdmin(EffectiveDatedAdmin):
+    list_display = ["category", "percent", "valid_from", "valid_to"]
+
+
+@admin.register(PolicyParameter)
+class PolicyParameterAdmin(EffectiveDatedAdmin):
+    list_display = ["key", "value", "valid_from", "valid_to", "source_document"]
+    list_filter = ["key"]
+
+
+@admin.register(IncomeType)
+class IncomeTypeAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "counted"]
+    list_filter = ["counted"]
+
+
+@admin.register(ExpenditureType)
+class ExpenditureTypeAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "deductible"]
+
+
+@admin.register(CpiReading)
+class CpiReadingAdmin(admin.ModelAdmin):
+    list_display = ["month", "yoy_percent"]
+
+
+@admin.register(DistrictSetting)
+class DistrictSettingAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["county", "confirmation_delegated", "updated_by", "updated_at"]
+    readonly_fields = ["updated_by", "updated_at"]
+    scope_region_field = "county"
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(CalendarOverride)
+class CalendarOverrideAdmin(admin.ModelAdmin):
+    list_display = ["date", "is_working_day", "note"]
