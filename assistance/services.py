@@ -589,7 +589,8 @@ def dibao_case_object(
     if not content.strip():
         raise ValidationError({"content": [_("Record what the objection says.")]})
     notice = case.notices.order_by("-starts_on", "-id").first()
-    assert notice is not None
+    if notice is None:
+        raise ValidationError(_("This case has no public notice."))
     if not (notice.starts_on <= received_on <= notice.ends_on):
         raise ValidationError(
             {"received_on": [_("An objection is recorded during the notice period.")]}
