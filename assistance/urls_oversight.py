@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views_oversight as views
 
 app_name = "assistance_oversight"
-urlpatterns: list = []
+urlpatterns = [
+    path("inbox/", views.inbox, name="inbox"),
+    path("report/", views.report, name="report"),
+    path("report/export/", views.report_export, name="report_export"),
+]

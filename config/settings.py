@@ -7,6 +7,7 @@ embedded development stack (`make run`, `make test`). Production must set SECRET
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -139,7 +140,14 @@ CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_IMPORTS = ("assistance.tasks_reviews",)
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Dynamic management: periodic reviews that are due are opened every night (Asia/Shanghai).
+    "assistance-open-due-reviews": {
+        "task": "assistance.open_due_reviews",
+        "schedule": crontab(hour=1, minute=0),
+    },
+}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)

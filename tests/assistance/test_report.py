@@ -1,0 +1,235 @@
+"""The district report: figures on a small built dataset, scoping, and the xlsx export."""
+
+import datetime as dt
+from decimal import Decimal
+from io import BytesIO
+from zoneinfo import ZoneInfo
+
+import openpyxl
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
+
+from assistance import report, services
+from assistance.models import BenefitAward, Payroll, PayrollLine
+from core.calendar import working_days_between
+from core.models import AccessLog
+from core.roles import Role
+
+from ..conftest import login
+from ..factories import UserFactory, region
+from .conftest import S, build_case, poor_household
+
+pytestmark = pytest.mark.django_db
+DEC = dt.date(2026, 12, 1)
+
+
+@pytest.fixture(autouse=True)
+def _frozen():  # type: ignore[no-untyped-def]
+    moment = dt.datetime(2026, 11, 28, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    with translation.override("en"), time_machine.travel(moment, tick=False):
+        yield
+
+
+@pytest.fixture
+def supervisor(db):  # type: ignore[no-untyped-def]
+    return UserFactory(username="supervisor", role=Role.SUPERVISOR, region=region("440700"))
+
+
+@pytest.fixture
+def data(  # type: ignore[no-untyped-def]
+    cw_baisha,
+    cw_baisha_2,
+    ca_pengjiang,
+    village_a,
+    village_b,
+    village_taicheng,
+    cw_taicheng,
+    ca_taishan,
+):
+    """蓬江区: one urban and one rural recipient (confirmed 13 Nov 2026, paid from December),
+    one case stuck in investigation; 台山市: one urban recipient."""
+    urban = build_case(
+        poor_household(village_a),
+        to=S.CONFIRMED,
+        maker=cw_baisha,
+        second=cw_baisha_2,
+        checker=ca_pengjiang,
+    )
+    rural = build_case(
+        poor_household(village_b, hukou="rural"),
+        to=S.CONFIRMED,
+        maker=cw_baisha,
+        second=cw_baisha_2,
+        checker=ca_pengjiang,
+        wages=Decimal("600"),
+    )
+    stuck = build_case(
+        poor_household(village_a), to=S.INVESTIGATING, maker=cw_baisha, second=cw_baisha_2
+    )
+    t2 = UserFactory(username="cw_taicheng_2", role=Role.CASEWORKER, region=region("440781001"))
+    taishan = build_case(
+        poor_household(village_taicheng),
+        to=S.CONFIRMED,
+        maker=cw_taicheng,
+        second=t2,
+        checker=ca_taishan,
+    )
+    return {"urban": urban, "rural": rural, "stuck": stuck, "taishan": taishan}
+
+
+def test_figures_from_the_cases_paying_that_month(data, ca_pengjiang):
+    r = report.district_report(user=ca_pengjiang, county=region("440703"), month=DEC)
+    assert r.source == "cases" and r.payroll is None
+    # (914 − 300/2) × 2 + 20% × 914 for the minor = 1710.80 → 1711; rural (914 − 600/2) × 2 +
+    # 182.80 = 1410.80 → 1411. 蓬江区's 2023 standard (914, urban = rural) is in force.
+    assert (r.urban.households, r.urban.persons, r.urban.paid) == (1, 2, Decimal("1711"))
+    assert (r.rural.households, r.rural.persons, r.rural.paid) == (1, 2, Decimal("1411"))
+    assert r.urban.standard == r.rural.standard == Decimal("914")
+    # Top-up level = paid ÷ persons ÷ standard: 1711 / 2 / 914 = 0.93599… ; 1411 / 2 / 914 = 0.77188…
+    assert r.urban.topup_level == Decimal("0.9360")
+    assert r.rural.topup_level == Decimal("0.7719")
+    assert r.urban.target == Decimal("0.75") and r.rural.target == Decimal("0.50")
+    assert r.urban.meets_target and r.rural.meets_target
+    assert (r.households, r.persons, r.paid) == (2, 4, Decimal("3122"))  # 台山 not counted
+    # Nothing is paid in November yet.
+    nov = report.district_report(
+        user=ca_pengjiang, county=region("440703"), month=dt.date(2026, 11, 1)
+    )
+    assert nov.persons == 0 and nov.urban.topup_level is None
+
+
+def test_applications_and_procedure_times(data, ca_pengjiang):
+    county = region("440703")
+    nov = report.district_report(
+        user=ca_pengjiang, county=county, month=dt.date(2026, 11, 1), today=dt.date(2026, 11, 28)
+    )
+    statuses = {code: n for code, _label, n in nov.by_status}
+    assert statuses["confirmed"] == 2 and statuses["investigating"] == 1
+    assert sum(statuses.values()) == 3
+    assert (nov.applied_in_month, nov.confirmed_in_month) == (3, 2)
+    # Accepted Mon 2 Nov, confirmed Fri 13 Nov: 9 working days.
+    wd = working_days_between(dt.date(2026, 11, 2), dt.date(2026, 11, 13))
+    assert wd == 9 and nov.average_procedure_wd == Decimal("9.0")
+    assert nov.confirmed_after_limit == 0 and nov.procedure_overdue == 0
+    # After the 30-working-day limit the stuck case counts as overdue.
+    later = report.district_report(
+        user=ca_pengjiang,
+        county=county,
+        month=DEC,
+        today=data["stuck"].procedure_due + dt.timedelta(days=1),
+    )
+    assert later.procedure_overdue == 1 and later.confirmed_in_month == 0
+    assert later.average_procedure_wd is None
+
+
+def test_figures_from_the_payroll_when_there_is_one(data, ca_pengjiang):
+    county = region("440703")
+    payroll = Payroll.objects.create(county=county, month=DEC, status=Payroll.Status.DRAFT)
+    for case, subsidy in ((data["urban"], Decimal("182.80")), (data["rural"], Decimal("0"))):
+        award = BenefitAward.objects.get(case=case)
+        PayrollLine.objects.create(
+            payroll=payroll,
+            case=case,
+            month=DEC,
+            award=award,
+            payee_name="x",
+            members=award.members,
+            base_amount=award.base_amount,
+            supplement_amount=award.supplement_amount,
+            price_subsidy=subsidy,
+            total=award.total + subsidy,
+        )
+    r = report.district_report(user=ca_pengjiang, county=county, month=DEC)
+    assert r.source == "payroll" and r.payroll == payroll
+    assert r.urban.paid == Decimal("1893.80") and r.urban.price_subsidy == Decimal("182.80")
+    # The price subsidy is not dibao: the top-up level stays 1711 / 2 / 914.
+    assert r.urban.topup_level == Decimal("0.9360")
+    assert r.paid == Decimal("3304.80")
+
+
+def test_scoping_of_the_service(data, ca_taishan, cw_baisha):
+    with pytest.raises(PermissionDenied):
+        report.district_report(user=ca_taishan, county=region("440703"), month=DEC)
+    with pytest.raises(PermissionDenied):
+        report.district_report(user=cw_baisha, county=region("440703"), month=DEC)
+    own = report.district_report(user=ca_taishan, county=region("440781"), month=DEC)
+    # 台山 class 4, urban 857: (857 − 150) × 2 + 171.40 = 1585.40 → 1586.
+    assert (own.urban.persons, own.urban.paid, own.urban.standard) == (
+        2,
+        Decimal("1586"),
+        Decimal("857"),
+    )
+
+
+def test_page_for_the_district_reviewer(data, client, ca_pengjiang):
+    login(client, ca_pengjiang)
+    resp = client.get(reverse("assistance_oversight:report"), {"month": "2026-12"})
+    assert resp.status_code == 200
+    body = resp.content.decode()
+    assert "蓬江区" in body and 'data-testid="level-urban"' in body
+    assert "93.60%" in body and "77.19%" in body
+
+
+def test_page_roles_and_other_districts(data, client, ca_taishan, cw_baisha, va_baisha, supervisor):
+    url = reverse("assistance_oversight:report")
+    export = reverse("assistance_oversight:report_export")
+    assert client.get(url).status_code == 302
+    for user in (cw_baisha, va_baisha):
+        login(client, user)
+        assert client.get(url).status_code == 403
+        assert client.get(export, {"county": "440703", "month": "2026-12"}).status_code == 403
+    login(client, ca_taishan)
+    assert client.get(url, {"county": "440703", "month": "2026-12"}).status_code == 404
+    assert client.get(export, {"county": "440703", "month": "2026-12"}).status_code == 404
+    assert client.get(url, {"county": "999999"}).status_code == 404
+    assert "台山市" in client.get(url, {"month": "2026-12"}).content.decode()
+    # A city role chooses the district.
+    login(client, supervisor)
+    first = client.get(url).content.decode()
+    assert 'data-testid="report-county"' in first and 'data-testid="level-urban"' not in first
+    chosen = client.get(url, {"county": "440781", "month": "2026-12"}).content.decode()
+    assert 'data-testid="level-urban"' in chosen and "92.53%" in chosen  # 1586 / 2 / 857
+    assert (
+        "Enter the month"
+        in client.get(url, {"county": "440781", "month": "12/2026"}).content.decode()
+    )
+
+
+def test_xlsx_export_opens_and_has_the_figures(data, client, ca_pengjiang):
+    login(client, ca_pengjiang)
+    resp = client.get(
+        reverse("assistance_oversight:report_export"), {"county": "440703", "month": "2026-12"}
+    )
+    assert resp.status_code == 200
+    assert resp["Content-Type"] == report.XLSX
+    assert "district-report-440703-2026-12.xlsx" in resp["Content-Disposition"]
+    ws = openpyxl.load_workbook(BytesIO(resp.content)).active
+    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    # Headers in the request's language: Chinese by default (no Accept-Language).
+    with translation.override("zh-hans"):
+        t = {m: gettext(m) for m in ("District", "Month", "Urban", "Rural", "Yes", "Confirmed")}
+        t["avg"] = gettext("Average procedure time (working days)")
+    assert rows[0][:4] == [t["District"], "蓬江区", t["Month"], "2026-12"]
+    urban = next(r for r in rows if r and r[0] == t["Urban"])
+    rural = next(r for r in rows if r and r[0] == t["Rural"])
+    assert urban[1:7] == [1, 2, 1711, 0, 914, pytest.approx(0.936)]
+    assert rural[1:4] == [1, 2, 1411] and rural[6] == pytest.approx(0.7719)
+    assert urban[7] == pytest.approx(0.75) and urban[8] == t["Yes"]
+    avg = next(r for r in rows if r and r[0] == t["avg"])
+    assert avg[1] is None  # nothing confirmed in December
+    confirmed = next(r for r in rows if r and r[0] == t["Confirmed"])
+    assert confirmed[1] == 2
+    log = AccessLog.objects.get(user=ca_pengjiang, action=AccessLog.Action.EXPORT)
+    assert log.object_id == str(region("440703").pk)
+
+
+def test_reported_numbers_match_services(data, ca_pengjiang):
+    """The report's recipients are exactly the cases the ledger says are paid."""
+    dec_paying = [c for c in (data["urban"], data["rural"]) if c.payment_start_month <= DEC]
+    expected = sum(services.current_award(c, month=DEC).total for c in dec_paying)
+    r = report.district_report(user=ca_pengjiang, county=region("440703"), month=DEC)
+    assert r.paid == expected
