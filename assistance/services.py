@@ -552,6 +552,10 @@ def dibao_case_start_notice(*, case: DibaoCase, starts_on: dt.date, by: User) ->
     require_perm(by, "assistance.change_dibaocase")
     case = _lock(case, by)
     _guard(case, (S.PROPOSED,), _("start the public notice"))
+    if case.proposed_on and starts_on < case.proposed_on:
+        raise ValidationError({"starts_on": [_("The notice cannot start before the proposal.")]})
+    if starts_on > timezone.localdate() + dt.timedelta(days=30):
+        raise ValidationError({"starts_on": [_("The notice start is too far in the future.")]})
     days = policy_data.int_parameter("notice_days", starts_on)
     head = (
         case.household.memberships.filter(end_date__isnull=True, relation=Relation.HEAD)
@@ -652,6 +656,8 @@ def dibao_case_confirm(*, case: DibaoCase, on: dt.date, by: User, reason: str = 
     case = _lock(case, by)
     _guard(case, (S.IN_NOTICE,), _("confirm"))
     _may_confirm(case, by)
+    if on > timezone.localdate():
+        raise ValidationError({"on": [_("A decision cannot be dated in the future.")]})
     notice = case.notices.order_by("-starts_on", "-id").first()
     if notice is None or on <= notice.ends_on:
         raise ValidationError(
@@ -720,6 +726,8 @@ def dibao_case_refuse(*, case: DibaoCase, on: dt.date, reasons: str, by: User) -
         require_perm(by, "assistance.change_dibaocase")
     if not reasons.strip():
         raise ValidationError({"reasons": [_("A refusal must state its reasons in writing.")]})
+    if on > timezone.localdate():
+        raise ValidationError({"on": [_("A decision cannot be dated in the future.")]})
     return _move(
         case, S.REFUSED, by, reasons.strip(), refused_on=on, refusal_reasons=reasons.strip()
     )

@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+"""/api/v1/programme-cases/ and /api/v1/outreach-reports/."""
 
-urlpatterns: list = []
+from django.urls import include, path
+from rest_framework.routers import SimpleRouter
+
+from .programmes import OutreachReportViewSet, ProgrammeCaseViewSet
+
+router = SimpleRouter()
+router.register("programme-cases", ProgrammeCaseViewSet, basename="programme-case")
+router.register("outreach-reports", OutreachReportViewSet, basename="outreach-report")
+
+urlpatterns = [path("", include(router.urls))]
