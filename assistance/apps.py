@@ -5,3 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class AssistanceConfig(AppConfig):
     name = "assistance"
     verbose_name = _("Dibao and other assistance")
+
+    def ready(self) -> None:
+        # The household page shows the household's dibao cases and other programmes; households
+        # (a lower layer) never imports assistance.
+        from households.panels import register
+
+        from .panels import dibao_panel
+        from .panels_programmes import programmes_panel
+
+        register(dibao_panel)
+        register(programmes_panel)

@@ -1,5 +1,5 @@
 """The household page's "Assistance programmes" section: every programme the household is in
-(dibao cases included), with links to apply or report. Registered by AssistanceConfig.ready():
+(dibao cases are in assistance.panels.dibao_panel), with links to apply or report. Registered by AssistanceConfig.ready():
 `households.panels.register(assistance.panels_programmes.programmes_panel)`."""
 
 from django.http import HttpRequest
@@ -11,7 +11,6 @@ from households.models import Household
 
 from . import programmes as svc
 from .models import OutreachReport
-from .views_programmes import dibao_case_url
 
 
 def programmes_panel(request: HttpRequest, household: Household) -> SafeString | None:
@@ -22,11 +21,8 @@ def programmes_panel(request: HttpRequest, household: Household) -> SafeString |
     if not (see_dibao or see_programmes or see_outreach):
         return None
     # The household itself was read through the scoped selector; the rows hang off it.
-    dibao = (
-        [(c, dibao_case_url(c.pk)) for c in household.dibao_cases.order_by("-id")]
-        if see_dibao
-        else []
-    )
+    # Dibao cases have their own section (assistance.panels.dibao_panel) just above this one.
+    dibao: list = []
     cases = (
         list(svc.programme_cases(user=user, household=household.pk))  # type: ignore[arg-type]
         if see_programmes

@@ -174,6 +174,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ProgrammeCaseStatusEnum": "assistance.models.ProgrammeCase.Status",
+        "DibaoCaseStatusEnum": "assistance.models.DibaoCase.Status",
+        "PayrollStatusEnum": "assistance.models.Payroll.Status",
+        "OutreachReportStatusEnum": "assistance.models.OutreachReport.Status",
+    },
 }
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True

@@ -1,3 +1,18 @@
-from django.urls import path  # noqa: F401
+"""/api/v1/dibao-cases/ and the policy data (standards, parameters, category supplements)."""
 
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from .views import (
+    CategorySupplementViewSet,
+    DibaoCaseViewSet,
+    DibaoStandardViewSet,
+    PolicyParameterViewSet,
+)
+
+router = SimpleRouter()
+router.register("dibao-cases", DibaoCaseViewSet, basename="dibao-case")
+router.register("standards", DibaoStandardViewSet, basename="dibao-standard")
+router.register("policy-parameters", PolicyParameterViewSet, basename="policy-parameter")
+router.register("category-supplements", CategorySupplementViewSet, basename="category-supplement")
+
+urlpatterns = router.urls
