@@ -16,3 +16,10 @@ class AssistanceConfig(AppConfig):
 
         register(dibao_panel)
         register(programmes_panel)
+
+        from core.views import tile_providers
+
+        from .home import assistance_tiles
+
+        if assistance_tiles not in tile_providers:
+            tile_providers.append(assistance_tiles)

@@ -1,4 +1,6 @@
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -14,6 +16,11 @@ class Tile:
     title: str
     description: str
     url: str
+    count: int | None = None
+
+
+# Higher apps add their tiles here from AppConfig.ready() (core never imports them).
+tile_providers: list[Callable[[Any], list[Tile]]] = []
 
 
 def _tiles(user) -> list[Tile]:  # type: ignore[no-untyped-def]
@@ -50,6 +57,8 @@ def _tiles(user) -> list[Tile]:  # type: ignore[no-untyped-def]
                 reverse("admin:households_person_import"),
             )
         )
+    for provider in tile_providers:
+        tiles.extend(provider(user))
     if user.is_staff:
         tiles.append(
             Tile(_("Administration"), _("Regions, users, policy data."), reverse("admin:index"))

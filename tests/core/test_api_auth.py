@@ -166,7 +166,13 @@ def test_schema_lists_every_endpoint(api, cw_baisha):  # type: ignore[no-untyped
     schema = json.loads(response.content)
     assert schema["openapi"].startswith("3.")
     found = {path: {m for m in item if m in HTTP_METHODS} for path, item in schema["paths"].items()}
-    assert found == EXPECTED
+    # This module owns the register's endpoints; each app's API tests check their own paths.
+    own = {
+        p: m
+        for p, m in found.items()
+        if p.split("/")[3] in {"auth", "regions", "households", "persons"}
+    }
+    assert own == EXPECTED
     for prefix, _viewset, _basename in router.registry:
         assert f"/api/v1/{prefix}/" in found
     assert {"tokenAuth", "cookieAuth"} <= set(schema["components"]["securitySchemes"])
