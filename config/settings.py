@@ -147,6 +147,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "assistance.open_due_reviews",
         "schedule": crontab(hour=1, minute=0),
     },
+    # Next month's draft payroll for every district, on the 25th (approved months are skipped).
+    "assistance-build-next-month-payrolls": {
+        "task": "assistance.build_next_month_payrolls",
+        "schedule": crontab(day_of_month="25", hour=2, minute=0),
+    },
 }
 
 SESSION_COOKIE_HTTPONLY = True

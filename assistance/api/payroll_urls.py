@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+"""/api/v1/payrolls/ (see assistance.api.payroll)."""
 
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from .payroll import PayrollViewSet
+
+router = SimpleRouter()
+router.register("payrolls", PayrollViewSet, basename="payroll")
+
+urlpatterns = router.urls
