@@ -839,6 +839,8 @@ def review_close(
         if target == S.ACTIVE
         else None,
         review_interval_months=interval,
+        # Suspended or terminated by the review: payroll stops from the next month.
+        payment_stop_month=None if target == S.ACTIVE else first_of_next_month(on),
     )
     return review
 

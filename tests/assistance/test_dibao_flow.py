@@ -212,3 +212,23 @@ def test_two_reviewers_confirming_at_once_exactly_one_wins(village_a):
     assert sorted(results) == ["ok", "wrong_status"]
     assert BenefitAward.objects.filter(case=case).count() == 1
     assert CaseTransition.objects.filter(case=case, to_status="confirmed").count() == 1
+
+
+def test_review_ending_in_suspension_stops_payment_next_month(
+    cw_baisha, cw_baisha_2, ca_pengjiang, village_a
+):
+    case = build_case(
+        poor_household(village_a),
+        to=S.CONFIRMED,
+        maker=cw_baisha,
+        second=cw_baisha_2,
+        checker=ca_pengjiang,
+    )
+    review = services.review_open(
+        case=case, kind="reported_change", reason="外出务工", by=cw_baisha
+    )
+    services.review_close(
+        review=review, outcome="suspended", on=dt.date(2026, 11, 20), by=cw_baisha
+    )
+    case.refresh_from_db()
+    assert case.status == S.SUSPENDED and case.payment_stop_month == dt.date(2026, 12, 1)
