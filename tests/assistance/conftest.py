@@ -94,3 +94,14 @@ def build_case(
 @pytest.fixture
 def district(db):  # type: ignore[no-untyped-def]
     return region("440703")
+
+
+@pytest.fixture(autouse=True)
+def _english_ui(settings):  # type: ignore[no-untyped-def]
+    """These tests match messages in English (the msgids); the Chinese catalogue is checked in
+    tests/core/test_i18n.py. Pages fall back to LANGUAGE_CODE when no language cookie is set."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

@@ -199,8 +199,9 @@ def test_page_roles_and_other_districts(data, client, ca_taishan, cw_baisha, va_
     )
 
 
-def test_xlsx_export_opens_and_has_the_figures(data, client, ca_pengjiang):
+def test_xlsx_export_opens_and_has_the_figures(data, client, ca_pengjiang, settings):
     login(client, ca_pengjiang)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     resp = client.get(
         reverse("assistance_oversight:report_export"), {"county": "440703", "month": "2026-12"}
     )
@@ -209,7 +210,7 @@ def test_xlsx_export_opens_and_has_the_figures(data, client, ca_pengjiang):
     assert "district-report-440703-2026-12.xlsx" in resp["Content-Disposition"]
     ws = openpyxl.load_workbook(BytesIO(resp.content)).active
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
-    # Headers in the request's language: Chinese by default (no Accept-Language).
+    # Headers in the request's language (Chinese here).
     with translation.override("zh-hans"):
         t = {m: gettext(m) for m in ("District", "Month", "Urban", "Rural", "Yes", "Confirmed")}
         t["avg"] = gettext("Average procedure time (working days)")
