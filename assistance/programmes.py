@@ -32,7 +32,7 @@ from core.calendar import add_working_days
 from core.models import Region, User
 from core.roles import DECIDE_PROGRAMME, REPORT_OUTREACH
 from core.scope import scope_queryset
-from core.services import require_perm, require_region
+from core.services import require_perm, require_region, require_status
 from households.models import Household, LabourCapacity, Person
 
 from . import policy_data, selectors
@@ -525,19 +525,7 @@ def _lock_household(household_id: int) -> Household:
 
 
 def _guard(case: ProgrammeCase, allowed: tuple[str, ...], action: str) -> None:
-    if case.status not in allowed:
-        raise ValidationError(
-            _(
-                "Cannot %(action)s: the case is now “%(status)s” (allowed from: %(allowed)s). "
-                "Someone may have acted on it already; reload the page."
-            )
-            % {
-                "action": action,
-                "status": PS(case.status).label,
-                "allowed": "、".join(str(PS(a).label) for a in allowed),
-            },
-            code="wrong_status",
-        )
+    require_status(case.status, allowed, action=action, choices=PS)
 
 
 def _move(

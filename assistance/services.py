@@ -18,7 +18,7 @@ from core.calendar import add_working_days
 from core.masking import mask_name
 from core.models import Region, User
 from core.roles import CONFIRM_DIBAO
-from core.services import require_perm, require_region
+from core.services import require_perm, require_region, require_status
 from households.models import Household, Person, Relation
 
 from . import policy_data
@@ -80,20 +80,7 @@ def _lock(case: DibaoCase, by: User) -> DibaoCase:
 
 
 def _guard(case: DibaoCase, allowed: Iterable[str], action: str) -> None:
-    allowed = tuple(allowed)
-    if case.status not in allowed:
-        raise ValidationError(
-            _(
-                "Cannot %(action)s: the case is now “%(status)s” (allowed from: %(allowed)s). "
-                "Someone may have acted on it already; reload the page."
-            )
-            % {
-                "action": action,
-                "status": S(case.status).label,
-                "allowed": "、".join(str(S(a).label) for a in allowed),
-            },
-            code="wrong_status",
-        )
+    require_status(case.status, allowed, action=action, choices=S)
 
 
 def _move(case: DibaoCase, to: str, by: User | None, reason: str = "", **fields: Any) -> DibaoCase:
