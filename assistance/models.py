@@ -2,6 +2,7 @@
 ledger and payroll. Every money figure is Decimal to the fen; the monthly total is rounded once."""
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -12,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from core.models import EffectiveDated, Region
 from households.models import Household, Person
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 12, "decimal_places": 2}
 NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
 
 

@@ -802,7 +802,7 @@ def review_close(
                 % {"new": breakdown.total, "old": old_total}
             )
         award = _award(
-            case,
+            case=case,
             breakdown=breakdown,
             month=first_of_next_month(on),
             reason=BenefitAward.Reason.REVIEW,

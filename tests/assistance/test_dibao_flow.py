@@ -232,3 +232,61 @@ def test_review_ending_in_suspension_stops_payment_next_month(
     )
     case.refresh_from_db()
     assert case.status == S.SUSPENDED and case.payment_stop_month == dt.date(2026, 12, 1)
+
+
+@pytest.mark.parametrize(
+    ("wages", "outcome", "expected"),
+    # was 1711 (wages 300). 100 → pci 50 → 864 × 2 + 182.80 = 1910.80 → 1911;
+    # 600 → pci 300 → 614 × 2 + 182.80 = 1410.80 → 1411.
+    [("100", "raised", Decimal("1911")), ("600", "lowered", Decimal("1411"))],
+)
+def test_review_raises_or_lowers_with_a_new_award(
+    wages, outcome, expected, cw_baisha, cw_baisha_2, ca_pengjiang, village_a
+):
+    from assistance.models import IncomeType
+
+    case = build_case(
+        poor_household(village_a),
+        to=S.CONFIRMED,
+        maker=cw_baisha,
+        second=cw_baisha_2,
+        checker=ca_pengjiang,
+    )
+    review = services.review_open(
+        case=case, kind="reported_change", reason="收入变化", by=cw_baisha
+    )
+    services.declarations_replace(
+        case=case,
+        by=cw_baisha,
+        expenditures=[],
+        properties=[],
+        incomes=[
+            {
+                "person": head_of(case.household),
+                "income_type": IncomeType.objects.get(code="wages"),
+                "monthly_amount": Decimal(wages),
+            }
+        ],
+    )
+    services.review_close(review=review, outcome=outcome, on=dt.date(2026, 11, 20), by=cw_baisha)
+    award = BenefitAward.objects.get(case=case, effective_month=dt.date(2026, 12, 1))
+    assert award.total == expected and award.reason == "review"
+    case.refresh_from_db()
+    assert case.status == S.ACTIVE
+
+
+def test_review_raise_refused_when_amount_not_higher(
+    cw_baisha, cw_baisha_2, ca_pengjiang, village_a
+):
+    case = build_case(
+        poor_household(village_a),
+        to=S.CONFIRMED,
+        maker=cw_baisha,
+        second=cw_baisha_2,
+        checker=ca_pengjiang,
+    )
+    review = services.review_open(case=case, kind="periodic", reason="", by=cw_baisha)
+    with pytest.raises(ValidationError, match="not higher"):
+        services.review_close(
+            review=review, outcome="raised", on=dt.date(2026, 11, 20), by=cw_baisha
+        )
