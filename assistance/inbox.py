@@ -140,7 +140,8 @@ def q_start_notice(user: User, today: dt.date) -> QuerySet:
 
 def q_confirm_township(user: User, today: dt.date) -> QuerySet:
     """Where the district delegated confirmation; relatives of staff stay with the district."""
-    return _notice_ended(user, today).filter(delegated=True, relative_of_staff=False)
+    # `delegated` is an annotation made by _notice_ended (the stubs cannot see it).
+    return _notice_ended(user, today).filter(delegated=True, relative_of_staff=False)  # type: ignore[misc]
 
 
 def q_confirm_district(user: User, today: dt.date) -> QuerySet:

@@ -25,6 +25,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, connections, transaction
@@ -320,7 +321,7 @@ def payroll_build(
     say(2, steps, _("Writing the lines"))
     line_t = sql.Identifier(PayrollLine._meta.db_table)
     stage = sql.Identifier("payroll_stage")
-    params = {"payroll": payroll.pk, "month": month}
+    params: dict[str, Any] = {"payroll": payroll.pk, "month": month}
     changed_cols = sql.SQL(", ").join(sql.Identifier(c) for c in STAGE_COLUMNS[1:])
     with connection.cursor() as cur:
         cur.execute(sql.SQL("DROP TABLE IF EXISTS pg_temp.{}").format(stage))
@@ -528,7 +529,7 @@ def payroll_export(payroll: Payroll, fmt: str) -> tuple[bytes, str, str]:
     ws = wb.create_sheet(title=f"{payroll.month:%Y-%m}")
     ws.append(BANK_FILE_HEADERS)
     for r in rows:
-        ws.append([r[0], r[1], r[2], r[3], str(r[4]), float(r[5])])
+        ws.append([r[0], r[1], r[2], r[3], str(r[4]), float(r[5])])  # type: ignore[arg-type]
     out_b = io.BytesIO()
     wb.save(out_b)
     return out_b.getvalue(), CONTENT_TYPES["xlsx"], name

@@ -133,7 +133,7 @@ def report_counties(user: User) -> QuerySet[Region]:
     counties = Region.objects.filter(level=Region.Level.COUNTY).order_by("code")
     if is_city_level(user):
         return counties
-    return counties.filter(pk=user.region_id)
+    return counties.filter(pk=user.region_id)  # type: ignore[misc]  # None matches nothing
 
 
 def parse_month(value: str) -> dt.date:
@@ -159,7 +159,7 @@ def _recipients_from_payroll(payroll: Payroll) -> dict[str, dict]:
             subsidy=Sum("price_subsidy"),
         )
     )
-    return {r["case__household__hukou_type"]: r for r in rows}
+    return {r["case__household__hukou_type"]: dict(r) for r in rows}
 
 
 def _recipients_from_cases(county: Region, month: dt.date) -> dict[str, dict]:
@@ -269,7 +269,7 @@ def district_report(
             confirmed_on__gte=month, confirmed_on__lt=next_month, accepted_on__isnull=False
         ).values_list("accepted_on", "confirmed_on", "procedure_due")
     )
-    days = _working_days([(a, c) for a, c, _d in confirmed])
+    days = _working_days([(a, c) for a, c, _d in confirmed if a and c])
     average = (
         (Decimal(sum(days)) / len(days)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
         if days
@@ -289,7 +289,7 @@ def district_report(
         refused_in_month=cases.filter(refused_on__gte=month, refused_on__lt=next_month).count(),
         confirmed_in_month=len(confirmed),
         average_procedure_wd=average,
-        confirmed_after_limit=sum(1 for _a, c, due in confirmed if due and c > due),
+        confirmed_after_limit=sum(1 for _a, c, due in confirmed if due and c and c > due),
         procedure_overdue=reviews.procedure_overdue(user=user, on=today)
         .filter(_in_county(county))
         .count(),

@@ -217,6 +217,8 @@ def dibao_case_extend(*, case: DibaoCase, reason: str, by: User) -> DibaoCase:
         raise ValidationError({"reason": [_("Give the reason for the extension.")]})
     if case.extension_reason:
         raise ValidationError(_("The limit has already been extended."))
+    if case.accepted_on is None:
+        raise ValidationError(_("The application has no acceptance date."))
     case.extension_reason = reason.strip()
     case.procedure_due = add_working_days(
         case.accepted_on, policy_data.int_parameter("procedure_limit_extended_wd", case.accepted_on)
@@ -549,7 +551,11 @@ def dibao_case_start_notice(*, case: DibaoCase, starts_on: dt.date, by: User) ->
         .select_related("person")
         .first()
     )
-    name = case.single_person.name if case.single_person_id else (head.person.name if head else "")
+    name = (
+        case.single_person.name
+        if case.single_person is not None
+        else (head.person.name if head else "")
+    )
     notice = PublicNotice.objects.create(
         case=case,
         starts_on=starts_on,
@@ -763,7 +769,7 @@ def review_open(
         reason=reason.strip(),
         opened_by=by,
     )
-    _move(case, S.UNDER_REVIEW, by, reason.strip() or CaseReview.Kind(kind).label)
+    _move(case, S.UNDER_REVIEW, by, reason.strip() or str(CaseReview.Kind(kind).label))
     return review
 
 
@@ -889,7 +895,16 @@ def dibao_case_resume(*, case: DibaoCase, reason: str, by: User) -> DibaoCase:
     _guard(case, (S.SUSPENDED,), _("resume"))
     if not reason.strip():
         raise ValidationError({"reason": [_("Give the reason.")]})
-    return _move(case, S.ACTIVE, by, reason.strip(), payment_stop_month=None)
+    # Payments start again next month; the suspended months stay unpaid, even in a payroll
+    # draft rebuilt later for one of them.
+    return _move(
+        case,
+        S.ACTIVE,
+        by,
+        reason.strip(),
+        payment_stop_month=None,
+        payment_start_month=first_of_next_month(timezone.localdate()),
+    )
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from functools import partial
 
 from celery import shared_task
 from celery.schedules import crontab
@@ -132,7 +133,7 @@ def build_next_month_payrolls(on: str | None = None) -> list[int]:
                 result={"month": month.isoformat(), "scheduled": True},
             )
             args = (job.pk, county.pk, month.isoformat(), None)
-            transaction.on_commit(lambda args=args: build_payroll.delay(*args))
+            transaction.on_commit(partial(build_payroll.delay, *args))
         jobs.append(job.pk)
     log.info("payroll drafts for %s enqueued: %s districts", month, len(jobs))
     return jobs

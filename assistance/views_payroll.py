@@ -34,8 +34,10 @@ PAGE_SIZE = 50
 def _payroll(request: HttpRequest, pk: int) -> Payroll:
     try:
         return (
-            selectors.payroll_list(user=request.user).select_related("job", "built_by").get(pk=pk)
-        )  # type: ignore[arg-type]
+            selectors.payroll_list(user=request.user)  # type: ignore[arg-type]
+            .select_related("job", "built_by")
+            .get(pk=pk)
+        )
     except Payroll.DoesNotExist:
         raise Http404 from None
 

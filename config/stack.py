@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,7 +64,7 @@ class Embedded:
     """Embedded services started by this process, stopped when it ends."""
 
     def __init__(self) -> None:
-        self.pg = None
+        self.pg: Any = None
         self.redis: subprocess.Popen[bytes] | None = None
 
     def start_postgres(self, dbname: str) -> str:
@@ -223,6 +224,7 @@ def cmd_test(args: list[str]) -> int:
         steps: list[tuple[str, list[str]]] = [
             ("ruff check", [str(bin_dir / "ruff"), "check", "."]),
             ("ruff format --check", [str(bin_dir / "ruff"), "format", "--check", "."]),
+            ("mypy", [str(bin_dir / "mypy"), "core", "households", "assistance", "config"]),
             ("makemigrations --check", [PY, "manage.py", "makemigrations", "--check", "--dry-run"]),
         ]
         if not args:

@@ -80,7 +80,7 @@ class Region(models.Model):
         return self.kind == self.Kind.COMMUNITY
 
     def clean(self) -> None:
-        level = self.KIND_LEVEL.get(self.kind)
+        level = self.KIND_LEVEL.get(self.Kind(self.kind)) if self.kind in self.Kind.values else None
         if level is None:
             return
         if not self.code.isdigit() or len(self.code) != self.CODE_LENGTH[level]:
@@ -139,7 +139,7 @@ class User(AbstractUser):
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
 
-    objects = XianjieUserManager()
+    objects = XianjieUserManager()  # type: ignore[misc]  # django-stubs declares it on AbstractUser
 
     class Meta:
         verbose_name = _("user")

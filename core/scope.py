@@ -19,7 +19,7 @@ def visible_regions(user: User) -> QuerySet[Region]:
         return Region.objects.none()
     if user.is_superuser:
         return Region.objects.all()
-    if not user.role or user.region_id is None:
+    if not user.role or user.region is None:
         return Region.objects.none()
     return Region.objects.filter(path__startswith=user.region.path)
 
@@ -48,6 +48,6 @@ def region_in_scope(user: User, region: Region | None) -> bool:
         return is_city_level(user)
     if user.is_superuser:
         return True
-    if not user.role or user.region_id is None:
+    if not user.role or user.region is None:
         return False
     return region.path.startswith(user.region.path)

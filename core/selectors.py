@@ -13,7 +13,7 @@ def region_list(
     if level:
         qs = qs.filter(level=level)
     if parent:
-        qs = qs.filter(parent_id=parent)
+        qs = qs.filter(parent_id=parent)  # type: ignore[misc]  # str ids are cast by the ORM
     return qs.order_by("code")
 
 

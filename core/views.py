@@ -7,14 +7,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from .roles import EXPORT_HOUSEHOLDS, IMPORT_HOUSEHOLDS
 
 
 @dataclass(frozen=True)
 class Tile:
-    title: str
-    description: str
+    title: StrOrPromise
+    description: StrOrPromise
     url: str
     count: int | None = None
 

@@ -34,7 +34,7 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     fields = ["person", "relation", "start_date", "end_date", "end_reason"]
-    readonly_fields = fields
+    readonly_fields = ["person", "relation", "start_date", "end_date", "end_reason"]
     can_delete = False
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]

@@ -35,7 +35,7 @@ class HouseholdForm(forms.ModelForm):
 
     def __init__(self, *args: Any, villages: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["village"].queryset = villages
+        self.fields["village"].queryset = villages  # type: ignore[attr-defined]
 
 
 class PersonFieldsForm(forms.ModelForm):
@@ -64,7 +64,8 @@ class PersonFieldsForm(forms.ModelForm):
         attrs = dict(ID_CHECK_ATTRS, **{"hx-get": check_url})
         attrs["hx-target"] = f"#idcheck-{self.prefix or 'person'}"
         self.fields["id_number"].widget.attrs.update(attrs)
-        self.fields["serious_illness"].queryset = self.fields["serious_illness"].queryset.filter(
+        illness = self.fields["serious_illness"]
+        illness.queryset = illness.queryset.filter(  # type: ignore[attr-defined]
             active=True
         )
 

@@ -38,7 +38,8 @@ def household_list(
     q = (q or "").strip()
     if q:
         norm = normalise(q)
-        if norm[:17].isdigit() and len(norm) >= 6:
+        # Digits, possibly ending in the check character X: an ID number or part of one.
+        if len(norm) >= 6 and norm[:-1].isdigit() and (norm[-1].isdigit() or norm[-1] == "X"):
             members_q = members.filter(person__id_number__startswith=norm)
             if len(norm) < 18:
                 members_q = members.filter(
@@ -57,9 +58,9 @@ def household_list(
     if id_number:
         qs = qs.filter(Exists(members.filter(person__id_number=normalise(id_number))))
     if village:
-        qs = qs.filter(village_id=village)
+        qs = qs.filter(village_id=village)  # type: ignore[misc]  # str ids are cast by the ORM
     if town:
-        qs = qs.filter(village__parent_id=town)
+        qs = qs.filter(village__parent_id=town)  # type: ignore[misc]
     if region:
         reg = Region.objects.filter(pk=region).first()
         qs = qs.filter(village__path__startswith=reg.path) if reg else qs.none()

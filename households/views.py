@@ -95,7 +95,7 @@ def household_export(request: HttpRequest) -> HttpResponse:
         raise Http404
     qs = selectors.household_list(user=request.user, **_search_params(request))  # type: ignore[arg-type]
     access_log_record(
-        by=request.user,
+        by=request.user,  # type: ignore[arg-type]
         action=AccessLog.Action.EXPORT,
         obj=Household(),  # type: ignore[arg-type]
         detail=request.GET.urlencode()[:250],
@@ -335,7 +335,7 @@ def person_reveal_id(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def check_id(request: HttpRequest) -> HttpResponse:
     """HTMX: check an ID number as it is typed (the same validator as on submit)."""
-    raw = next((v for k, v in request.GET.items() if k.endswith("id_number")), "")
+    raw = str(next((v for k, v in request.GET.items() if k.endswith("id_number")), ""))
     if not raw.strip():
         return HttpResponse("")
     try:

@@ -370,3 +370,30 @@ def test_parse_month():
     assert P.parse_month("2026-12-17") == DEC
     with pytest.raises(ValidationError):
         P.parse_month("12/2026")
+
+
+def test_months_of_a_suspension_stay_unpaid_after_resumption(
+    cw_baisha, cw_baisha_2, ca_pengjiang, village_a
+):
+    """Suspended in December, resumed in January: a December draft built afterwards leaves it out."""
+    from assistance.models import PayrollLine
+
+    from ..factories import region
+    from .conftest import S, build_case, poor_household
+
+    case = build_case(
+        poor_household(village_a),
+        to=S.CONFIRMED,
+        maker=cw_baisha,
+        second=cw_baisha_2,
+        checker=ca_pengjiang,
+    )
+    with time_machine.travel(dt.datetime(2026, 11, 25, 10, 0), tick=False):
+        services.dibao_case_suspend(case=case, reason="外出务工", by=cw_baisha)
+    with time_machine.travel(dt.datetime(2027, 1, 10, 10, 0), tick=False):
+        services.dibao_case_resume(case=case, reason="返乡", by=cw_baisha)
+    county = region("440703")
+    P.payroll_build(county=county, month=dt.date(2026, 12, 1), by=ca_pengjiang)
+    P.payroll_build(county=county, month=dt.date(2027, 2, 1), by=ca_pengjiang)
+    months = set(PayrollLine.objects.filter(case=case).values_list("month", flat=True))
+    assert months == {dt.date(2027, 2, 1)}
