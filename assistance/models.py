@@ -162,6 +162,8 @@ class PolicyParameter(EffectiveDated):
             _("Emergency aid: document within (working days)"),
         )
         PHASE_OUT_MONTHS = "phase_out_months", _("Phase-out (months)")
+        TOPUP_TARGET_URBAN_PCT = "topup_target_urban_pct", _("Top-up level target, urban (%)")
+        TOPUP_TARGET_RURAL_PCT = "topup_target_rural_pct", _("Top-up level target, rural (%)")
 
     key = models.CharField(_("parameter"), max_length=40, choices=Key.choices)
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=4)

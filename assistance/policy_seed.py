@@ -105,6 +105,10 @@ PARAMETERS = {
     "temporary_document_wd": Decimal("10"),
     "phase_out_months": Decimal("6"),
 }
+# Top-up level targets (补差水平) from 2018 on: the Seed's own figures (江府办〔2017〕23号 §二(三)).
+TARGETS = {"topup_target_urban_pct": Decimal("75"), "topup_target_rural_pct": Decimal("50")}
+TARGETS_FROM = dt.date(2018, 1, 1)
+SOURCE_SEED = "江府办〔2017〕23号 §二(三)"
 START = dt.date(2015, 1, 1)
 
 
@@ -146,4 +150,10 @@ def load_policy(apps) -> None:  # type: ignore[no-untyped-def]
     for key, value in PARAMETERS.items():
         PolicyParameter.objects.get_or_create(
             key=key, valid_from=START, defaults={"value": value, "source_document": SOURCE_DEFAULT}
+        )
+    for key, value in TARGETS.items():
+        PolicyParameter.objects.get_or_create(
+            key=key,
+            valid_from=TARGETS_FROM,
+            defaults={"value": value, "source_document": SOURCE_SEED},
         )

@@ -27,11 +27,6 @@ from .services import first_of_next_month
 
 S = DibaoCase.Status
 
-# Top-up level targets (补差水平) from 2018 on: urban ≥ 75%, rural ≥ 50% — the Seed's own figures
-# (江府办〔2017〕23号 §二(三); domain.md §6). PolicyParameter has no key for them (adding one is a
-# model change), so they are named constants here; move them to policy data with the next migration.
-TOPUP_TARGET_URBAN = Decimal("0.75")
-TOPUP_TARGET_RURAL = Decimal("0.50")
 LEVEL_PLACES = Decimal("0.0001")  # the ratio to 4 places = percent to 2 places
 PAYING_WITHOUT_STOP = (S.CONFIRMED, S.ACTIVE, S.UNDER_REVIEW)
 REPORT_PERM = "assistance.view_dibaocase"
@@ -244,10 +239,15 @@ def district_report(
     except ValidationError:
         standard = None
     figures = {}
-    for hukou, target in (
-        (Household.Hukou.URBAN, TOPUP_TARGET_URBAN),
-        (Household.Hukou.RURAL, TOPUP_TARGET_RURAL),
+    for hukou, key in (
+        (Household.Hukou.URBAN, "topup_target_urban_pct"),
+        (Household.Hukou.RURAL, "topup_target_rural_pct"),
     ):
+        # Policy data (seeded from the Seed: urban 75 %, rural 50 % from 2018); none before 2018.
+        try:
+            target: Decimal | None = policy_data.parameter(key, month) / Decimal("100")
+        except ValidationError:
+            target = None
         r = rows.get(hukou, {})
         figures[hukou] = HukouFigures(
             hukou=hukou,

@@ -85,3 +85,10 @@ def test_caseworker_cannot_edit_policy(client, cw_baisha):
     login(client, cw_baisha)
     r = client.get(reverse("admin:assistance_dibaostandard_changelist"))
     assert r.status_code == 302  # not staff: sent to the admin login
+
+
+def test_topup_targets_are_policy_data_from_2018():
+    assert parameter("topup_target_urban_pct", dt.date(2026, 12, 1)) == Decimal("75")
+    assert parameter("topup_target_rural_pct", dt.date(2018, 1, 1)) == Decimal("50")
+    with pytest.raises(ValidationError):
+        parameter("topup_target_urban_pct", dt.date(2017, 12, 31))
