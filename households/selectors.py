@@ -5,7 +5,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.models import Region, User
@@ -34,29 +35,26 @@ def household_list(
     region: int | str | None = None,
 ) -> QuerySet[Household]:
     qs = scope_queryset(Household.objects.all(), user, region_field="village")
-    members = Membership.objects.filter(household=OuterRef("pk"), end_date__isnull=True)
     q = (q or "").strip()
     if q:
         norm = normalise(q)
         # Digits, possibly ending in the check character X: an ID number or part of one.
         if len(norm) >= 6 and norm[:-1].isdigit() and (norm[-1].isdigit() or norm[-1] == "X"):
-            members_q = members.filter(person__id_number__startswith=norm)
+            id_match = Q(id_number__startswith=norm)
             if len(norm) < 18:
-                members_q = members.filter(
-                    Q(person__id_number__startswith=norm) | Q(person__id_number__endswith=norm)
-                )
-            qs = qs.filter(Exists(members_q))
+                id_match |= Q(id_number__endswith=norm)
+            qs = qs.filter(pk__in=_households_of(user, id_match))
         else:
             qs = qs.filter(
-                Exists(members.filter(person__name__contains=q))
+                Q(pk__in=_households_of(user, Q(name__contains=q)))
                 | Q(village__name__contains=q)
                 | Q(village__parent__name__contains=q)
                 | Q(address__contains=q)
             )
     if name:
-        qs = qs.filter(Exists(members.filter(person__name__contains=name.strip())))
+        qs = qs.filter(pk__in=_households_of(user, Q(name__contains=name.strip())))
     if id_number:
-        qs = qs.filter(Exists(members.filter(person__id_number=normalise(id_number))))
+        qs = qs.filter(pk__in=_households_of(user, Q(id_number=normalise(id_number))))
     if village:
         qs = qs.filter(village_id=village)  # type: ignore[misc]  # str ids are cast by the ORM
     if town:
@@ -66,12 +64,30 @@ def household_list(
         qs = qs.filter(village__path__startswith=reg.path) if reg else qs.none()
     return (
         qs.select_related("village", "village__parent")
-        .annotate(
-            head_name=_active_head_name(),
-            member_count=Count("memberships", filter=Q(memberships__end_date__isnull=True)),
-        )
+        .annotate(head_name=_active_head_name(), member_count=_active_member_count())
         .order_by("-id")
     )
+
+
+def _households_of(user: User, person_match: Q) -> QuerySet[Membership, Any]:
+    """Ids of households with an active member matching `person_match`, among the persons the
+    user may see (their scoped region narrows the search before the name or ID match)."""
+    persons = scope_queryset(Person.objects.filter(person_match), user, region_field="region")
+    return Membership.objects.filter(end_date__isnull=True, person__in=persons.values("pk")).values(
+        "household_id"
+    )
+
+
+def _active_member_count() -> Coalesce:
+    # A correlated subquery (not a GROUP BY): the paginator's COUNT(*) then skips it entirely.
+    counts = (
+        Membership.objects.filter(household=OuterRef("pk"), end_date__isnull=True)
+        .order_by()
+        .values("household")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counts), 0)
 
 
 def household_get(*, user: User, pk: int | str) -> Household:
