@@ -137,3 +137,12 @@ def build_next_month_payrolls(on: str | None = None) -> list[int]:
         jobs.append(job.pk)
     log.info("payroll drafts for %s enqueued: %s districts", month, len(jobs))
     return jobs
+
+
+@shared_task(name="assistance.purge_orphan_attachments", acks_late=True)
+def purge_orphan_attachments() -> int:
+    from .housekeeping import attachments_purge_orphans
+
+    removed = attachments_purge_orphans()
+    log.info("orphan attachment files removed: %s", len(removed))
+    return len(removed)

@@ -152,6 +152,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "assistance.build_next_month_payrolls",
         "schedule": crontab(day_of_month="25", hour=2, minute=0),
     },
+    # Files of attachments whose upload transaction rolled back (no row points to them).
+    "assistance-purge-orphan-attachments": {
+        "task": "assistance.purge_orphan_attachments",
+        "schedule": crontab(day_of_week="sunday", hour=3, minute=0),
+    },
 }
 
 SESSION_COOKIE_HTTPONLY = True
