@@ -169,6 +169,7 @@ def cmd_run() -> int:
         households = os.environ.get("DEMO_HOUSEHOLDS", "2000")
         manage("seed_demo", "--households", households, "--if-empty")
         manage("demo_users")
+        manage("seed_demo_cases")
         port = os.environ.get("PORT", "8000")
         bin_dir = Path(PY).parent
         procs.append(
