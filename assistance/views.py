@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.forms import apply_service_errors
 from core.models import User
 from core.roles import CONFIRM_DIBAO
 from households import selectors as household_selectors
@@ -130,15 +131,6 @@ def _get_case(request: HttpRequest, pk: int) -> DibaoCase:
         return selectors.dibao_case_get(user=request.user, pk=pk)  # type: ignore[arg-type]
     except DibaoCase.DoesNotExist:
         raise Http404 from None
-
-
-def apply_errors(error: ValidationError, form: django_forms.Form) -> None:
-    """Put a service's ValidationError on the matching field, else on the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for key, msgs in error.message_dict.items():
-        form.add_error(key if key in form.fields else None, msgs)
 
 
 def head_name_subquery() -> Subquery:
@@ -409,7 +401,7 @@ def case_create(request: HttpRequest, household_pk: int) -> HttpResponse:
                 relative_note=data["relative_note"],
             )
         except ValidationError as e:
-            apply_errors(e, form)
+            apply_service_errors(e, form)
         else:
             messages.success(request, _("Dibao case %(case)s opened.") % {"case": case})
             return redirect("assistance:detail", pk=case.pk)
@@ -651,7 +643,7 @@ def case_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         try:
             spec.run(case, dict(form.cleaned_data), request.user)  # type: ignore[arg-type]
         except ValidationError as e:
-            apply_errors(e, form)
+            apply_service_errors(e, form)
         else:
             messages.success(request, str(spec.success))
             return redirect("assistance:detail", pk=case.pk)
@@ -684,22 +676,6 @@ def _declaration_rows(formset: Any, fields: tuple[str, ...]) -> list[dict[str, A
             continue
         rows.append({k: f.cleaned_data.get(k) for k in fields})
     return rows
-
-
-def _apply_declaration_errors(
-    error: ValidationError, form: django_forms.Form, formsets: dict[str, Any], rows: dict
-) -> None:
-    """Service keys are "<group>.<row>.<field>"; rows were compacted, so map back to forms."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for key, msgs in error.message_dict.items():
-        parts = key.split(".")
-        if len(parts) == 3 and parts[0] in formsets:
-            target = rows[parts[0]][int(parts[1])]
-            target.add_error(parts[2] if parts[2] in target.fields else None, msgs)
-        else:
-            form.add_error(None, msgs)
 
 
 @case_page
@@ -783,7 +759,7 @@ def case_declarations(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user,  # type: ignore[arg-type]
             )
         except ValidationError as e:
-            _apply_declaration_errors(e, form, formsets, kept)
+            apply_service_errors(e, form, formsets=kept)
         else:
             messages.success(request, _("Declarations saved."))
             return redirect("assistance:detail", pk=case.pk)
@@ -845,7 +821,7 @@ def case_investigation(request: HttpRequest, pk: int) -> HttpResponse:
                             {"attachments": [f"{upload.name}: {m}" for m in e.messages]}
                         ) from None
         except ValidationError as e:
-            apply_errors(e, form)
+            apply_service_errors(e, form)
         else:
             messages.success(request, _("Investigation recorded."))
             return redirect("assistance:detail", pk=case.pk)
@@ -872,7 +848,7 @@ def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user,  # type: ignore[arg-type]
             )
         except ValidationError as e:
-            apply_errors(e, form)
+            apply_service_errors(e, form)
         else:
             messages.success(request, _("Attachment uploaded."))
             return redirect("assistance:detail", pk=case.pk)
@@ -929,7 +905,7 @@ def case_decide(request: HttpRequest, pk: int) -> HttpResponse:
                     by=request.user,  # type: ignore[arg-type]
                 )
             except ValidationError as e:
-                apply_errors(e, form)
+                apply_service_errors(e, form)
             else:
                 messages.success(request, _("The case is confirmed."))
                 return redirect("assistance:detail", pk=case.pk)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core.forms import apply_service_errors
 from core.models import Region, User
 from core.roles import DECIDE_PROGRAMME, REPORT_OUTREACH
 from core.selectors import villages_for
@@ -69,14 +70,6 @@ DETAIL_LABELS = {
 
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
-
-
-def _apply_errors(error: ValidationError, form: forms.Form) -> None:
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for key, msgs in error.message_dict.items():
-        form.add_error(key if key in form.fields else None, msgs)
 
 
 def dibao_case_url(pk: int) -> str | None:
@@ -336,7 +329,7 @@ def case_apply(request: HttpRequest, household_pk: int) -> HttpResponse:
             else:
                 case = svc.programme_apply(household=household, by=_user(request), **kwargs)
         except ValidationError as e:
-            _apply_errors(e, form)
+            apply_service_errors(e, form)
         else:
             messages.success(request, _("Application registered."))
             return redirect("assistance_programmes:detail", pk=case.pk)  # type: ignore[union-attr]
@@ -427,7 +420,7 @@ def _action(
         try:
             run(case, form.cleaned_data, _user(request))
         except ValidationError as e:
-            _apply_errors(e, form)
+            apply_service_errors(e, form)
         else:
             messages.success(request, done)
             return redirect("assistance_programmes:detail", pk=case.pk)
@@ -573,7 +566,7 @@ def outreach_new(request: HttpRequest) -> HttpResponse:
                     by=user,
                 )
             except ValidationError as e:
-                _apply_errors(e, form)
+                apply_service_errors(e, form)
             else:
                 messages.success(request, _("Report recorded. The township will follow it up."))
                 return redirect("assistance_programmes:outreach_detail", pk=report.pk)
@@ -641,7 +634,7 @@ def outreach_convert(request: HttpRequest, pk: int) -> HttpResponse:
                     agent_name=form.cleaned_data.get("agent_name", ""),
                 )
             except ValidationError as e:
-                _apply_errors(e, form)
+                apply_service_errors(e, form)
             else:
                 messages.success(request, _("A dibao case was opened from the report."))
                 target = dibao_case_url(report.dibao_case_id)  # type: ignore[arg-type]
@@ -661,7 +654,7 @@ def outreach_close(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             svc.outreach_close(report=report, reason=form.cleaned_data["reason"], by=_user(request))
         except ValidationError as e:
-            _apply_errors(e, form)
+            apply_service_errors(e, form)
         else:
             messages.success(request, _("Report closed."))
             return redirect("assistance_programmes:outreach_detail", pk=pk)

@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.forms import apply_service_errors
 from core.masking import mask_id_number
 from core.models import AccessLog
 from core.roles import EXPORT_HOUSEHOLDS, REVEAL_ID
@@ -103,23 +104,6 @@ def household_export(request: HttpRequest) -> HttpResponse:
     return exports.household_export_response(qs, fmt=fmt)
 
 
-def _apply_service_errors(error: ValidationError, form: Any, formset: Any = None) -> None:
-    """Put a service's ValidationError on the matching form field (members.<i>.<field>)."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for key, msgs in error.message_dict.items():
-        parts = key.split(".")
-        if parts[0] == "members" and len(parts) == 3 and formset is not None:
-            target = formset.forms[int(parts[1])]
-            field = parts[2] if parts[2] in target.fields else None
-            target.add_error(field, msgs)
-        elif key in form.fields:
-            form.add_error(key, msgs)
-        else:
-            form.add_error(None, msgs)
-
-
 @login_required
 @permission_required("households.add_household", raise_exception=True)
 def household_create(request: HttpRequest) -> HttpResponse:
@@ -147,7 +131,7 @@ def household_create(request: HttpRequest) -> HttpResponse:
                 by=request.user,  # type: ignore[arg-type]
             )
         except ValidationError as e:
-            _apply_service_errors(e, form, formset)
+            apply_service_errors(e, form, formsets={"members": formset.forms})
         else:
             messages.success(request, _("Household registered."))
             return redirect("households:detail", pk=household.pk)
@@ -201,7 +185,7 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 **data,
             )
         except ValidationError as e:
-            _apply_service_errors(e, form)
+            apply_service_errors(e, form)
         else:
             messages.success(request, _("Household updated."))
             return redirect("households:detail", pk=household.pk)
@@ -225,7 +209,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user,  # type: ignore[arg-type]
             )
         except ValidationError as e:
-            _apply_service_errors(e, form)
+            apply_service_errors(e, form)
         else:
             messages.success(request, _("Member added."))
             return redirect("households:detail", pk=household.pk)
@@ -252,7 +236,7 @@ def member_remove(request: HttpRequest, pk: int, membership_id: int) -> HttpResp
                 by=request.user,  # type: ignore[arg-type]
             )
         except ValidationError as e:
-            _apply_service_errors(e, form)
+            apply_service_errors(e, form)
         else:
             messages.success(request, _("Member removed from the household."))
             return redirect("households:detail", pk=household.pk)
@@ -305,7 +289,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 **data,
             )
         except ValidationError as e:
-            _apply_service_errors(e, form)
+            apply_service_errors(e, form)
         else:
             messages.success(request, _("Person updated."))
             return redirect("households:person", pk=person.pk)
