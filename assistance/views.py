@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.forms.models import model_to_dict
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -678,6 +679,14 @@ def _declaration_rows(formset: Any, fields: tuple[str, ...]) -> list[dict[str, A
     return rows
 
 
+# Each declarations formset and the fields it carries to services.declarations_replace.
+DECLARATION_FORMSETS: dict[str, tuple[Any, tuple[str, ...]]] = {
+    "incomes": (IncomeFormSet, ("person", "income_type", "monthly_amount", "note")),
+    "expenditures": (ExpenditureFormSet, ("person", "expenditure_type", "monthly_amount", "note")),
+    "properties": (PropertyFormSet, ("person", "kind", "value", "description", "exempt_reason")),
+}
+
+
 @case_page
 def case_declarations(request: HttpRequest, pk: int) -> HttpResponse:
     case = _get_case(request, pk)
@@ -688,57 +697,15 @@ def case_declarations(request: HttpRequest, pk: int) -> HttpResponse:
     members = household_members(case.household)
     data = _posted(request)
     kwargs: dict[str, Any] = {"form_kwargs": {"members": members}}
-    if data is None:
-        incomes = IncomeFormSet(
-            prefix="incomes",
-            initial=[
-                {
-                    "person": i.person_id,
-                    "income_type": i.income_type_id,
-                    "monthly_amount": i.monthly_amount,
-                    "note": i.note,
-                }
-                for i in case.incomes.all()
-            ],
-            **kwargs,
-        )
-        expenditures = ExpenditureFormSet(
-            prefix="expenditures",
-            initial=[
-                {
-                    "person": e.person_id,
-                    "expenditure_type": e.expenditure_type_id,
-                    "monthly_amount": e.monthly_amount,
-                    "note": e.note,
-                }
-                for e in case.expenditures.all()
-            ],
-            **kwargs,
-        )
-        properties = PropertyFormSet(
-            prefix="properties",
-            initial=[
-                {
-                    "person": p.person_id,
-                    "kind": p.kind,
-                    "value": p.value,
-                    "description": p.description,
-                    "exempt_reason": p.exempt_reason,
-                }
-                for p in case.properties.all()
-            ],
-            **kwargs,
-        )
-    else:
-        incomes = IncomeFormSet(data, prefix="incomes", **kwargs)
-        expenditures = ExpenditureFormSet(data, prefix="expenditures", **kwargs)
-        properties = PropertyFormSet(data, prefix="properties", **kwargs)
+    formsets: dict[str, Any] = {}
+    for name, (formset_class, fields) in DECLARATION_FORMSETS.items():
+        if data is None:
+            rows = getattr(case, name).all()
+            initial = [model_to_dict(row, fields=fields) for row in rows]
+            formsets[name] = formset_class(prefix=name, initial=initial, **kwargs)
+        else:
+            formsets[name] = formset_class(data, prefix=name, **kwargs)
     form = django_forms.Form(data)  # carries the non-field errors of the whole submission
-    formsets: dict[str, Any] = {
-        "incomes": incomes,
-        "expenditures": expenditures,
-        "properties": properties,
-    }
     if data is not None and form.is_valid() and all(fs.is_valid() for fs in formsets.values()):
         kept = {
             name: [f for f in fs.forms if f.has_changed() and not f.cleaned_data.get("DELETE")]
@@ -747,16 +714,11 @@ def case_declarations(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.declarations_replace(
                 case=case,
-                incomes=_declaration_rows(
-                    incomes, ("person", "income_type", "monthly_amount", "note")
-                ),
-                expenditures=_declaration_rows(
-                    expenditures, ("person", "expenditure_type", "monthly_amount", "note")
-                ),
-                properties=_declaration_rows(
-                    properties, ("person", "kind", "value", "description", "exempt_reason")
-                ),
                 by=request.user,  # type: ignore[arg-type]
+                **{
+                    name: _declaration_rows(formsets[name], fields)
+                    for name, (_cls, fields) in DECLARATION_FORMSETS.items()
+                },
             )
         except ValidationError as e:
             apply_service_errors(e, form, formsets=kept)
