@@ -2,10 +2,7 @@
 
 from django.contrib import admin
 
-from core.admin import ScopedAdminMixin
-from core.models import CalendarOverride
-
-from .models import (
+from assistance.models import (
     CategorySupplement,
     CpiReading,
     DibaoStandard,
@@ -14,6 +11,8 @@ from .models import (
     IncomeType,
     PolicyParameter,
 )
+from core.admin import ScopedAdminMixin
+from core.models import CalendarOverride
 
 
 class EffectiveDatedAdmin(admin.ModelAdmin):

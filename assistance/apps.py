@@ -9,17 +9,15 @@ class AssistanceConfig(AppConfig):
     def ready(self) -> None:
         # The household page shows the household's dibao cases and other programmes; households
         # (a lower layer) never imports assistance.
+        from assistance.dibao.panels import dibao_panel
+        from assistance.programmes.panels import programmes_panel
         from households.panels import register
-
-        from .panels import dibao_panel
-        from .panels_programmes import programmes_panel
 
         register(dibao_panel)
         register(programmes_panel)
 
+        from assistance.oversight.home import assistance_tiles
         from core.views import tile_providers
-
-        from .home import assistance_tiles
 
         if assistance_tiles not in tile_providers:
             tile_providers.append(assistance_tiles)

@@ -7,11 +7,10 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from assistance.dibao import services
+from assistance.models import DibaoCase, IncomeType
 from core.models import User
 from households.models import Household, Relation
-
-from . import services
-from .models import DibaoCase, IncomeType
 
 S = DibaoCase.Status
 # (township code, caseworker, co-investigator, district reviewer)

@@ -10,7 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from .models import Attachment
+from assistance.models import Attachment
 
 ATTACHMENT_DIR = "attachments"
 

@@ -1,4 +1,4 @@
-"""Benchmark of the monthly payroll build (assistance.payroll.payroll_build) against a naive loop.
+"""Benchmark of the monthly payroll build (assistance.payroll.services.payroll_build) against a naive loop.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/xianjie .venv/bin/python bench/payroll.py
 
@@ -88,10 +88,10 @@ def run(args: argparse.Namespace, naive_repeat: int) -> int:
     from django.db import connection, transaction
     from django.db.models import Q
 
-    from assistance import payroll as P
+    from assistance.dibao.services import current_award
     from assistance.models import CpiReading, DibaoCase, Payroll, PayrollLine
-    from assistance.policy import monthly_total
-    from assistance.services import current_award
+    from assistance.payroll import services as P
+    from assistance.policy.rules import monthly_total
     from core.models import Region, User
     from core.roles import Role
     from households import demo

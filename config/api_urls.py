@@ -29,7 +29,7 @@ router.register("persons", PersonViewSet, basename="person")
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("", include(router.urls)),
-    path("", include("assistance.api.urls")),
-    path("", include("assistance.api.payroll_urls")),
-    path("", include("assistance.api.programme_urls")),
+    path("", include("assistance.dibao.api.urls")),
+    path("", include("assistance.payroll.api.urls")),
+    path("", include("assistance.programmes.api.urls")),
 ]

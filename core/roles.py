@@ -89,7 +89,7 @@ _POLICY_ADMIN = frozenset(
     )
 ) | {"core.view_calendaroverride", "core.add_calendaroverride", "core.change_calendaroverride"}
 # Confirmation by a township caseworker is allowed only where the district delegated it; the
-# service checks the district setting (assistance.services.dibao_case_confirm).
+# service checks the district setting (assistance.dibao.services.dibao_case_confirm).
 CONFIRM_DIBAO = "assistance.confirm_dibaocase"
 APPROVE_PAYROLL = "assistance.change_payroll"
 BUILD_PAYROLL = "assistance.add_payroll"

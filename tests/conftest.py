@@ -114,7 +114,7 @@ def load_reference_data() -> None:
 
     from django.apps import apps
 
-    from assistance.policy_seed import load_policy
+    from assistance.policy.seed import load_policy
     from core.models import Region
     from core.regions_loader import load_regions
     from households.models import SeriousIllness

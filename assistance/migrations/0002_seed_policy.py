@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def load(apps, schema_editor):
-    from assistance.policy_seed import load_policy
+    from assistance.policy.seed import load_policy
 
     load_policy(apps)
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from assistance import services
+from assistance.dibao import services
 from assistance.models import DibaoCase, IncomeType
 from core.roles import Role
 from households.models import Household, Membership, Relation

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from assistance.dibao.services import dibao_case_create
 from assistance.models import (
     Attachment,
     BenefitAward,
@@ -22,7 +23,6 @@ from assistance.models import (
     Objection,
     PublicNotice,
 )
-from assistance.services import dibao_case_create
 
 from ..conftest import login
 from ..factories import region

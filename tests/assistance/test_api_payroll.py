@@ -4,9 +4,9 @@ import datetime as dt
 
 import pytest
 
-from assistance import payroll as P
 from assistance.models import Payroll
-from assistance.tasks import build_payroll
+from assistance.payroll import services as P
+from assistance.payroll.tasks import build_payroll
 from core.models import Job
 
 from .conftest import S, build_case, poor_household

@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 from drf_spectacular.drainage import GENERATOR_STATS
 
-from assistance import policy_data
 from assistance.models import DibaoStandard
+from assistance.policy import selectors as policy_data
 
 from ..conftest import login
 from ..factories import region

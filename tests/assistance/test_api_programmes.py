@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from assistance import programmes as pg
 from assistance.models import DibaoCase, OutreachReport, ProgrammeCase
+from assistance.programmes import services as pg
 
 from ..conftest import login
 from .conftest import head_of, poor_household

@@ -2,8 +2,8 @@ import pytest
 from django.core.management import call_command
 
 from assistance.demo import PLAN, seed_demo_cases
-from assistance.inbox import inbox_counts
 from assistance.models import DibaoCase
+from assistance.oversight.inbox import inbox_counts
 from core.models import Region, User
 
 from ..factories import VillageFactory, household_with_members, region

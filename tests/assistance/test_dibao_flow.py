@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
-from assistance import services
+from assistance.dibao import services
 from assistance.models import BenefitAward, CaseTransition, DibaoStandard
 from core.roles import Role
 

@@ -5,7 +5,7 @@ import time
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from assistance import services
+from assistance.dibao import services
 from assistance.housekeeping import attachments_purge_orphans
 
 from .conftest import S, build_case, poor_household

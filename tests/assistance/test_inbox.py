@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from assistance import inbox, reviews, services
+from assistance.dibao import reviews, services
 from assistance.models import (
     DistrictSetting,
     OutreachReport,
@@ -16,6 +16,7 @@ from assistance.models import (
     Programme,
     ProgrammeCase,
 )
+from assistance.oversight import inbox
 from core.roles import Role
 
 from ..conftest import login

@@ -13,8 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from assistance import payroll as P
-from assistance import services
+from assistance.dibao import services
 from assistance.models import (
     BenefitAward,
     CaseTransition,
@@ -23,7 +22,8 @@ from assistance.models import (
     Payroll,
     PayrollLine,
 )
-from assistance.tasks import build_next_month_payrolls, build_payroll
+from assistance.payroll import services as P
+from assistance.payroll.tasks import build_next_month_payrolls, build_payroll
 from config.celery import app as celery_app
 from core.models import Job
 

@@ -5,7 +5,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from assistance.policy import (
+from assistance.policy.rules import (
     ExpenditureItem,
     IncomeItem,
     MemberFacts,

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from assistance.models import DibaoStandard, PolicyParameter
-from assistance.policy_data import parameter, policy_on, standard_on
+from assistance.policy.selectors import parameter, policy_on, standard_on
 
 from ..conftest import login
 from ..factories import region

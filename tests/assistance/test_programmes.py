@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from assistance import programmes as pg
 from assistance.models import DibaoCase, OutreachReport, ProgrammeCase, ProgrammeTransition
+from assistance.programmes import services as pg
 from households.models import Household
 
 from ..factories import HouseholdFactory, PersonFactory, unique_id_number

@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from assistance import report, services
+from assistance.dibao import services
 from assistance.models import BenefitAward, Payroll, PayrollLine
+from assistance.oversight import report
 from core.calendar import working_days_between
 from core.models import AccessLog
 from core.roles import Role

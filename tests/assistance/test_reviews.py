@@ -9,9 +9,9 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from assistance import reviews, services
+from assistance.dibao import reviews, services
+from assistance.dibao.tasks import open_due_reviews
 from assistance.models import CaseReview, CaseTransition
-from assistance.tasks_reviews import open_due_reviews
 from core.roles import Role
 
 from ..factories import UserFactory, region

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from assistance import services
+from assistance.dibao import services
 from assistance.models import DibaoCase
 from core.roles import Role
 

@@ -11,7 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from assistance import services
+from assistance.dibao import services
+from assistance.dibao.panels import dibao_panel
 from assistance.models import (
     Attachment,
     BenefitAward,
@@ -21,7 +22,6 @@ from assistance.models import (
     IncomeType,
     Investigation,
 )
-from assistance.panels import dibao_panel
 from households.panels import household_panels, register
 
 from ..conftest import login

@@ -8,8 +8,8 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from assistance import payroll as P
 from assistance.models import Payroll
+from assistance.payroll import services as P
 from config.celery import app as celery_app
 from core.models import AccessLog, Job
 
@@ -116,7 +116,7 @@ def test_build_form_starts_the_job_and_progress_is_polled(
     status = c.get(reverse("assistance_payroll:job", args=[job.pk])).json()
     assert status["status"] == "queued" and status["percent"] == 0 and not status["finished"]
     # The worker runs it.
-    from assistance.tasks import build_payroll
+    from assistance.payroll.tasks import build_payroll
 
     build_payroll.apply(args=(job.pk, district.pk, "2026-12-01", ca_pengjiang.pk))
     status = c.get(reverse("assistance_payroll:job", args=[job.pk])).json()

@@ -7,9 +7,9 @@ import pytest
 from django.test import RequestFactory
 from django.urls import reverse
 
-from assistance import programmes as pg
 from assistance.models import DibaoCase, OutreachReport, ProgrammeCase
-from assistance.panels_programmes import programmes_panel
+from assistance.programmes import services as pg
+from assistance.programmes.panels import programmes_panel
 from households import panels
 
 from ..conftest import login

@@ -12,8 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from assistance.dibao.services import first_of_next_month
 from assistance.models import BenefitAward, DibaoCase, Investigation, PayrollLine
-from assistance.services import first_of_next_month
 from core.models import Region
 from core.roles import Role
 from households.panels import household_panels, register
@@ -30,7 +30,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 @pytest.fixture(autouse=True)
 def _dibao_panel_and_media(settings, tmp_path):  # type: ignore[no-untyped-def]
     """The household panel as AssistanceConfig.ready() registers it; uploads in a temp dir."""
-    from assistance.panels import dibao_panel
+    from assistance.dibao.panels import dibao_panel
 
     settings.MEDIA_ROOT = str(tmp_path)
     added = dibao_panel not in household_panels
@@ -192,7 +192,7 @@ def test_dibao_application_to_payroll(page: Page, reference_data, results_dir) -
     assert award.total == Decimal("1711") and award.effective_month == month
 
     # The first paid month's payroll has the case's line.
-    from assistance.payroll import payroll_build
+    from assistance.payroll.services import payroll_build
 
     with transaction.atomic():
         payroll_build(county=region("440703"), month=month, by=reviewer)

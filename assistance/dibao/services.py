@@ -1,0 +1,925 @@
+"""Dibao case writes. A transition is one function: atomic, guarded by the allowed statuses, the
+case row locked (select_for_update), a CaseTransition (actor, from, to, reason) written in the
+same transaction. Two people acting on the same case at once: the second one waits for the lock,
+then finds the status changed and gets a clear message.
+"""
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assistance.models import (
+    Attachment,
+    BenefitAward,
+    CaseReview,
+    CaseTransition,
+    DibaoCase,
+    DistrictSetting,
+    ExpenditureDeclaration,
+    ExpenditureType,
+    IncomeDeclaration,
+    IncomeType,
+    Investigation,
+    Objection,
+    PropertyDeclaration,
+    PublicNotice,
+)
+from assistance.policy import selectors as policy_data
+from assistance.policy.rules import (
+    Breakdown,
+    ExpenditureItem,
+    IncomeItem,
+    MemberFacts,
+    PropertyItem,
+    compute_benefit,
+    property_findings,
+)
+from core.calendar import add_working_days
+from core.masking import mask_name
+from core.models import Region, User
+from core.roles import CONFIRM_DIBAO
+from core.services import require_perm, require_region, require_status
+from households.models import Household, Person, Relation
+
+S = DibaoCase.Status
+ATTACHMENT_TYPES = {"image/jpeg", "image/png", "application/pdf"}
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+
+# Hooks other apps register at start-up (AppConfig.ready) without assistance importing them,
+# e.g. verification adds "no unresolved disqualifying findings". Each returns error messages.
+proposal_checks: list[Callable[[DibaoCase], list[str]]] = []
+
+
+def first_of_next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+def add_months(month: dt.date, n: int) -> dt.date:
+    y, m = divmod(month.month - 1 + n, 12)
+    return dt.date(month.year + y, m + 1, 1)
+
+
+# ----------------------------------------------------------------------------- the transition core
+
+
+def _lock(case: DibaoCase, by: User) -> DibaoCase:
+    locked = (
+        DibaoCase.objects.select_for_update(of=("self",))
+        .select_related("household__village")
+        .get(pk=case.pk)
+    )
+    require_region(by, locked.household.village)
+    return locked
+
+
+def _guard(case: DibaoCase, allowed: Iterable[str], action: str) -> None:
+    require_status(case.status, allowed, action=action, choices=S)
+
+
+def _move(case: DibaoCase, to: str, by: User | None, reason: str = "", **fields: Any) -> DibaoCase:
+    old = case.status
+    for k, v in fields.items():
+        setattr(case, k, v)
+    case.status = to
+    case.save()
+    CaseTransition.objects.create(case=case, from_status=old, to_status=to, by=by, reason=reason)
+    return case
+
+
+# ----------------------------------------------------------------------------- application
+
+
+@transaction.atomic
+def dibao_case_create(
+    *,
+    household: Household,
+    by: User,
+    unit: str = DibaoCase.Unit.HOUSEHOLD,
+    single_person: Person | None = None,
+    applicant: Person | None = None,
+    agent_name: str = "",
+    relative_of_staff: bool = False,
+    relative_note: str = "",
+) -> DibaoCase:
+    require_perm(by, "assistance.add_dibaocase")
+    household = Household.objects.select_for_update().select_related("village").get(pk=household.pk)
+    require_region(by, household.village)
+    active_ids = set(
+        household.memberships.filter(end_date__isnull=True).values_list("person_id", flat=True)
+    )
+    errors: dict[str, list[str]] = {}
+    if unit == DibaoCase.Unit.SINGLE_PERSON:
+        if single_person is None or single_person.pk not in active_ids:
+            errors["single_person"] = [_("Choose the member who forms the single-person unit.")]
+        elif not (single_person.severely_disabled and single_person.age >= 18):
+            errors["single_person"] = [
+                _(
+                    "A single-person unit is for an adult with grade 1–2 disability "
+                    "(or grade 3 intellectual/mental disability)."
+                )
+            ]
+    elif single_person is not None:
+        errors["single_person"] = [_("Only a single-person unit names a person.")]
+    if applicant is not None and applicant.pk not in active_ids:
+        errors["applicant"] = [_("The applicant must be a member of the household.")]
+    if applicant is None and not agent_name.strip():
+        errors["applicant"] = [_("Name the applying member or the agent.")]
+    if relative_of_staff and not relative_note.strip():
+        errors["relative_note"] = [_("Describe the relationship to the staff member or cadre.")]
+    if errors:
+        raise ValidationError(errors)
+    case = DibaoCase(
+        household=household,
+        unit=unit,
+        single_person=single_person if unit == DibaoCase.Unit.SINGLE_PERSON else None,
+        applicant=applicant,
+        agent_name=agent_name.strip(),
+        relative_of_staff=relative_of_staff,
+        relative_note=relative_note.strip(),
+        created_by=by,
+    )
+    try:
+        with transaction.atomic():
+            case.save()
+    except IntegrityError:
+        raise ValidationError(
+            {"household": [_("This household already has an open dibao case.")]}
+        ) from None
+    CaseTransition.objects.create(
+        case=case, from_status="", to_status=S.DRAFT, by=by, reason=_("Case opened")
+    )
+    return case
+
+
+@transaction.atomic
+def dibao_case_sign(
+    *, case: DibaoCase, authorization_on: dt.date, good_faith_on: dt.date, by: User
+) -> DibaoCase:
+    """Record the applicant's signed data-check authorisation and good-faith declaration."""
+    require_perm(by, "assistance.change_dibaocase")
+    case = _lock(case, by)
+    _guard(case, (S.DRAFT, S.APPLIED, S.ACCEPTED, S.INVESTIGATING), _("record signatures"))
+    today = timezone.localdate()
+    if authorization_on > today or good_faith_on > today:
+        raise ValidationError(_("Signature dates cannot be in the future."))
+    case.authorization_signed_on, case.good_faith_signed_on = authorization_on, good_faith_on
+    case.save(update_fields=["authorization_signed_on", "good_faith_signed_on", "updated_at"])
+    return case
+
+
+@transaction.atomic
+def dibao_case_apply(*, case: DibaoCase, applied_on: dt.date, by: User) -> DibaoCase:
+    require_perm(by, "assistance.change_dibaocase")
+    case = _lock(case, by)
+    _guard(case, (S.DRAFT,), _("submit the application"))
+    if applied_on > timezone.localdate():
+        raise ValidationError({"applied_on": [_("The application date cannot be in the future.")]})
+    return _move(case, S.APPLIED, by, _("Application submitted"), applied_on=applied_on)
+
+
+@transaction.atomic
+def dibao_case_accept(*, case: DibaoCase, accepted_on: dt.date, by: User) -> DibaoCase:
+    """受理: starts the clocks — investigation within 3 working days, the procedure within 30."""
+    require_perm(by, "assistance.change_dibaocase")
+    case = _lock(case, by)
+    _guard(case, (S.APPLIED,), _("accept the application"))
+    if case.applied_on and accepted_on < case.applied_on:
+        raise ValidationError({"accepted_on": [_("Acceptance cannot precede the application.")]})
+    return _move(
+        case,
+        S.ACCEPTED,
+        by,
+        _("Application accepted"),
+        accepted_on=accepted_on,
+        investigation_due=add_working_days(
+            accepted_on, policy_data.int_parameter("start_investigation_wd", accepted_on)
+        ),
+        procedure_due=add_working_days(
+            accepted_on, policy_data.int_parameter("procedure_limit_wd", accepted_on)
+        ),
+    )
+
+
+@transaction.atomic
+def dibao_case_extend(*, case: DibaoCase, reason: str, by: User) -> DibaoCase:
+    """Use the extended limit (45 working days) with a recorded reason."""
+    require_perm(by, "assistance.change_dibaocase")
+    case = _lock(case, by)
+    _guard(case, (S.ACCEPTED, S.INVESTIGATING, S.PROPOSED, S.IN_NOTICE), _("extend the limit"))
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Give the reason for the extension.")]})
+    if case.extension_reason:
+        raise ValidationError(_("The limit has already been extended."))
+    if case.accepted_on is None:
+        raise ValidationError(_("The application has no acceptance date."))
+    case.extension_reason = reason.strip()
+    case.procedure_due = add_working_days(
+        case.accepted_on, policy_data.int_parameter("procedure_limit_extended_wd", case.accepted_on)
+    )
+    case.save(update_fields=["extension_reason", "procedure_due", "updated_at"])
+    return case
+
+
+@transaction.atomic
+def dibao_case_start_investigation(*, case: DibaoCase, by: User) -> DibaoCase:
+    require_perm(by, "assistance.change_dibaocase")
+    case = _lock(case, by)
+    _guard(case, (S.ACCEPTED,), _("start the investigation"))
+    if not (case.authorization_signed_on and case.good_faith_signed_on):
+        raise ValidationError(
+            _(
+                "The applicant's signed authorisation for data checks and good-faith declaration "
+                "must be recorded first."
+            ),
+            code="unsigned",
+        )
+    return _move(case, S.INVESTIGATING, by, _("Investigation started"))
+
+
+# ----------------------------------------------------------------------------- declarations
+
+
+def _unit_person_ids(case: DibaoCase) -> set[int]:
+    if case.unit == DibaoCase.Unit.SINGLE_PERSON and case.single_person_id:
+        return {case.single_person_id}
+    return set(
+        case.household.memberships.filter(end_date__isnull=True).values_list("person_id", flat=True)
+    )
+
+
+def _check_amount(amount: Decimal, field: str = "monthly_amount") -> Decimal:
+    amount = Decimal(amount)
+    if amount < 0:
+        raise ValidationError({field: [_("An amount cannot be negative.")]})
+    if amount > Decimal("1000000"):
+        raise ValidationError({field: [_("This amount is implausibly large; please check it.")]})
+    return amount
+
+
+DECLARABLE = (S.DRAFT, S.APPLIED, S.ACCEPTED, S.INVESTIGATING, S.UNDER_REVIEW)
+
+
+@transaction.atomic
+def declarations_replace(
+    *,
+    case: DibaoCase,
+    incomes: list[dict[str, Any]],
+    expenditures: list[dict[str, Any]],
+    properties: list[dict[str, Any]],
+    by: User,
+) -> DibaoCase:
+    """Replace the case's declarations as a whole (all rows valid, or nothing changes).
+
+    incomes: {person, income_type, monthly_amount, note}; expenditures: {person,
+    expenditure_type, monthly_amount, note}; properties: {person|None, kind, value, description,
+    exempt_reason}. Persons must be members of the household.
+    """
+    require_perm(by, "assistance.change_dibaocase")
+    case = _lock(case, by)
+    _guard(case, DECLARABLE, _("change declarations"))
+    members = set(
+        case.household.memberships.filter(end_date__isnull=True).values_list("person_id", flat=True)
+    )
+    errors: dict[str, list[str]] = {}
+
+    def person_ok(key: str, person: Person | None, required: bool = True) -> None:
+        if person is None:
+            if required:
+                errors[key] = [_("Choose the member.")]
+            return
+        if person.pk not in members:
+            errors[key] = [_("%(name)s is not a member of this household.") % {"name": person.name}]
+
+    for group, rows, amount_field in (
+        ("incomes", incomes, "monthly_amount"),
+        ("expenditures", expenditures, "monthly_amount"),
+        ("properties", properties, "value"),
+    ):
+        for i, row in enumerate(rows):
+            person_ok(f"{group}.{i}.person", row.get("person"), required=group != "properties")
+            try:
+                row[amount_field] = _check_amount(row.get(amount_field, 0), amount_field)
+            except ValidationError as e:
+                errors[f"{group}.{i}.{amount_field}"] = e.message_dict[amount_field]
+            except ArithmeticError:
+                errors[f"{group}.{i}.{amount_field}"] = [_("Enter a number.")]
+    if errors:
+        raise ValidationError(errors)
+    case.incomes.all().delete()
+    case.expenditures.all().delete()
+    case.properties.all().delete()
+    IncomeDeclaration.objects.bulk_create(IncomeDeclaration(case=case, **r) for r in incomes)
+    ExpenditureDeclaration.objects.bulk_create(
+        ExpenditureDeclaration(case=case, **r) for r in expenditures
+    )
+    PropertyDeclaration.objects.bulk_create(PropertyDeclaration(case=case, **r) for r in properties)
+    case.save(update_fields=["updated_at"])
+    return case
+
+
+# ----------------------------------------------------------------------------- computation
+
+
+def case_breakdown(case: DibaoCase, *, on: dt.date) -> Breakdown:
+    """The benefit for this case on date `on`, from its declarations and the policy in force."""
+    household = case.household
+    county = policy_data.county_of(household.village)
+    policy = policy_data.policy_on(county=county, hukou_type=household.hukou_type, on=on)
+    unit_ids = _unit_person_ids(case)
+    persons = Person.objects.filter(pk__in=unit_ids).order_by("id")
+    no_supporter = (
+        set(case.persons_without_supporter.values_list("id", flat=True)) if case.pk else set()
+    )
+    members = [
+        MemberFacts(
+            person_id=p.pk,
+            name=p.name,
+            age=p.age_on(on),
+            disability_grade=p.disability_grade,
+            seriously_ill=bool(p.serious_illness_id),
+            labour_capacity=p.labour_capacity(on),
+            has_legal_supporter=p.pk not in no_supporter,
+        )
+        for p in persons
+    ]
+    incomes = [
+        IncomeItem(
+            person_id=i.person_id,
+            type_code=i.income_type.code,
+            type_name=i.income_type.name,
+            counted=i.income_type.counted,
+            monthly_amount=i.monthly_amount,
+        )
+        for i in case.incomes.select_related("income_type")
+    ]
+    expenditures = [
+        ExpenditureItem(
+            person_id=e.person_id,
+            type_name=e.expenditure_type.name,
+            kind=e.expenditure_type.kind,
+            deductible=e.expenditure_type.deductible,
+            monthly_amount=e.monthly_amount,
+        )
+        for e in case.expenditures.select_related("expenditure_type")
+    ]
+    return compute_benefit(
+        members=members,
+        incomes=incomes,
+        expenditures=expenditures,
+        policy=policy,
+        price_subsidy_applies=False,  # the price subsidy is added by payroll, month by month
+    )
+
+
+def case_property_findings(case: DibaoCase, *, on: dt.date) -> list[str]:
+    county = policy_data.county_of(case.household.village)
+    standard = policy_data.standard_on(county, on).amount_for(case.household.hukou_type)
+    items = [
+        PropertyItem(kind=p.kind, value=p.value, exempt_reason=p.exempt_reason)
+        for p in case.properties.all()
+    ]
+    return property_findings(
+        items=items,
+        members=len(_unit_person_ids(case)),
+        standard=standard,
+        asset_months=policy_data.parameter("asset_months", on),
+    )
+
+
+# ----------------------------------------------------------------------------- investigation
+
+
+@transaction.atomic
+def investigation_record(
+    *,
+    case: DibaoCase,
+    home_visit_on: dt.date,
+    investigators: list[User],
+    findings: str,
+    by: User,
+    neighbour_interviews: str = "",
+    evidence_requests: str = "",
+    persons_without_supporter: list[Person] | None = None,
+) -> Investigation:
+    require_perm(by, "assistance.change_dibaocase")
+    case = _lock(case, by)
+    _guard(case, (S.INVESTIGATING,), _("record the investigation"))
+    errors: dict[str, list[str]] = {}
+    distinct = {u.pk: u for u in investigators}
+    if len(distinct) < 2:
+        errors["investigators"] = [_("A home visit needs at least two named investigators.")]
+    outside = [
+        u
+        for u in distinct.values()
+        if not u.has_perm("assistance.change_dibaocase") and not u.has_perm(CONFIRM_DIBAO)
+    ]
+    if outside:
+        errors["investigators"] = [
+            _("%(names)s cannot investigate dibao cases.")
+            % {"names": "、".join(u.get_full_name() or u.username for u in outside)}
+        ]
+    if home_visit_on > timezone.localdate():
+        errors["home_visit_on"] = [_("The home visit date cannot be in the future.")]
+    if case.accepted_on and home_visit_on < case.accepted_on:
+        errors["home_visit_on"] = [_("The home visit cannot precede the acceptance.")]
+    if not findings.strip():
+        errors["findings"] = [_("Record the findings of the home visit.")]
+    members = _unit_person_ids(case)
+    for p in persons_without_supporter or []:
+        if p.pk not in members:
+            errors["persons_without_supporter"] = [_("Only members of the unit can be listed.")]
+    if errors:
+        raise ValidationError(errors)
+    inv = Investigation.objects.create(
+        case=case,
+        home_visit_on=home_visit_on,
+        neighbour_interviews=neighbour_interviews.strip(),
+        evidence_requests=evidence_requests.strip(),
+        findings=findings.strip(),
+        recorded_by=by,
+    )
+    inv.investigators.set(distinct.values())
+    if persons_without_supporter is not None:
+        case.persons_without_supporter.set(persons_without_supporter)
+    return inv
+
+
+@transaction.atomic
+def attachment_add(
+    *,
+    case: DibaoCase,
+    uploaded: Any,
+    by: User,
+    investigation: Investigation | None = None,
+    description: str = "",
+) -> Attachment:
+    """Photos and scans: JPEG, PNG or PDF up to 10 MB, checked by content, not only by name."""
+    require_perm(by, "assistance.change_dibaocase")
+    case = _lock(case, by)
+    size = getattr(uploaded, "size", 0) or 0
+    if size == 0:
+        raise ValidationError({"file": [_("The file is empty.")]})
+    if size > ATTACHMENT_MAX_BYTES:
+        raise ValidationError(
+            {"file": [_("The file is %(mb).1f MB; the limit is 10 MB.") % {"mb": size / 1048576}]}
+        )
+    head = uploaded.read(8)
+    uploaded.seek(0)
+    sniffed = (
+        "image/jpeg"
+        if head.startswith(b"\xff\xd8\xff")
+        else "image/png"
+        if head.startswith(b"\x89PNG\r\n\x1a\n")
+        else "application/pdf"
+        if head.startswith(b"%PDF")
+        else ""
+    )
+    if sniffed not in ATTACHMENT_TYPES:
+        raise ValidationError({"file": [_("Only JPEG, PNG or PDF files can be attached.")]})
+    if investigation is not None and investigation.case_id != case.pk:
+        raise ValidationError({"investigation": [_("That investigation belongs to another case.")]})
+    return Attachment.objects.create(
+        case=case,
+        investigation=investigation,
+        file=uploaded,
+        original_name=getattr(uploaded, "name", "upload")[:255],
+        content_type=sniffed,
+        size=size,
+        description=description.strip(),
+        uploaded_by=by,
+    )
+
+
+# ----------------------------------------------------------------------------- proposal and notice
+
+
+@transaction.atomic
+def dibao_case_propose(*, case: DibaoCase, on: dt.date, by: User, reason: str = "") -> DibaoCase:
+    """初审意见: the township proposes the computed amount (the policy in force on `on`)."""
+    require_perm(by, "assistance.propose_dibaocase")
+    case = _lock(case, by)
+    _guard(case, (S.INVESTIGATING,), _("make the township proposal"))
+    problems: list[str] = []
+    if not case.investigations.exists():
+        problems.append(_("Record the home visit (two investigators) first."))
+    for check in proposal_checks:
+        problems.extend(check(case))
+    if problems:
+        raise ValidationError(problems, code="checks")
+    breakdown = case_breakdown(case, on=on)
+    if not breakdown.eligible:
+        raise ValidationError(
+            _(
+                "Per-capita income %(pci)s ≥ standard %(std)s: the household does not qualify. "
+                "Refuse the application with written reasons instead."
+            )
+            % {"pci": breakdown.per_capita_income, "std": breakdown.standard},
+            code="not_eligible",
+        )
+    return _move(
+        case,
+        S.PROPOSED,
+        by,
+        reason or _("Township proposal: %(amount)s yuan a month") % {"amount": breakdown.total},
+        proposed_amount=breakdown.total,
+        proposed_on=on,
+        proposed_by=by,
+        computation=breakdown.as_json(),
+        standard_id=breakdown.standard_id,
+    )
+
+
+@transaction.atomic
+def dibao_case_start_notice(*, case: DibaoCase, starts_on: dt.date, by: User) -> PublicNotice:
+    require_perm(by, "assistance.change_dibaocase")
+    case = _lock(case, by)
+    _guard(case, (S.PROPOSED,), _("start the public notice"))
+    if case.proposed_on and starts_on < case.proposed_on:
+        raise ValidationError({"starts_on": [_("The notice cannot start before the proposal.")]})
+    if starts_on > timezone.localdate() + dt.timedelta(days=30):
+        raise ValidationError({"starts_on": [_("The notice start is too far in the future.")]})
+    days = policy_data.int_parameter("notice_days", starts_on)
+    head = (
+        case.household.memberships.filter(end_date__isnull=True, relation=Relation.HEAD)
+        .select_related("person")
+        .first()
+    )
+    name = (
+        case.single_person.name
+        if case.single_person is not None
+        else (head.person.name if head else "")
+    )
+    notice = PublicNotice.objects.create(
+        case=case,
+        starts_on=starts_on,
+        ends_on=starts_on + dt.timedelta(days=days - 1),
+        masked_name=mask_name(name),
+        member_count=len(_unit_person_ids(case)),
+        amount=case.proposed_amount or Decimal("0"),
+        posted_by=by,
+    )
+    _move(
+        case,
+        S.IN_NOTICE,
+        by,
+        _("Public notice %(a)s to %(b)s")
+        % {"a": notice.starts_on.isoformat(), "b": notice.ends_on.isoformat()},
+    )
+    return notice
+
+
+@transaction.atomic
+def dibao_case_object(
+    *, case: DibaoCase, received_on: dt.date, content: str, by: User, objector: str = ""
+) -> Objection:
+    """An objection during the notice sends the case back to investigation; a new notice follows."""
+    require_perm(by, "assistance.change_dibaocase")
+    case = _lock(case, by)
+    _guard(case, (S.IN_NOTICE,), _("record an objection"))
+    if not content.strip():
+        raise ValidationError({"content": [_("Record what the objection says.")]})
+    notice = case.notices.order_by("-starts_on", "-id").first()
+    if notice is None:
+        raise ValidationError(_("This case has no public notice."))
+    if not (notice.starts_on <= received_on <= notice.ends_on):
+        raise ValidationError(
+            {"received_on": [_("An objection is recorded during the notice period.")]}
+        )
+    objection = Objection.objects.create(
+        notice=notice,
+        received_on=received_on,
+        objector=objector.strip(),
+        content=content.strip(),
+        recorded_by=by,
+    )
+    notice.objected = True
+    notice.save(update_fields=["objected"])
+    _move(
+        case,
+        S.INVESTIGATING,
+        by,
+        _("Objection during notice: %(c)s") % {"c": content.strip()[:200]},
+        proposed_amount=None,
+        proposed_by=None,
+        proposed_on=None,
+    )
+    return objection
+
+
+def _may_confirm(case: DibaoCase, by: User) -> None:
+    if not by.has_perm(CONFIRM_DIBAO):
+        raise PermissionDenied(_("Your role cannot confirm dibao cases."))
+    if case.proposed_by_id == by.pk:
+        raise PermissionDenied(
+            _("You made the township proposal for this case: another person must confirm it.")
+        )
+    if by.is_superuser:
+        return
+    level = by.region.level if by.region else ""
+    if level == Region.Level.COUNTY:
+        return
+    if level == Region.Level.TOWNSHIP:
+        county = policy_data.county_of(case.household.village)
+        delegated = DistrictSetting.objects.filter(
+            county=county, confirmation_delegated=True
+        ).exists()
+        if not delegated:
+            raise PermissionDenied(
+                _("Confirmation is the district's: %(county)s has not delegated it to townships.")
+                % {"county": county.name}
+            )
+        if case.relative_of_staff:
+            raise PermissionDenied(
+                _("Applications from relatives of staff or cadres are confirmed at district level.")
+            )
+        return
+    raise PermissionDenied(_("Only the district (or a delegated township) confirms dibao cases."))
+
+
+@transaction.atomic
+def dibao_case_confirm(*, case: DibaoCase, on: dt.date, by: User, reason: str = "") -> DibaoCase:
+    """审批确认 by another person than the proposer; payment starts the month after."""
+    case = _lock(case, by)
+    _guard(case, (S.IN_NOTICE,), _("confirm"))
+    _may_confirm(case, by)
+    if on > timezone.localdate():
+        raise ValidationError({"on": [_("A decision cannot be dated in the future.")]})
+    notice = case.notices.order_by("-starts_on", "-id").first()
+    if notice is None or on <= notice.ends_on:
+        raise ValidationError(
+            {
+                "on": [
+                    _("The public notice runs until %(d)s; confirm from the day after.")
+                    % {"d": notice.ends_on.isoformat() if notice else "?"}
+                ]
+            },
+            code="notice_running",
+        )
+    breakdown = case_breakdown(case, on=on)
+    start = first_of_next_month(on)
+    award = BenefitAward.objects.create(
+        case=case,
+        effective_month=start,
+        base_amount=breakdown.base_amount,
+        supplement_amount=breakdown.supplement_amount,
+        total=breakdown.total,
+        members=breakdown.members,
+        standard_id=breakdown.standard_id,
+        computation=breakdown.as_json(),
+        reason=BenefitAward.Reason.CONFIRMATION,
+        decided_by=by,
+        decided_on=on,
+    )
+    interval = review_interval_months(case, on=on)
+    return _move(
+        case,
+        S.CONFIRMED,
+        by,
+        reason
+        or _("Confirmed: %(amount)s yuan a month from %(month)s")
+        % {"amount": award.total, "month": start.strftime("%Y-%m")},
+        confirmed_on=on,
+        confirmed_by=by,
+        payment_start_month=start,
+        computation=breakdown.as_json(),
+        standard_id=breakdown.standard_id,
+        review_interval_months=interval,
+        next_review_due=add_months(start, interval),
+    )
+
+
+def review_interval_months(case: DibaoCase, *, on: dt.date) -> int:
+    """Every 6 months for unstable income with members able to work, else yearly (§5.8)."""
+    unstable = case.incomes.filter(
+        income_type__code__in=("wages", "business"), monthly_amount__gt=0
+    ).exists()
+    able = any(
+        16 <= p.age_on(on) < 60 and p.labour_capacity(on) in ("full", "partial")
+        for p in Person.objects.filter(pk__in=_unit_person_ids(case))
+    )
+    key = "review_months_unstable" if (unstable and able) else "review_months_stable"
+    return policy_data.int_parameter(key, on)
+
+
+@transaction.atomic
+def dibao_case_refuse(*, case: DibaoCase, on: dt.date, reasons: str, by: User) -> DibaoCase:
+    """A written refusal with reasons (township after investigation, or the confirming level)."""
+    case = _lock(case, by)
+    _guard(case, (S.APPLIED, S.ACCEPTED, S.INVESTIGATING, S.PROPOSED, S.IN_NOTICE), _("refuse"))
+    if case.status in (S.PROPOSED, S.IN_NOTICE):
+        _may_confirm(case, by)
+    else:
+        require_perm(by, "assistance.change_dibaocase")
+    if not reasons.strip():
+        raise ValidationError({"reasons": [_("A refusal must state its reasons in writing.")]})
+    if on > timezone.localdate():
+        raise ValidationError({"on": [_("A decision cannot be dated in the future.")]})
+    return _move(
+        case, S.REFUSED, by, reasons.strip(), refused_on=on, refusal_reasons=reasons.strip()
+    )
+
+
+@transaction.atomic
+def dibao_case_withdraw(*, case: DibaoCase, reason: str, by: User) -> DibaoCase:
+    require_perm(by, "assistance.change_dibaocase")
+    case = _lock(case, by)
+    _guard(case, (S.DRAFT, S.APPLIED, S.ACCEPTED, S.INVESTIGATING), _("withdraw"))
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Give the reason for the withdrawal.")]})
+    return _move(case, S.WITHDRAWN, by, reason.strip())
+
+
+@transaction.atomic
+def dibao_case_activate(*, case: DibaoCase, by: User | None, reason: str = "") -> DibaoCase:
+    """Confirmed → active once its payments start (called by the payroll build)."""
+    case = DibaoCase.objects.select_for_update(of=("self",)).get(pk=case.pk)
+    _guard(case, (S.CONFIRMED,), _("activate"))
+    return _move(case, S.ACTIVE, by, reason or _("Payments started"))
+
+
+# ----------------------------------------------------------------------------- dynamic management
+
+
+@transaction.atomic
+def review_open(
+    *, case: DibaoCase, kind: str, reason: str, by: User | None, on: dt.date | None = None
+) -> CaseReview:
+    """Open a review (periodic when due, or at once for a reported change)."""
+    if by is not None:
+        require_perm(by, "assistance.change_dibaocase")
+        case = _lock(case, by)
+    else:
+        case = DibaoCase.objects.select_for_update(of=("self",)).get(pk=case.pk)
+    _guard(case, (S.ACTIVE, S.CONFIRMED), _("open a review"))
+    if kind not in CaseReview.Kind.values:
+        raise ValidationError({"kind": [_("Choose the kind of review.")]})
+    on = on or timezone.localdate()
+    review = CaseReview.objects.create(
+        case=case,
+        kind=kind,
+        opened_on=on,
+        due_on=add_working_days(on, policy_data.int_parameter("procedure_limit_wd", on)),
+        reason=reason.strip(),
+        opened_by=by,
+    )
+    _move(case, S.UNDER_REVIEW, by, reason.strip() or str(CaseReview.Kind(kind).label))
+    return review
+
+
+@transaction.atomic
+def review_close(
+    *, review: CaseReview, outcome: str, on: dt.date, by: User, reason: str = ""
+) -> CaseReview:
+    """Re-run the computation and end the review unchanged, raised, lowered, suspended or ended."""
+    require_perm(by, "assistance.change_dibaocase")
+    case = _lock(review.case, by)
+    _guard(case, (S.UNDER_REVIEW,), _("close the review"))
+    review = CaseReview.objects.select_for_update().get(pk=review.pk)
+    if review.closed_on:
+        raise ValidationError(_("This review is already closed."))
+    if outcome not in CaseReview.Outcome.values:
+        raise ValidationError({"outcome": [_("Choose an outcome.")]})
+    current = current_award(case, month=first_of_next_month(on))
+    award = None
+    target = S.ACTIVE
+    if outcome in (CaseReview.Outcome.RAISED, CaseReview.Outcome.LOWERED):
+        breakdown = case_breakdown(case, on=on)
+        if not breakdown.eligible:
+            raise ValidationError(
+                _("The recomputed amount is 0: end the review as suspended or terminated."),
+                code="not_eligible",
+            )
+        old_total = current.total if current else Decimal("0")
+        if outcome == CaseReview.Outcome.RAISED and breakdown.total <= old_total:
+            raise ValidationError(
+                _("The recomputed amount %(new)s is not higher than %(old)s.")
+                % {"new": breakdown.total, "old": old_total}
+            )
+        if outcome == CaseReview.Outcome.LOWERED and breakdown.total >= old_total:
+            raise ValidationError(
+                _("The recomputed amount %(new)s is not lower than %(old)s.")
+                % {"new": breakdown.total, "old": old_total}
+            )
+        award = _award(
+            case=case,
+            breakdown=breakdown,
+            month=first_of_next_month(on),
+            reason=BenefitAward.Reason.REVIEW,
+            by=by,
+            on=on,
+            note=reason,
+        )
+    elif outcome == CaseReview.Outcome.SUSPENDED:
+        target = S.SUSPENDED
+    elif outcome == CaseReview.Outcome.TERMINATED:
+        target = S.TERMINATED
+    review.outcome, review.closed_on, review.closed_by, review.award = outcome, on, by, award
+    review.save()
+    interval = review_interval_months(case, on=on)
+    _move(
+        case,
+        target,
+        by,
+        reason or _("Review closed: %(outcome)s") % {"outcome": CaseReview.Outcome(outcome).label},
+        next_review_due=add_months(first_of_next_month(on), interval)
+        if target == S.ACTIVE
+        else None,
+        review_interval_months=interval,
+        # Suspended or terminated by the review: payroll stops from the next month.
+        payment_stop_month=None if target == S.ACTIVE else first_of_next_month(on),
+    )
+    return review
+
+
+def _award(
+    *,
+    case: DibaoCase,
+    breakdown: Breakdown,
+    month: dt.date,
+    reason: str,
+    by: User,
+    on: dt.date,
+    note: str = "",
+    kept_until: dt.date | None = None,
+) -> BenefitAward:
+    award, _created = BenefitAward.objects.update_or_create(
+        case=case,
+        effective_month=month,
+        defaults={
+            "base_amount": breakdown.base_amount,
+            "supplement_amount": breakdown.supplement_amount,
+            "total": breakdown.total,
+            "members": breakdown.members,
+            "standard_id": breakdown.standard_id,
+            "computation": breakdown.as_json(),
+            "reason": reason,
+            "decided_by": by,
+            "decided_on": on,
+            "note": note,
+            "kept_until": kept_until,
+        },
+    )
+    return award
+
+
+def current_award(case: DibaoCase, *, month: dt.date) -> BenefitAward | None:
+    return (
+        BenefitAward.objects.filter(case=case, effective_month__lte=month)
+        .order_by("-effective_month", "-id")
+        .first()
+    )
+
+
+@transaction.atomic
+def dibao_case_suspend(*, case: DibaoCase, reason: str, by: User) -> DibaoCase:
+    require_perm(by, "assistance.change_dibaocase")
+    case = _lock(case, by)
+    _guard(case, (S.ACTIVE, S.CONFIRMED), _("suspend"))
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Give the reason.")]})
+    stop = first_of_next_month(timezone.localdate())
+    return _move(case, S.SUSPENDED, by, reason.strip(), payment_stop_month=stop)
+
+
+@transaction.atomic
+def dibao_case_resume(*, case: DibaoCase, reason: str, by: User) -> DibaoCase:
+    require_perm(by, "assistance.change_dibaocase")
+    case = _lock(case, by)
+    _guard(case, (S.SUSPENDED,), _("resume"))
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Give the reason.")]})
+    # Payments start again next month; the suspended months stay unpaid, even in a payroll
+    # draft rebuilt later for one of them.
+    return _move(
+        case,
+        S.ACTIVE,
+        by,
+        reason.strip(),
+        payment_stop_month=None,
+        payment_start_month=first_of_next_month(timezone.localdate()),
+    )
+
+
+@transaction.atomic
+def dibao_case_terminate(*, case: DibaoCase, reason: str, by: User) -> DibaoCase:
+    require_perm(by, "assistance.change_dibaocase")
+    case = _lock(case, by)
+    _guard(case, (S.ACTIVE, S.CONFIRMED, S.SUSPENDED, S.UNDER_REVIEW), _("terminate"))
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Give the reason.")]})
+    stop = case.payment_stop_month or first_of_next_month(timezone.localdate())
+    return _move(case, S.TERMINATED, by, reason.strip(), payment_stop_month=stop)
+
+
+def income_type(code: str) -> IncomeType:
+    return IncomeType.objects.get(code=code)
+
+
+def expenditure_type(code: str) -> ExpenditureType:
+    return ExpenditureType.objects.get(code=code)

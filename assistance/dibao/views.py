@@ -1,0 +1,921 @@
+"""Dibao case pages. Thin: forms shape input, one service call per POST, selectors read.
+
+Access: a role without `assistance.view_dibaocase` gets 403; a case outside the user's region is
+404 (its existence is not revealed); a step the role may not take is 403 with the reason. The
+buttons on the case page are offered by status and permission, but the services are the guard.
+"""
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import wraps
+from typing import Any
+
+from django import forms as django_forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.forms.models import model_to_dict
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from assistance.dibao import selectors, services
+from assistance.dibao.forms import (
+    AcceptForm,
+    ApplyForm,
+    AttachmentForm,
+    CaseCreateForm,
+    CaseSearchForm,
+    ConfirmForm,
+    ConfirmOnlyForm,
+    ExpenditureFormSet,
+    IncomeFormSet,
+    InvestigationForm,
+    NoticeForm,
+    ObjectionForm,
+    PropertyFormSet,
+    ProposeForm,
+    ReasonForm,
+    RefuseForm,
+    ReviewCloseForm,
+    ReviewOpenForm,
+    SignForm,
+    household_members,
+)
+from assistance.models import (
+    Attachment,
+    CaseReview,
+    CaseTransition,
+    DibaoCase,
+    Investigation,
+    PublicNotice,
+)
+from core.forms import apply_service_errors
+from core.models import User
+from core.roles import CONFIRM_DIBAO
+from households import selectors as household_selectors
+from households.models import Household, Membership, Relation
+
+S = DibaoCase.Status
+PAGE_SIZE = 50
+VIEW = "assistance.view_dibaocase"
+CHANGE = "assistance.change_dibaocase"
+ADD = "assistance.add_dibaocase"
+PROPOSE = "assistance.propose_dibaocase"
+# Statuses during which the procedure clock (procedure_due) runs.
+PROCEDURE_RUNNING = (S.APPLIED, S.ACCEPTED, S.INVESTIGATING, S.PROPOSED, S.IN_NOTICE)
+MAIN_PATH = (
+    S.DRAFT,
+    S.APPLIED,
+    S.ACCEPTED,
+    S.INVESTIGATING,
+    S.PROPOSED,
+    S.IN_NOTICE,
+    S.CONFIRMED,
+    S.ACTIVE,
+)
+
+
+# ----------------------------------------------------------------------------- plumbing
+
+
+def forbidden(request: HttpRequest, message: str = "") -> HttpResponse:
+    return render(
+        request,
+        "assistance/forbidden.html",
+        {"message": message or _("Your role does not allow this action.")},
+        status=403,
+    )
+
+
+def case_page(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Login required, view permission required, PermissionDenied shown as a 403 page."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        try:
+            if not request.user.has_perm(VIEW):
+                raise PermissionDenied(_("Your role cannot see dibao cases."))
+            return view(request, *args, **kwargs)
+        except PermissionDenied as e:
+            return forbidden(request, str(e))
+
+    return wrapper
+
+
+def _posted(request: HttpRequest) -> Any:
+    """The POST data on a POST (even when empty), else None: the form is bound on every POST."""
+    return request.POST if request.method == "POST" else None
+
+
+def _files(request: HttpRequest) -> Any:
+    return request.FILES if request.method == "POST" else None
+
+
+def require(user: Any, *perms: str) -> None:
+    if not any(user.has_perm(p) for p in perms):
+        raise PermissionDenied(_("Your role does not allow this action."))
+
+
+def _get_case(request: HttpRequest, pk: int) -> DibaoCase:
+    try:
+        return selectors.dibao_case_get(user=request.user, pk=pk)  # type: ignore[arg-type]
+    except DibaoCase.DoesNotExist:
+        raise Http404 from None
+
+
+def head_name_subquery() -> Subquery:
+    return Subquery(
+        Membership.objects.filter(
+            household=OuterRef("household_id"), end_date__isnull=True, relation=Relation.HEAD
+        ).values("person__name")[:1]
+    )
+
+
+def is_overdue(due: dt.date | None, today: dt.date) -> bool:
+    return bool(due and due < today)
+
+
+def case_deadlines(case: DibaoCase, today: dt.date) -> dict[str, bool]:
+    return {
+        "investigation_overdue": case.status in (S.APPLIED, S.ACCEPTED)
+        and is_overdue(case.investigation_due, today),
+        "procedure_overdue": case.status in PROCEDURE_RUNNING
+        and is_overdue(case.procedure_due, today),
+    }
+
+
+def explain(comp: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The stored computation plus the counts the page spells out."""
+    if not comp:
+        return None
+    lines = comp.get("member_lines", [])
+    full = sum(1 for m in lines if m.get("full_standard"))
+    return {
+        **comp,
+        "full_persons": full,
+        "topup_persons": int(comp.get("members", 0)) - full,
+        "has_subsidy": Decimal(str(comp.get("price_subsidy", "0"))) > 0,
+    }
+
+
+def breakdown_json(case: DibaoCase, on: dt.date) -> tuple[dict | None, str]:
+    """The live computation on `on` as the stored JSON shape, or (None, why it cannot run)."""
+    try:
+        return explain(services.case_breakdown(case, on=on).as_json()), ""
+    except ValidationError as e:
+        return None, " ".join(e.messages)
+    except ValueError:
+        return None, _("The dibao unit has no members.")
+
+
+def property_findings(case: DibaoCase, on: dt.date) -> list[str] | None:
+    try:
+        return services.case_property_findings(case, on=on)
+    except ValidationError:
+        return None
+
+
+# ----------------------------------------------------------------------------- list and page
+
+
+@case_page
+def case_list(request: HttpRequest) -> HttpResponse:
+    form = CaseSearchForm(request.GET or None)
+    status = q = ""
+    if form.is_valid():
+        status, q = form.cleaned_data["status"], form.cleaned_data["q"].strip()
+    qs = selectors.dibao_case_list(user=request.user, status=status)  # type: ignore[arg-type]
+    qs = qs.annotate(head_name=head_name_subquery())
+    if q:
+        heads = Membership.objects.filter(
+            household=OuterRef("household_id"),
+            end_date__isnull=True,
+            relation=Relation.HEAD,
+            person__name__contains=q,
+        )
+        qs = qs.filter(
+            Exists(heads) | Q(applicant__name__contains=q) | Q(single_person__name__contains=q)
+        )
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    for case in page:
+        case.deadlines = case_deadlines(case, today)  # type: ignore[attr-defined]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "assistance/case_list.html",
+        {"page": page, "form": form, "query": query.urlencode()},
+    )
+
+
+def stepper(case: DibaoCase, transitions: list[CaseTransition]) -> list[dict[str, Any]]:
+    """The procedure as steps: done, current, to do; off-path outcomes end the line in red."""
+    status = case.status
+    path: list[str] = list(MAIN_PATH)
+    extra: str | None = None
+    if status in (S.REFUSED, S.WITHDRAWN):
+        last = next((t.from_status for t in reversed(transitions) if t.to_status == status), "")
+        cut = path.index(last) + 1 if last in path else 1
+        path, extra = path[:cut], status
+    elif status in (S.UNDER_REVIEW, S.SUSPENDED, S.TERMINATED):
+        extra = status
+    steps = []
+    current = path.index(status) if status in path else len(path)
+    for i, s in enumerate(path):
+        state = "done" if i < current else "current" if i == current else "todo"
+        steps.append({"status": s, "label": S(s).label, "state": state})
+    if extra:
+        bad = extra in (S.REFUSED, S.WITHDRAWN, S.TERMINATED, S.SUSPENDED)
+        steps.append(
+            {"status": extra, "label": S(extra).label, "state": "bad" if bad else "current"}
+        )
+    return steps
+
+
+def case_actions(case: DibaoCase, user: User) -> list[dict[str, Any]]:
+    """The buttons offered on the case page: allowed by status and by the user's permissions."""
+    actions = []
+    for step in STEPS.values():
+        if case.status not in step.statuses or not step.permitted(user, case):
+            continue
+        if step.name == "extend" and case.extension_reason:
+            continue
+        actions.append(
+            {
+                "name": step.name,
+                "url": reverse(f"assistance:{step.name}", args=[case.pk]),
+                "label": step.button,
+                "danger": step.danger,
+            }
+        )
+    if case.status in services.DECLARABLE and user.has_perm(CHANGE):
+        actions.insert(
+            0,
+            {
+                "name": "declarations",
+                "url": reverse("assistance:declarations", args=[case.pk]),
+                "label": _("Edit declarations"),
+                "danger": False,
+            },
+        )
+    if case.status == S.INVESTIGATING and user.has_perm(CHANGE):
+        actions.insert(
+            1,
+            {
+                "name": "investigation",
+                "url": reverse("assistance:investigation", args=[case.pk]),
+                "label": _("Record the investigation"),
+                "danger": False,
+            },
+        )
+    if (
+        case.status in (S.PROPOSED, S.IN_NOTICE)
+        and user.has_perm(CONFIRM_DIBAO)
+        and case.proposed_by_id != user.pk
+    ):
+        actions.append(
+            {
+                "name": "decide",
+                "url": reverse("assistance:decide", args=[case.pk]),
+                "label": _("Review and decide"),
+                "danger": False,
+            }
+        )
+    return actions
+
+
+def case_context(case: DibaoCase) -> dict[str, Any]:
+    """Everything the case page and the decision page show (a fixed number of queries)."""
+    return {
+        "transitions": list(case.transitions.select_related("by")),
+        "incomes": list(case.incomes.select_related("person", "income_type")),
+        "expenditures": list(case.expenditures.select_related("person", "expenditure_type")),
+        "properties": list(case.properties.select_related("person")),
+        "investigations": list(
+            case.investigations.select_related("recorded_by").prefetch_related(
+                "investigators", "attachments"
+            )
+        ),
+        "case_attachments": list(
+            case.attachments.filter(investigation__isnull=True).select_related("uploaded_by")
+        ),
+        "notices": list(
+            case.notices.select_related("posted_by").prefetch_related(
+                Prefetch("objections", queryset=_objections())
+            )
+        ),
+        "awards": list(case.awards.select_related("decided_by").order_by("-effective_month")),
+        "reviews": list(case.reviews.select_related("opened_by", "closed_by").order_by("-id")),
+        "without_supporter": list(case.persons_without_supporter.all()),
+        "members": list(
+            Membership.objects.filter(household=case.household, end_date__isnull=True)
+            .select_related("person")
+            .order_by("start_date", "id")
+        ),
+    }
+
+
+def _objections() -> QuerySet:
+    from assistance.models import Objection
+
+    return Objection.objects.select_related("recorded_by").order_by("received_on", "id")
+
+
+def computation_context(case: DibaoCase, today: dt.date) -> dict[str, Any]:
+    """The stored computation of the decision if any, else a provisional one for today."""
+    if case.computation:
+        on = case.computation.get("on", "")
+        return {
+            "computation": explain(case.computation),
+            "computation_kind": "confirmed" if case.confirmed_on else "proposed",
+            "computation_on": on,
+            "computation_error": "",
+            "findings": property_findings(case, today),
+        }
+    if case.status in services.DECLARABLE:
+        comp, err = breakdown_json(case, today)
+        return {
+            "computation": comp,
+            "computation_kind": "provisional",
+            "computation_on": today.isoformat(),
+            "computation_error": err,
+            "findings": property_findings(case, today),
+        }
+    return {"computation": None, "computation_error": "", "findings": None}
+
+
+@case_page
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _get_case(request, pk)
+    today = timezone.localdate()
+    context = case_context(case)
+    return render(
+        request,
+        "assistance/case_detail.html",
+        {
+            "case": case,
+            "today": today,
+            "steps": stepper(case, context["transitions"]),
+            "actions": case_actions(case, request.user),  # type: ignore[arg-type]
+            "deadlines": case_deadlines(case, today),
+            "can_change": request.user.has_perm(CHANGE),
+            **context,
+            **computation_context(case, today),
+        },
+    )
+
+
+# ----------------------------------------------------------------------------- opening a case
+
+
+@case_page
+def case_create(request: HttpRequest, household_pk: int) -> HttpResponse:
+    try:
+        household = household_selectors.household_get(user=request.user, pk=household_pk)  # type: ignore[arg-type]
+    except Household.DoesNotExist:
+        raise Http404 from None
+    require(request.user, ADD)
+    form = CaseCreateForm(_posted(request), household=household)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            case = services.dibao_case_create(
+                household=household,
+                by=request.user,  # type: ignore[arg-type]
+                unit=data["unit"],
+                single_person=data["single_person"],
+                applicant=data["applicant"],
+                agent_name=data["agent_name"],
+                relative_of_staff=data["relative_of_staff"],
+                relative_note=data["relative_note"],
+            )
+        except ValidationError as e:
+            apply_service_errors(e, form)
+        else:
+            messages.success(request, _("Dibao case %(case)s opened.") % {"case": case})
+            return redirect("assistance:detail", pk=case.pk)
+    return render(request, "assistance/case_create.html", {"form": form, "household": household})
+
+
+# ----------------------------------------------------------------------------- simple steps
+
+
+@dataclass(frozen=True)
+class Step:
+    """One transition page: a form, the statuses it is offered from, who may take it, and the
+    service call (case, cleaned data, user)."""
+
+    name: str
+    title: Any
+    button: Any
+    form: type[django_forms.Form]
+    statuses: tuple[str, ...]
+    perms: tuple[str, ...]
+    run: Callable[[DibaoCase, dict[str, Any], User], Any]
+    success: Any
+    danger: bool = False
+    intro: Any = ""
+    preview: bool = False  # show the computed amount before submitting
+
+    def permitted(self, user: User, case: DibaoCase) -> bool:
+        if self.name == "refuse" and case.status in (S.PROPOSED, S.IN_NOTICE):
+            return user.has_perm(CONFIRM_DIBAO) and case.proposed_by_id != user.pk
+        return any(user.has_perm(p) for p in self.perms)
+
+
+def _open_review(case: DibaoCase) -> CaseReview:
+    review = case.reviews.filter(closed_on__isnull=True).first()
+    if review is None:
+        raise ValidationError(_("This case has no open review."))
+    return review
+
+
+_T = gettext_lazy
+STEPS: dict[str, Step] = {
+    s.name: s
+    for s in [
+        Step(
+            name="sign",
+            title=_T("Record the applicant's signatures"),
+            button=_T("Record signatures"),
+            form=SignForm,
+            statuses=(S.DRAFT, S.APPLIED, S.ACCEPTED, S.INVESTIGATING),
+            perms=(CHANGE,),
+            run=lambda c, d, u: services.dibao_case_sign(case=c, by=u, **d),
+            success=_T("Signatures recorded."),
+            intro=_T(
+                "The applicant signs the authorisation for the economic cross-check and the "
+                "good-faith declaration before the investigation starts."
+            ),
+        ),
+        Step(
+            name="apply",
+            title=_T("Submit the application"),
+            button=_T("Submit the application"),
+            form=ApplyForm,
+            statuses=(S.DRAFT,),
+            perms=(CHANGE,),
+            run=lambda c, d, u: services.dibao_case_apply(case=c, by=u, **d),
+            success=_T("Application submitted."),
+        ),
+        Step(
+            name="accept",
+            title=_T("Accept the application"),
+            button=_T("Accept"),
+            form=AcceptForm,
+            statuses=(S.APPLIED,),
+            perms=(CHANGE,),
+            run=lambda c, d, u: services.dibao_case_accept(case=c, by=u, **d),
+            success=_T("Application accepted; the procedure clock has started."),
+            intro=_T(
+                "Acceptance starts the clocks: the investigation must start within 3 working "
+                "days and the procedure finish within 30 working days."
+            ),
+        ),
+        Step(
+            name="start_investigation",
+            title=_T("Start the investigation"),
+            button=_T("Start the investigation"),
+            form=ConfirmOnlyForm,
+            statuses=(S.ACCEPTED,),
+            perms=(CHANGE,),
+            run=lambda c, d, u: services.dibao_case_start_investigation(case=c, by=u),
+            success=_T("Investigation started."),
+        ),
+        Step(
+            name="propose",
+            title=_T("Township proposal"),
+            button=_T("Make the township proposal"),
+            form=ProposeForm,
+            statuses=(S.INVESTIGATING,),
+            perms=(PROPOSE,),
+            run=lambda c, d, u: services.dibao_case_propose(case=c, by=u, **d),
+            success=_T("Township proposal recorded."),
+            preview=True,
+            intro=_T("The amount below is computed from the declarations and the policy in force."),
+        ),
+        Step(
+            name="notice",
+            title=_T("Start the public notice"),
+            button=_T("Start the public notice"),
+            form=NoticeForm,
+            statuses=(S.PROPOSED,),
+            perms=(CHANGE,),
+            run=lambda c, d, u: services.dibao_case_start_notice(case=c, by=u, **d),
+            success=_T("Public notice started. Print it and post it in the village."),
+            intro=_T(
+                "The notice shows only the masked name, the number of members and the proposed "
+                "amount, for 7 days."
+            ),
+        ),
+        Step(
+            name="object",
+            title=_T("Record an objection"),
+            button=_T("Record an objection"),
+            form=ObjectionForm,
+            statuses=(S.IN_NOTICE,),
+            perms=(CHANGE,),
+            run=lambda c, d, u: services.dibao_case_object(case=c, by=u, **d),
+            success=_T("Objection recorded; the case is back in investigation."),
+            danger=True,
+            intro=_T(
+                "An objection sends the case back to investigation; a new notice follows the "
+                "new proposal."
+            ),
+        ),
+        Step(
+            name="extend",
+            title=_T("Extend the procedure limit"),
+            button=_T("Extend the limit"),
+            form=ReasonForm,
+            statuses=(S.ACCEPTED, S.INVESTIGATING, S.PROPOSED, S.IN_NOTICE),
+            perms=(CHANGE,),
+            run=lambda c, d, u: services.dibao_case_extend(case=c, by=u, **d),
+            success=_T("The procedure limit was extended."),
+            intro=_T("The extended limit is 45 working days from acceptance, with a reason."),
+        ),
+        Step(
+            name="refuse",
+            title=_T("Refuse the application"),
+            button=_T("Refuse"),
+            form=RefuseForm,
+            statuses=(S.APPLIED, S.ACCEPTED, S.INVESTIGATING, S.PROPOSED, S.IN_NOTICE),
+            perms=(CHANGE, CONFIRM_DIBAO),
+            run=lambda c, d, u: services.dibao_case_refuse(case=c, by=u, **d),
+            success=_T("The application was refused with written reasons."),
+            danger=True,
+        ),
+        Step(
+            name="withdraw",
+            title=_T("Withdraw the application"),
+            button=_T("Withdraw"),
+            form=ReasonForm,
+            statuses=(S.DRAFT, S.APPLIED, S.ACCEPTED, S.INVESTIGATING),
+            perms=(CHANGE,),
+            run=lambda c, d, u: services.dibao_case_withdraw(case=c, by=u, **d),
+            success=_T("The application was withdrawn."),
+            danger=True,
+        ),
+        Step(
+            name="review_open",
+            title=_T("Open a review"),
+            button=_T("Open a review"),
+            form=ReviewOpenForm,
+            statuses=(S.ACTIVE, S.CONFIRMED),
+            perms=(CHANGE,),
+            run=lambda c, d, u: services.review_open(case=c, by=u, **d),
+            success=_T("Review opened."),
+        ),
+        Step(
+            name="review_close",
+            title=_T("Close the review"),
+            button=_T("Close the review"),
+            form=ReviewCloseForm,
+            statuses=(S.UNDER_REVIEW,),
+            perms=(CHANGE,),
+            run=lambda c, d, u: services.review_close(review=_open_review(c), by=u, **d),
+            success=_T("Review closed."),
+            preview=True,
+            intro=_T("Raising or lowering re-runs the computation below on the decision date."),
+        ),
+        Step(
+            name="suspend",
+            title=_T("Suspend the benefit"),
+            button=_T("Suspend"),
+            form=ReasonForm,
+            statuses=(S.ACTIVE, S.CONFIRMED),
+            perms=(CHANGE,),
+            run=lambda c, d, u: services.dibao_case_suspend(case=c, by=u, **d),
+            success=_T("The benefit is suspended from next month."),
+            danger=True,
+        ),
+        Step(
+            name="resume",
+            title=_T("Resume the benefit"),
+            button=_T("Resume"),
+            form=ReasonForm,
+            statuses=(S.SUSPENDED,),
+            perms=(CHANGE,),
+            run=lambda c, d, u: services.dibao_case_resume(case=c, by=u, **d),
+            success=_T("The benefit is resumed."),
+        ),
+        Step(
+            name="terminate",
+            title=_T("Terminate the benefit"),
+            button=_T("Terminate"),
+            form=ReasonForm,
+            statuses=(S.ACTIVE, S.CONFIRMED, S.SUSPENDED, S.UNDER_REVIEW),
+            perms=(CHANGE,),
+            run=lambda c, d, u: services.dibao_case_terminate(case=c, by=u, **d),
+            success=_T("The benefit is terminated."),
+            danger=True,
+        ),
+    ]
+}
+
+
+@case_page
+def case_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    spec = STEPS[step]
+    case = _get_case(request, pk)
+    if not spec.permitted(request.user, case):  # type: ignore[arg-type]
+        raise PermissionDenied(_("Your role does not allow this action."))
+    if request.method != "POST" and case.status not in spec.statuses:
+        messages.error(
+            request,
+            _("“%(action)s” is not possible while the case is “%(status)s”.")
+            % {"action": spec.title, "status": case.get_status_display()},
+        )
+        return redirect("assistance:detail", pk=case.pk)
+    form = spec.form(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            spec.run(case, dict(form.cleaned_data), request.user)  # type: ignore[arg-type]
+        except ValidationError as e:
+            apply_service_errors(e, form)
+        else:
+            messages.success(request, str(spec.success))
+            return redirect("assistance:detail", pk=case.pk)
+    context: dict[str, Any] = {"case": case, "form": form, "step": spec}
+    if spec.preview:
+        on = timezone.localdate()
+        if form.is_bound and form.is_valid() and form.cleaned_data.get("on"):
+            on = form.cleaned_data["on"]
+        comp, err = breakdown_json(case, on)
+        context.update(
+            computation=comp,
+            computation_error=err,
+            computation_kind="provisional",
+            computation_on=on.isoformat(),
+            findings=property_findings(case, on),
+        )
+        if step == "review_close":
+            award = services.current_award(case, month=services.first_of_next_month(on))
+            context["current_award"] = award
+    return render(request, "assistance/step.html", context)
+
+
+# ----------------------------------------------------------------------------- declarations
+
+
+def _declaration_rows(formset: Any, fields: tuple[str, ...]) -> list[dict[str, Any]]:
+    rows = []
+    for f in formset.forms:
+        if not f.has_changed() or f.cleaned_data.get("DELETE"):
+            continue
+        rows.append({k: f.cleaned_data.get(k) for k in fields})
+    return rows
+
+
+# Each declarations formset and the fields it carries to services.declarations_replace.
+DECLARATION_FORMSETS: dict[str, tuple[Any, tuple[str, ...]]] = {
+    "incomes": (IncomeFormSet, ("person", "income_type", "monthly_amount", "note")),
+    "expenditures": (ExpenditureFormSet, ("person", "expenditure_type", "monthly_amount", "note")),
+    "properties": (PropertyFormSet, ("person", "kind", "value", "description", "exempt_reason")),
+}
+
+
+@case_page
+def case_declarations(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _get_case(request, pk)
+    require(request.user, CHANGE)
+    if request.method != "POST" and case.status not in services.DECLARABLE:
+        messages.error(request, _("Declarations cannot be changed at this stage."))
+        return redirect("assistance:detail", pk=case.pk)
+    members = household_members(case.household)
+    data = _posted(request)
+    kwargs: dict[str, Any] = {"form_kwargs": {"members": members}}
+    formsets: dict[str, Any] = {}
+    for name, (formset_class, fields) in DECLARATION_FORMSETS.items():
+        if data is None:
+            rows = getattr(case, name).all()
+            initial = [model_to_dict(row, fields=fields) for row in rows]
+            formsets[name] = formset_class(prefix=name, initial=initial, **kwargs)
+        else:
+            formsets[name] = formset_class(data, prefix=name, **kwargs)
+    form = django_forms.Form(data)  # carries the non-field errors of the whole submission
+    if data is not None and form.is_valid() and all(fs.is_valid() for fs in formsets.values()):
+        kept = {
+            name: [f for f in fs.forms if f.has_changed() and not f.cleaned_data.get("DELETE")]
+            for name, fs in formsets.items()
+        }
+        try:
+            services.declarations_replace(
+                case=case,
+                by=request.user,  # type: ignore[arg-type]
+                **{
+                    name: _declaration_rows(formsets[name], fields)
+                    for name, (_cls, fields) in DECLARATION_FORMSETS.items()
+                },
+            )
+        except ValidationError as e:
+            apply_service_errors(e, form, formsets=kept)
+        else:
+            messages.success(request, _("Declarations saved."))
+            return redirect("assistance:detail", pk=case.pk)
+    has_errors = form.errors or any(
+        fs.total_error_count() for fs in formsets.values() if fs.is_bound
+    )
+    return render(
+        request,
+        "assistance/declarations.html",
+        {"case": case, "form": form, "has_errors": has_errors, **formsets},
+    )
+
+
+# ----------------------------------------------------------------------------- investigation
+
+
+@case_page
+def case_investigation(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _get_case(request, pk)
+    require(request.user, CHANGE)
+    if request.method != "POST" and case.status != S.INVESTIGATING:
+        messages.error(request, _("The investigation is recorded while the case is investigated."))
+        return redirect("assistance:detail", pk=case.pk)
+    members = household_members(case.household)
+    if case.unit == DibaoCase.Unit.SINGLE_PERSON and case.single_person_id:
+        members = members.filter(pk=case.single_person_id)
+    form = InvestigationForm(
+        _posted(request),
+        _files(request),
+        case=case,
+        members=members,
+        initial={"persons_without_supporter": list(case.persons_without_supporter.all())},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            # One transaction: the record and its attachments are saved together or not at all.
+            with transaction.atomic():
+                investigation = services.investigation_record(
+                    case=case,
+                    home_visit_on=data["home_visit_on"],
+                    investigators=list(data["investigators"]),
+                    findings=data["findings"],
+                    neighbour_interviews=data["neighbour_interviews"],
+                    evidence_requests=data["evidence_requests"],
+                    persons_without_supporter=list(data["persons_without_supporter"]),
+                    by=request.user,  # type: ignore[arg-type]
+                )
+                for upload in data["attachments"]:
+                    try:
+                        services.attachment_add(
+                            case=case,
+                            uploaded=upload,
+                            investigation=investigation,
+                            by=request.user,  # type: ignore[arg-type]
+                        )
+                    except ValidationError as e:
+                        raise ValidationError(
+                            {"attachments": [f"{upload.name}: {m}" for m in e.messages]}
+                        ) from None
+        except ValidationError as e:
+            apply_service_errors(e, form)
+        else:
+            messages.success(request, _("Investigation recorded."))
+            return redirect("assistance:detail", pk=case.pk)
+    return render(request, "assistance/investigation.html", {"case": case, "form": form})
+
+
+@case_page
+def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _get_case(request, pk)
+    require(request.user, CHANGE)
+    investigation: Investigation | None = None
+    if inv := request.GET.get("investigation") or request.POST.get("investigation"):
+        investigation = case.investigations.filter(pk=inv).first() if inv.isdigit() else None
+        if investigation is None:
+            raise Http404
+    form = AttachmentForm(_posted(request), _files(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.attachment_add(
+                case=case,
+                uploaded=form.cleaned_data["file"],
+                investigation=investigation,
+                description=form.cleaned_data["description"],
+                by=request.user,  # type: ignore[arg-type]
+            )
+        except ValidationError as e:
+            apply_service_errors(e, form)
+        else:
+            messages.success(request, _("Attachment uploaded."))
+            return redirect("assistance:detail", pk=case.pk)
+    return render(
+        request,
+        "assistance/attachment_add.html",
+        {"case": case, "form": form, "investigation": investigation},
+    )
+
+
+@case_page
+def attachment_download(
+    request: HttpRequest, pk: int, attachment_pk: int
+) -> HttpResponse | FileResponse:
+    case = _get_case(request, pk)
+    attachment = Attachment.objects.filter(case=case, pk=attachment_pk).first()
+    if attachment is None:
+        raise Http404
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(
+        handle,
+        content_type=attachment.content_type,
+        filename=attachment.original_name,
+        as_attachment=attachment.content_type == "application/pdf",
+    )
+
+
+# ----------------------------------------------------------------------------- the decision
+
+
+@case_page
+def case_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """The reviewer's page: computation, investigation, notice; confirm (two steps) or refuse."""
+    case = _get_case(request, pk)
+    require(request.user, CONFIRM_DIBAO)
+    if request.method != "POST" and case.status not in (S.PROPOSED, S.IN_NOTICE):
+        messages.error(request, _("Only a proposed case in or after its notice can be decided."))
+        return redirect("assistance:detail", pk=case.pk)
+    today = timezone.localdate()
+    form = ConfirmForm(_posted(request), prefix="confirm")
+    refuse_form = RefuseForm(auto_id="refuse_%s")
+    pending: dict[str, Any] | None = None
+    if request.method == "POST" and form.is_valid():
+        on = form.cleaned_data["on"]
+        if request.POST.get("final") == "yes":
+            try:
+                services.dibao_case_confirm(
+                    case=case,
+                    on=on,
+                    reason=form.cleaned_data["reason"],
+                    by=request.user,  # type: ignore[arg-type]
+                )
+            except ValidationError as e:
+                apply_service_errors(e, form)
+            else:
+                messages.success(request, _("The case is confirmed."))
+                return redirect("assistance:detail", pk=case.pk)
+        else:
+            comp, err = breakdown_json(case, on)
+            if err:
+                form.add_error(None, err)
+            else:
+                pending = {
+                    "computation": comp,
+                    "start_month": services.first_of_next_month(on),
+                }
+    notice = case.notices.order_by("-starts_on", "-id").first()
+    return render(
+        request,
+        "assistance/decide.html",
+        {
+            "case": case,
+            "today": today,
+            "form": form,
+            "refuse_form": refuse_form,
+            "pending": pending,
+            "notice": notice,
+            "notice_running": bool(notice and today <= notice.ends_on),
+            "deadlines": case_deadlines(case, today),
+            **case_context(case),
+            **computation_context(case, today),
+        },
+    )
+
+
+# ----------------------------------------------------------------------------- public notice
+
+
+@case_page
+def notice_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """The A4 notice posted in the village: masked name, members, amount — nothing else."""
+    case = _get_case(request, pk)
+    notice: PublicNotice | None = case.notices.order_by("-starts_on", "-id").first()
+    if notice is None:
+        raise Http404
+    village = case.household.village
+    return render(
+        request,
+        "assistance/notice_print.html",
+        {
+            "case": case,
+            "notice": notice,
+            "village": village,
+            "township": village.parent,
+        },
+    )

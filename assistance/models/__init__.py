@@ -1,0 +1,61 @@
+"""The assistance app's models, one module per sub-domain under one app label (so the migrations
+stay as they are). Import models from here: `from assistance.models import DibaoCase`."""
+
+from assistance.models.dibao import (
+    Attachment,
+    BenefitAward,
+    CaseReview,
+    CaseTransition,
+    DibaoCase,
+    ExpenditureDeclaration,
+    IncomeDeclaration,
+    Investigation,
+    Objection,
+    PropertyDeclaration,
+    PublicNotice,
+)
+from assistance.models.payroll import Payroll, PayrollLine
+from assistance.models.policy import (
+    CategorySupplement,
+    CpiReading,
+    DibaoStandard,
+    DistrictSetting,
+    ExpenditureType,
+    IncomeType,
+    PolicyParameter,
+    SupplementCategory,
+)
+from assistance.models.programmes import (
+    OutreachReport,
+    Programme,
+    ProgrammeCase,
+    ProgrammeTransition,
+)
+
+__all__ = [
+    "Attachment",
+    "BenefitAward",
+    "CaseReview",
+    "CaseTransition",
+    "CategorySupplement",
+    "CpiReading",
+    "DibaoCase",
+    "DibaoStandard",
+    "DistrictSetting",
+    "ExpenditureDeclaration",
+    "ExpenditureType",
+    "IncomeDeclaration",
+    "IncomeType",
+    "Investigation",
+    "Objection",
+    "OutreachReport",
+    "Payroll",
+    "PayrollLine",
+    "PolicyParameter",
+    "Programme",
+    "ProgrammeCase",
+    "ProgrammeTransition",
+    "PropertyDeclaration",
+    "PublicNotice",
+    "SupplementCategory",
+]

@@ -1,0 +1,412 @@
+"""The inbox (待办): for a user, the items waiting for them, ordered by deadline.
+
+Each kind of item is a scoped queryset (core.scope) guarded by the permission needed to act on
+it; which kinds a user gets depends on their role. `inbox_counts` is cheap (one COUNT per kind)
+for the home page; `inbox_items` materialises at most `PER_KIND_LIMIT` rows per kind.
+"""
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from assistance.dibao import reviews
+from assistance.models import (
+    CaseReview,
+    DibaoCase,
+    DistrictSetting,
+    Investigation,
+    OutreachReport,
+    Payroll,
+    ProgrammeCase,
+    PublicNotice,
+)
+from core.models import User
+from core.roles import APPROVE_PAYROLL, CONFIRM_DIBAO, DECIDE_PROGRAMME, REPORT_OUTREACH, Role
+from core.scope import scope_queryset
+
+S = DibaoCase.Status
+PER_KIND_LIMIT = 500
+CASEWORK = "assistance.change_dibaocase"
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    kind: str
+    kind_label: str
+    title: str
+    detail: str
+    deadline: dt.date | None
+    since: dt.date | None
+    url: str | None
+    overdue: bool
+
+    @property
+    def sort_key(self) -> tuple[Any, ...]:
+        # Items with a deadline first (earliest first), then the others by age.
+        return (self.deadline is None, self.deadline or self.since or dt.date.max, self.title)
+
+
+# ----------------------------------------------------------------------------- links
+
+
+def _reverse_or(names: tuple[str, ...], pk: int, fallback: str) -> str:
+    """The first URL name that resolves, else the hard path (pages built in other modules)."""
+    for name in names:
+        try:
+            return reverse(name, args=[pk])
+        except NoReverseMatch:
+            continue
+    return fallback
+
+
+def case_url(pk: int) -> str:
+    """The dibao case page."""
+    return _reverse_or(("assistance:detail", "assistance:case"), pk, f"/dibao/{pk}/")
+
+
+def programme_case_url(pk: int) -> str:
+    return _reverse_or(("assistance_programmes:detail",), pk, f"/programmes/{pk}/")
+
+
+def payroll_url(pk: int) -> str:
+    return _reverse_or(("assistance_payroll:detail",), pk, f"/payroll/{pk}/")
+
+
+def outreach_url(pk: int) -> str:
+    return _reverse_or(
+        ("assistance_programmes:outreach_detail",), pk, f"/programmes/outreach/{pk}/"
+    )
+
+
+# ----------------------------------------------------------------------------- querysets
+
+
+def _cases(user: User) -> QuerySet[DibaoCase]:
+    return scope_queryset(
+        DibaoCase.objects.all(), user, region_field="household__village"
+    ).select_related("household__village__parent")
+
+
+def _notice_ended(user: User, today: dt.date) -> QuerySet[DibaoCase]:
+    last_end = Subquery(
+        PublicNotice.objects.filter(case=OuterRef("pk"))
+        .order_by("-starts_on", "-id")
+        .values("ends_on")[:1]
+    )
+    delegated = Exists(
+        DistrictSetting.objects.filter(
+            county=OuterRef("household__village__parent__parent"), confirmation_delegated=True
+        )
+    )
+    return (
+        _cases(user)
+        .filter(status=S.IN_NOTICE)
+        .annotate(notice_end=last_end, delegated=delegated)
+        .filter(notice_end__lt=today)
+        .exclude(proposed_by=user)  # the proposer never confirms their own proposal
+    )
+
+
+def _has_investigation() -> Exists:
+    return Exists(Investigation.objects.filter(case=OuterRef("pk")))
+
+
+def q_accept(user: User, today: dt.date) -> QuerySet:
+    return _cases(user).filter(status=S.APPLIED)
+
+
+def q_start_investigation(user: User, today: dt.date) -> QuerySet:
+    return _cases(user).filter(status=S.ACCEPTED)
+
+
+def q_record_investigation(user: User, today: dt.date) -> QuerySet:
+    return _cases(user).filter(status=S.INVESTIGATING).exclude(_has_investigation())
+
+
+def q_propose(user: User, today: dt.date) -> QuerySet:
+    return _cases(user).filter(status=S.INVESTIGATING).filter(_has_investigation())
+
+
+def q_start_notice(user: User, today: dt.date) -> QuerySet:
+    return _cases(user).filter(status=S.PROPOSED)
+
+
+def q_confirm_township(user: User, today: dt.date) -> QuerySet:
+    """Where the district delegated confirmation; relatives of staff stay with the district."""
+    # `delegated` is an annotation made by _notice_ended (the stubs cannot see it).
+    return _notice_ended(user, today).filter(delegated=True, relative_of_staff=False)  # type: ignore[misc]
+
+
+def q_confirm_district(user: User, today: dt.date) -> QuerySet:
+    """The district confirms unless it delegated; relatives of staff always come here."""
+    return _notice_ended(user, today).filter(Q(delegated=False) | Q(relative_of_staff=True))
+
+
+def q_review(user: User, today: dt.date) -> QuerySet:
+    return scope_queryset(
+        CaseReview.objects.filter(closed_on__isnull=True),
+        user,
+        region_field="case__household__village",
+    ).select_related("case__household__village__parent")
+
+
+def q_document_emergency(user: User, today: dt.date) -> QuerySet:
+    return reviews.emergency_aid_undocumented(user=user).select_related(
+        "household__village__parent"
+    )
+
+
+def q_outreach(user: User, today: dt.date) -> QuerySet:
+    return scope_queryset(
+        OutreachReport.objects.filter(status=OutreachReport.Status.OPEN),
+        user,
+        region_field="village",
+    ).select_related("village__parent")
+
+
+def q_my_outreach(user: User, today: dt.date) -> QuerySet:
+    return q_outreach(user, today).filter(reported_by=user)
+
+
+def q_decide_programme(user: User, today: dt.date) -> QuerySet:
+    return scope_queryset(
+        ProgrammeCase.objects.filter(status=ProgrammeCase.Status.APPLIED),
+        user,
+        region_field="household__village",
+    ).select_related("household__village__parent")
+
+
+def q_approve_payroll(user: User, today: dt.date) -> QuerySet:
+    return scope_queryset(
+        Payroll.objects.filter(status=Payroll.Status.DRAFT), user, region_field="county"
+    ).select_related("county")
+
+
+# ----------------------------------------------------------------------------- items
+
+
+def _place(village: Any) -> str:
+    town = village.parent.name if village.parent_id else ""
+    return f"{town} {village.name}".strip()
+
+
+def _case_item(kind: str, deadline_field: str | None, since_field: str) -> Callable:
+    def make(case: DibaoCase, today: dt.date) -> InboxItem:
+        deadline = getattr(case, deadline_field) if deadline_field else None
+        return InboxItem(
+            kind=kind,
+            kind_label=str(KIND_LABELS[kind]),
+            title=f"{case} · {case.get_status_display()}",
+            detail=f"{_place(case.household.village)} · {case.household.address}",
+            deadline=deadline,
+            since=getattr(case, since_field, None),
+            url=case_url(case.pk),
+            overdue=bool(deadline and deadline < today),
+        )
+
+    return make
+
+
+def _review_item(review: CaseReview, today: dt.date) -> InboxItem:
+    case = review.case
+    return InboxItem(
+        kind="review",
+        kind_label=str(KIND_LABELS["review"]),
+        title=f"{case} · {review.get_kind_display()}",
+        detail=f"{_place(case.household.village)} · {case.household.address}",
+        deadline=review.due_on,
+        since=review.opened_on,
+        url=case_url(case.pk),
+        overdue=review.due_on < today,
+    )
+
+
+def _programme_item(kind: str, deadline_field: str | None) -> Callable:
+    def make(pc: ProgrammeCase, today: dt.date) -> InboxItem:
+        deadline = getattr(pc, deadline_field) if deadline_field else None
+        return InboxItem(
+            kind=kind,
+            kind_label=str(KIND_LABELS[kind]),
+            title=str(pc),
+            detail=f"{_place(pc.household.village)} · {pc.household.address}",
+            deadline=deadline,
+            since=pc.applied_on,
+            url=programme_case_url(pc.pk),
+            overdue=bool(deadline and deadline < today),
+        )
+
+    return make
+
+
+def _outreach_item(kind: str) -> Callable:
+    def make(report: OutreachReport, today: dt.date) -> InboxItem:
+        return InboxItem(
+            kind=kind,
+            kind_label=str(KIND_LABELS[kind]),
+            title=report.subject_name,
+            detail=f"{_place(report.village)} · {report.description[:60]}",
+            deadline=None,
+            since=timezone.localtime(report.reported_at).date(),
+            url=outreach_url(report.pk),
+            overdue=False,
+        )
+
+    return make
+
+
+def _payroll_item(payroll: Payroll, today: dt.date) -> InboxItem:
+    return InboxItem(
+        kind="approve_payroll",
+        kind_label=str(KIND_LABELS["approve_payroll"]),
+        title=f"{payroll.county.name} {payroll.month:%Y-%m}",
+        detail=f"{payroll.line_count} · {payroll.total}",
+        deadline=None,
+        since=payroll.month,
+        url=payroll_url(payroll.pk),
+        overdue=False,
+    )
+
+
+KIND_LABELS = {
+    "accept": _("Applications to accept"),
+    "start_investigation": _("Investigations to start"),
+    "record_investigation": _("Investigations to record"),
+    "propose": _("Township proposals to make"),
+    "start_notice": _("Public notices to start"),
+    "confirm": _("Notices ended: waiting for confirmation"),
+    "review": _("Open reviews"),
+    "document_emergency": _("Emergency aid awaiting documentation"),
+    "outreach": _("Open outreach reports"),
+    "my_outreach": _("My open outreach reports"),
+    "decide_programme": _("Programme applications awaiting decision"),
+    "approve_payroll": _("Draft payrolls to approve"),
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    kind: str
+    perm: str
+    query: Callable[[User, dt.date], QuerySet]
+    item: Callable[[Any, dt.date], InboxItem]
+    order_by: tuple[str, ...]
+
+
+ROLE_SOURCES: dict[str, tuple[Source, ...]] = {
+    Role.CASEWORKER: (
+        Source(
+            "accept", CASEWORK, q_accept, _case_item("accept", None, "applied_on"), ("applied_on",)
+        ),
+        Source(
+            "start_investigation",
+            CASEWORK,
+            q_start_investigation,
+            _case_item("start_investigation", "investigation_due", "accepted_on"),
+            ("investigation_due",),
+        ),
+        Source(
+            "record_investigation",
+            CASEWORK,
+            q_record_investigation,
+            _case_item("record_investigation", "procedure_due", "accepted_on"),
+            ("procedure_due",),
+        ),
+        Source(
+            "propose",
+            "assistance.propose_dibaocase",
+            q_propose,
+            _case_item("propose", "procedure_due", "accepted_on"),
+            ("procedure_due",),
+        ),
+        Source(
+            "start_notice",
+            CASEWORK,
+            q_start_notice,
+            _case_item("start_notice", "procedure_due", "proposed_on"),
+            ("procedure_due",),
+        ),
+        Source(
+            "confirm",
+            CONFIRM_DIBAO,
+            q_confirm_township,
+            _case_item("confirm", "procedure_due", "proposed_on"),
+            ("procedure_due",),
+        ),
+        Source("review", CASEWORK, q_review, _review_item, ("due_on",)),
+        Source(
+            "document_emergency",
+            "assistance.change_programmecase",
+            q_document_emergency,
+            _programme_item("document_emergency", "documentation_due"),
+            ("documentation_due",),
+        ),
+        Source(
+            "outreach",
+            "assistance.change_outreachreport",
+            q_outreach,
+            _outreach_item("outreach"),
+            ("reported_at",),
+        ),
+    ),
+    Role.CIVIL_AFFAIRS_REVIEWER: (
+        Source(
+            "confirm",
+            CONFIRM_DIBAO,
+            q_confirm_district,
+            _case_item("confirm", "procedure_due", "proposed_on"),
+            ("procedure_due",),
+        ),
+        Source(
+            "decide_programme",
+            DECIDE_PROGRAMME,
+            q_decide_programme,
+            _programme_item("decide_programme", None),
+            ("applied_on",),
+        ),
+        Source("approve_payroll", APPROVE_PAYROLL, q_approve_payroll, _payroll_item, ("month",)),
+    ),
+    Role.VILLAGE_ASSISTANT: (
+        Source(
+            "my_outreach",
+            REPORT_OUTREACH,
+            q_my_outreach,
+            _outreach_item("my_outreach"),
+            ("reported_at",),
+        ),
+    ),
+}
+
+
+def _sources(user: User) -> list[Source]:
+    if not user.is_authenticated or not user.is_active or not user.role:
+        return []
+    return [s for s in ROLE_SOURCES.get(user.role, ()) if user.has_perm(s.perm)]
+
+
+def inbox_counts(user: User, *, today: dt.date | None = None) -> dict[str, int]:
+    """{kind: count} of the items waiting for `user` (kinds of their role, zeros included)."""
+    today = today or timezone.localdate()
+    return {s.kind: s.query(user, today).count() for s in _sources(user)}
+
+
+def inbox_items(user: User, *, kind: str = "", today: dt.date | None = None) -> list[InboxItem]:
+    """The items waiting for `user`, ordered by deadline (undated ones after, oldest first)."""
+    today = today or timezone.localdate()
+    items: list[InboxItem] = []
+    for source in _sources(user):
+        if kind and source.kind != kind:
+            continue
+        rows = source.query(user, today).order_by(*source.order_by, "pk")[:PER_KIND_LIMIT]
+        items.extend(source.item(row, today) for row in rows)
+    return sorted(items, key=lambda i: i.sort_key)
+
+
+def inbox_kinds(user: User) -> list[tuple[str, str]]:
+    """(kind, label) for the user's role, in display order."""
+    return [(s.kind, str(KIND_LABELS[s.kind])) for s in _sources(user)]

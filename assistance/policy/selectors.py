@@ -1,0 +1,64 @@
+"""Loads the policy in force on a date from the effective-dated tables (reads only)."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from assistance.models import CategorySupplement, CpiReading, DibaoStandard, PolicyParameter
+from assistance.policy.rules import Policy
+from core.models import Region
+
+
+def parameter(key: str, on: dt.date) -> Decimal:
+    row = PolicyParameter.objects.in_force(on).filter(key=key).order_by("-valid_from").first()
+    if row is None:
+        raise ValidationError(
+            _("No policy value '%(key)s' is in force on %(on)s. Ask the data administrator.")
+            % {"key": key, "on": on.isoformat()}
+        )
+    return row.value
+
+
+def int_parameter(key: str, on: dt.date) -> int:
+    return int(parameter(key, on))
+
+
+def county_of(region: Region) -> Region:
+    county = region.county()
+    if county is None:
+        raise ValidationError(_("The region %(r)s has no district.") % {"r": region})
+    return county
+
+
+def standard_on(county: Region, on: dt.date) -> DibaoStandard:
+    row = DibaoStandard.objects.in_force(on).filter(county=county).order_by("-valid_from").first()
+    if row is None:
+        raise ValidationError(
+            _("No dibao standard for %(county)s is in force on %(on)s.")
+            % {"county": county.name, "on": on.isoformat()}
+        )
+    return row
+
+
+def cpi_on(on: dt.date) -> Decimal | None:
+    row = CpiReading.objects.filter(month=on.replace(day=1)).first()
+    return row.yoy_percent if row else None
+
+
+def policy_on(*, county: Region, hukou_type: str, on: dt.date) -> Policy:
+    standard = standard_on(county, on)
+    percents: dict[str, Decimal] = {}
+    for row in CategorySupplement.objects.in_force(on).order_by("category", "-valid_from"):
+        percents.setdefault(row.category, row.percent)
+    return Policy(
+        on=on,
+        standard=standard.amount_for(hukou_type),
+        standard_id=standard.pk,
+        standard_interpolated=standard.interpolated,
+        supplement_percents=percents,
+        price_trigger_pct=parameter("price_trigger_pct", on),
+        price_subsidy_pct=parameter("price_subsidy_pct", on),
+        cpi_yoy_pct=cpi_on(on),
+    )

@@ -1,0 +1,55 @@
+"""The household page's "Assistance programmes" section: every programme the household is in
+(dibao cases are in assistance.dibao.panels.dibao_panel), with links to apply or report. Registered by AssistanceConfig.ready():
+`households.panels.register(assistance.programmes.panels.programmes_panel)`."""
+
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
+
+from assistance.models import OutreachReport
+from assistance.programmes import services as svc
+from core.roles import REPORT_OUTREACH
+from households.models import Household
+
+
+def programmes_panel(request: HttpRequest, household: Household) -> SafeString | None:
+    user = request.user
+    see_dibao = user.has_perm("assistance.view_dibaocase")
+    see_programmes = user.has_perm("assistance.view_programmecase")
+    see_outreach = user.has_perm("assistance.view_outreachreport")
+    if not (see_dibao or see_programmes or see_outreach):
+        return None
+    # The household itself was read through the scoped selector; the rows hang off it.
+    # Dibao cases have their own section (assistance.dibao.panels.dibao_panel) just above this one.
+    dibao: list = []
+    cases = (
+        list(svc.programme_cases(user=user, household=household.pk))  # type: ignore[arg-type]
+        if see_programmes
+        else []
+    )
+    reports = (
+        list(
+            svc.outreach_reports(user=user)  # type: ignore[arg-type]
+            .filter(household=household)
+            .order_by("-reported_at")
+        )
+        if see_outreach
+        else []
+    )
+    return SafeString(
+        render_to_string(
+            "assistance/programmes/_panel.html",
+            {
+                "household": household,
+                "dibao": dibao,
+                "cases": cases,
+                "reports": reports,
+                "see_programmes": see_programmes,
+                "see_dibao": see_dibao,
+                "can_apply": user.has_perm(svc.APPLY),
+                "can_report": user.has_perm(REPORT_OUTREACH),
+                "open_status": OutreachReport.Status.OPEN,
+            },
+            request=request,
+        )
+    )

@@ -1,0 +1,660 @@
+"""Pages of the other assistance programmes and of outreach reports. Thin: forms check shapes,
+assistance.programmes.services writes and reads (scoped)."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from assistance.models import OutreachReport, Programme, ProgrammeCase
+from assistance.programmes import services as svc
+from core.forms import apply_service_errors
+from core.models import Region, User
+from core.roles import DECIDE_PROGRAMME, REPORT_OUTREACH
+from core.selectors import villages_for
+from households.models import Household, Person
+from households.selectors import household_get, household_list
+
+PAGE_SIZE = 50
+PS = ProgrammeCase.Status
+VIEW = "assistance.view_programmecase"
+VIEW_OUTREACH = "assistance.view_outreachreport"
+
+COMPUTATION_LABELS = {
+    "on": gettext_lazy("Computed on"),
+    "standard": gettext_lazy("Dibao standard (yuan/person/month)"),
+    "multiple": gettext_lazy("Multiple of the standard"),
+    "floor": gettext_lazy("Minimum tekun support (yuan/month)"),
+    "threshold": gettext_lazy("Low-income threshold (yuan/person/month)"),
+    "per_capita_income": gettext_lazy("Per-capita monthly income"),
+    "band": gettext_lazy("Income band"),
+    "members": gettext_lazy("Members"),
+    "cap": gettext_lazy("Cap of one award (yuan)"),
+    "already_awarded_for_cause": gettext_lazy("Already awarded for this cause this year"),
+    "out_of_pocket": gettext_lazy("Compliant out-of-pocket cost"),
+    "annual_income": gettext_lazy("Annual household income"),
+    "capacity": gettext_lazy("Household capacity"),
+    "rate_pct": gettext_lazy("Aid rate (%)"),
+    "formula_amount": gettext_lazy("Formula amount"),
+    "annual_cap": gettext_lazy("Annual cap"),
+    "already_awarded": gettext_lazy("Already awarded this year"),
+    "remaining_cap": gettext_lazy("Remaining under the cap"),
+    "aid": gettext_lazy("Medical aid due"),
+    "recognitions": gettext_lazy("Household already recognised as"),
+}
+BANDS = {
+    "dibao": gettext_lazy("Below the dibao standard (a dibao case)"),
+    "low_income": gettext_lazy("Low-income"),
+    "above": gettext_lazy("Above the low-income threshold"),
+}
+DETAIL_LABELS = {
+    "no_income": gettext_lazy("No income"),
+    "no_legal_supporter": gettext_lazy("No legal supporter able to support"),
+    "per_capita_income": gettext_lazy("Per-capita monthly income"),
+    "compliant_out_of_pocket": gettext_lazy("Compliant out-of-pocket medical cost"),
+    "annual_household_income": gettext_lazy("Annual household income"),
+    "description": gettext_lazy("Situation"),
+}
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def dibao_case_url(pk: int) -> str | None:
+    """The dibao case page (assistance/urls.py), or None if the dibao pages are not installed."""
+    try:
+        return reverse("assistance:detail", args=[pk])
+    except NoReverseMatch:
+        return None
+
+
+def _may_act(user: User) -> bool:
+    return user.has_perm(svc.CHANGE) or user.has_perm(DECIDE_PROGRAMME)
+
+
+# ----------------------------------------------------------------------------- forms
+
+
+class ApplyForm(forms.Form):
+    programme = forms.ChoiceField(label=gettext_lazy("Programme"), choices=Programme.choices)
+    person = forms.ModelChoiceField(
+        label=gettext_lazy("Member concerned"),
+        queryset=Person.objects.none(),
+        required=False,
+        help_text=gettext_lazy("Required for tekun (support is for one person)."),
+    )
+    applied_on = forms.DateField(
+        label=gettext_lazy("Applied on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    description = forms.CharField(
+        label=gettext_lazy("Situation"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    requested_amount = forms.DecimalField(
+        label=gettext_lazy("Requested amount (yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+    )
+    # tekun
+    no_income = forms.BooleanField(label=gettext_lazy("Tekun: no income"), required=False)
+    no_legal_supporter = forms.BooleanField(
+        label=gettext_lazy("Tekun: no legal supporter able to support"), required=False
+    )
+    # low-income
+    per_capita_income = forms.DecimalField(
+        label=gettext_lazy("Low-income: per-capita monthly income (yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+    )
+    # temporary
+    cause = forms.ChoiceField(
+        label=gettext_lazy("Temporary: event type"),
+        choices=[("", "—"), *svc.TemporaryCause.choices],
+        required=False,
+    )
+    event_date = forms.DateField(
+        label=gettext_lazy("Temporary: event date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    emergency = forms.BooleanField(
+        label=gettext_lazy("Temporary: emergency (pay first, document after)"), required=False
+    )
+    # medical
+    compliant_out_of_pocket = forms.DecimalField(
+        label=gettext_lazy("Medical: compliant out-of-pocket cost (yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+    )
+    annual_household_income = forms.DecimalField(
+        label=gettext_lazy("Medical: annual household income (yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+    )
+
+    def __init__(self, *args: Any, household: Household, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = Person.objects.filter(  # type: ignore[attr-defined]
+            memberships__household=household, memberships__end_date__isnull=True
+        ).order_by("id")
+
+    def service_kwargs(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        programme = d["programme"]
+        kwargs: dict[str, Any] = {
+            "programme": programme,
+            "person": d.get("person"),
+            "applied_on": d["applied_on"],
+            "requested_amount": d.get("requested_amount"),
+        }
+        if programme == Programme.TEMPORARY:
+            kwargs |= {
+                "cause": d.get("cause") or "",
+                "event_date": d.get("event_date"),
+                "emergency": d.get("emergency", False),
+            }
+        for key in svc.DETAIL_FIELDS[programme]:
+            value = d.get(key)
+            if value not in (None, ""):
+                kwargs[key] = value
+        return kwargs
+
+
+def _date_field(label: Any) -> forms.DateField:
+    return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ApproveForm(forms.Form):
+    amount = forms.DecimalField(
+        label=gettext_lazy("Amount (yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        required=False,
+        help_text=gettext_lazy("Medical aid: leave empty to award the formula amount."),
+    )
+    on = _date_field(gettext_lazy("Decided on"))
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+
+class RefuseForm(forms.Form):
+    on = _date_field(gettext_lazy("Decided on"))
+    reason = forms.CharField(
+        label=gettext_lazy("Reasons for the refusal"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class PayForm(forms.Form):
+    on = _date_field(gettext_lazy("Paid on"))
+
+
+class DocumentForm(forms.Form):
+    on = _date_field(gettext_lazy("Documents complete on"))
+    note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=500)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class OutreachForm(forms.Form):
+    village = forms.ModelChoiceField(
+        label=gettext_lazy("Village / community"), queryset=Region.objects.none()
+    )
+    subject_name = forms.CharField(label=gettext_lazy("Name of the person in need"), max_length=50)
+    description = forms.CharField(
+        label=gettext_lazy("Situation"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+    household = forms.IntegerField(
+        label=gettext_lazy("Registered household number (if known)"), required=False
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        villages = villages_for(user)
+        self.fields["village"].queryset = villages  # type: ignore[attr-defined]
+        self.fields["village"].label_from_instance = (  # type: ignore[attr-defined]
+            lambda v: f"{v.parent.name if v.parent else ''} · {v.name}"
+        )
+        if villages.count() == 1:
+            self.fields["village"].initial = villages.first()
+
+
+class ConvertDibaoForm(forms.Form):
+    household = forms.IntegerField(label=gettext_lazy("Household number"))
+    agent_name = forms.CharField(
+        label=gettext_lazy("Applying for the household (agent)"),
+        max_length=100,
+        required=False,
+        help_text=gettext_lazy("Leave empty: the village committee applies for them."),
+    )
+
+
+class ConvertProgrammeForm(forms.Form):
+    household = forms.IntegerField(label=gettext_lazy("Household number"))
+    programme = forms.ChoiceField(label=gettext_lazy("Programme"), choices=Programme.choices)
+
+
+# ----------------------------------------------------------------------------- programme cases
+
+
+def _get_case(request: HttpRequest, pk: int) -> ProgrammeCase:
+    try:
+        return svc.programme_case_get(user=_user(request), pk=pk)
+    except ProgrammeCase.DoesNotExist:
+        raise Http404 from None
+
+
+def _get_household(request: HttpRequest, pk: int) -> Household:
+    try:
+        return household_get(user=_user(request), pk=pk)
+    except Household.DoesNotExist:
+        raise Http404 from None
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def case_list(request: HttpRequest) -> HttpResponse:
+    programme = request.GET.get("programme", "")
+    status = request.GET.get("status", "")
+    if programme not in ("", *Programme.values) or status not in ("", *PS.values):
+        raise Http404
+    qs = svc.programme_cases(user=_user(request), programme=programme, status=status)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "assistance/programmes/list.html",
+        {
+            "page": page,
+            "programme": programme,
+            "status": status,
+            "programmes": Programme.choices,
+            "statuses": PS.choices,
+            "query": query.urlencode(),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@permission_required(svc.APPLY, raise_exception=True)
+def case_apply(request: HttpRequest, household_pk: int) -> HttpResponse:
+    household = _get_household(request, household_pk)
+    report = None
+    if request.GET.get("outreach") or request.POST.get("outreach"):
+        if not request.user.has_perm(svc.CHANGE_OUTREACH):
+            raise PermissionDenied
+        try:
+            report = svc.outreach_report_get(
+                user=_user(request), pk=request.GET.get("outreach") or request.POST["outreach"]
+            )
+        except (OutreachReport.DoesNotExist, ValueError):
+            raise Http404 from None
+    initial = {
+        "applied_on": timezone.localdate(),
+        "programme": request.GET.get("programme") or Programme.TEMPORARY,
+    }
+    if report is not None:
+        initial["description"] = report.description
+    form = ApplyForm(request.POST or None, household=household, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        kwargs = form.service_kwargs()
+        try:
+            if report is not None:
+                report = svc.outreach_convert(
+                    report=report,
+                    by=_user(request),
+                    household=household,
+                    **kwargs,
+                )
+                case = report.programme_case
+            else:
+                case = svc.programme_apply(household=household, by=_user(request), **kwargs)
+        except ValidationError as e:
+            apply_service_errors(e, form)
+        else:
+            messages.success(request, _("Application registered."))
+            return redirect("assistance_programmes:detail", pk=case.pk)  # type: ignore[union-attr]
+    return render(
+        request,
+        "assistance/programmes/apply.html",
+        {"form": form, "household": household, "report": report},
+    )
+
+
+def _computation_rows(case: ProgrammeCase) -> list[tuple[Any, Any]]:
+    rows = []
+    for key, label in COMPUTATION_LABELS.items():
+        if key not in case.computation:
+            continue
+        value = case.computation[key]
+        if key == "band":
+            value = BANDS.get(value, value)
+        elif key == "recognitions":
+            names = {"dibao": _("Dibao"), **{k: str(v) for k, v in Programme.choices}}
+            value = "、".join(names.get(v, v) for v in value) or "—"
+        elif isinstance(value, bool):
+            value = _("Yes") if value else _("No")
+        rows.append((label, value))
+    return rows
+
+
+def _detail_rows(case: ProgrammeCase) -> list[tuple[Any, Any]]:
+    rows = []
+    for key, value in case.details.items():
+        if isinstance(value, bool):
+            value = _("Yes") if value else _("No")
+        rows.append((DETAIL_LABELS.get(key, key), value))
+    return rows
+
+
+def _render_case(request: HttpRequest, case: ProgrammeCase, **forms_: Any) -> HttpResponse:
+    user = _user(request)
+    today = timezone.localdate()
+    forms_.setdefault("approve_form", ApproveForm(initial={"on": today}))
+    forms_.setdefault("refuse_form", RefuseForm(initial={"on": today}))
+    forms_.setdefault("pay_form", PayForm(initial={"on": today}))
+    forms_.setdefault("document_form", DocumentForm(initial={"on": today}))
+    forms_.setdefault("close_form", ReasonForm())
+    status = 400 if any(f.is_bound and f.errors for f in forms_.values()) else 200
+    return render(
+        request,
+        "assistance/programmes/detail.html",
+        {
+            "case": case,
+            "transitions": case.transitions.select_related("by"),
+            "computation": _computation_rows(case),
+            "findings": case.computation.get("findings") or [],
+            "details": _detail_rows(case),
+            "cause_label": svc.TemporaryCause.label(case.cause) if case.cause else "",
+            "overdue": svc.documentation_overdue(case, today=today),
+            "can_decide": user.has_perm(DECIDE_PROGRAMME) and case.status == PS.APPLIED,
+            "can_pay": _may_act(user)
+            and case.status == PS.APPROVED
+            and case.programme != Programme.LOW_INCOME,
+            "can_document": _may_act(user)
+            and case.programme == Programme.TEMPORARY
+            and case.documented_on is None
+            and case.status in (PS.APPLIED, PS.APPROVED, PS.PAID),
+            "can_close": _may_act(user)
+            and (
+                case.status in (PS.APPLIED, PS.APPROVED)
+                or (case.status == PS.PAID and case.programme in svc.ONGOING)
+            ),
+            **forms_,
+        },
+        status=status,
+    )
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_case(request, _get_case(request, pk))
+
+
+def _action(
+    request: HttpRequest, pk: int, form_class: type[forms.Form], form_name: str, run: Any, done: str
+) -> HttpResponse:
+    case = _get_case(request, pk)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            run(case, form.cleaned_data, _user(request))
+        except ValidationError as e:
+            apply_service_errors(e, form)
+        else:
+            messages.success(request, done)
+            return redirect("assistance_programmes:detail", pk=case.pk)
+    return _render_case(request, case, **{form_name: form})
+
+
+@login_required
+@require_POST
+@permission_required(DECIDE_PROGRAMME, raise_exception=True)
+def case_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _action(
+        request,
+        pk,
+        ApproveForm,
+        "approve_form",
+        lambda case, d, by: svc.programme_approve(
+            case=case, amount=d.get("amount"), on=d["on"], by=by, reason=d.get("reason", "")
+        ),
+        _("Approved."),
+    )
+
+
+@login_required
+@require_POST
+@permission_required(DECIDE_PROGRAMME, raise_exception=True)
+def case_refuse(request: HttpRequest, pk: int) -> HttpResponse:
+    return _action(
+        request,
+        pk,
+        RefuseForm,
+        "refuse_form",
+        lambda case, d, by: svc.programme_refuse(case=case, on=d["on"], by=by, reason=d["reason"]),
+        _("Refused."),
+    )
+
+
+def _require_act(request: HttpRequest) -> None:
+    if not _may_act(_user(request)):
+        raise PermissionDenied
+
+
+@login_required
+@require_POST
+def case_pay(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_act(request)
+    return _action(
+        request,
+        pk,
+        PayForm,
+        "pay_form",
+        lambda case, d, by: svc.programme_pay(case=case, on=d["on"], by=by),
+        _("Payment recorded."),
+    )
+
+
+@login_required
+@require_POST
+def case_document(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_act(request)
+    return _action(
+        request,
+        pk,
+        DocumentForm,
+        "document_form",
+        lambda case, d, by: svc.programme_document(
+            case=case, on=d["on"], by=by, note=d.get("note", "")
+        ),
+        _("Documents recorded."),
+    )
+
+
+@login_required
+@require_POST
+def case_close(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_act(request)
+    return _action(
+        request,
+        pk,
+        ReasonForm,
+        "close_form",
+        lambda case, d, by: svc.programme_close(case=case, by=by, reason=d["reason"]),
+        _("Case closed."),
+    )
+
+
+# ----------------------------------------------------------------------------- outreach
+
+
+def _get_report(request: HttpRequest, pk: int) -> OutreachReport:
+    try:
+        return svc.outreach_report_get(user=_user(request), pk=pk)
+    except OutreachReport.DoesNotExist:
+        raise Http404 from None
+
+
+@login_required
+@permission_required(VIEW_OUTREACH, raise_exception=True)
+def outreach_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    if status not in ("", *OutreachReport.Status.values):
+        raise Http404
+    qs = svc.outreach_reports(user=_user(request), status=status)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "assistance/programmes/outreach_list.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": OutreachReport.Status.choices,
+            "query": query.urlencode(),
+            "can_report": request.user.has_perm(REPORT_OUTREACH),
+        },
+    )
+
+
+@login_required
+@permission_required(REPORT_OUTREACH, raise_exception=True)
+def outreach_new(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    initial: dict[str, Any] = {}
+    if request.GET.get("household"):
+        h = household_list(user=user).filter(pk=request.GET["household"]).first()
+        if h is not None:
+            initial = {"household": h.pk, "village": h.village_id}
+    form = OutreachForm(request.POST or None, user=user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        household = None
+        if d.get("household"):
+            household = household_list(user=user).filter(pk=d["household"]).first()
+            if household is None:
+                form.add_error("household", _("Unknown household, or outside your area."))
+        if not form.errors:
+            try:
+                report = svc.outreach_report(
+                    village=d["village"],
+                    subject_name=d["subject_name"],
+                    description=d["description"],
+                    household=household,
+                    by=user,
+                )
+            except ValidationError as e:
+                apply_service_errors(e, form)
+            else:
+                messages.success(request, _("Report recorded. The township will follow it up."))
+                return redirect("assistance_programmes:outreach_detail", pk=report.pk)
+    return render(request, "assistance/programmes/outreach_form.html", {"form": form})
+
+
+def _render_report(request: HttpRequest, report: OutreachReport, **forms_: Any) -> HttpResponse:
+    user = _user(request)
+    initial = {"household": report.household_id} if report.household_id else {}
+    forms_.setdefault("dibao_form", ConvertDibaoForm(initial=initial))
+    forms_.setdefault("programme_form", ConvertProgrammeForm(initial=initial))
+    forms_.setdefault("close_form", ReasonForm())
+    status = 400 if any(f.is_bound and f.errors for f in forms_.values()) else 200
+    return render(
+        request,
+        "assistance/programmes/outreach_detail.html",
+        {
+            "report": report,
+            "can_handle": user.has_perm(svc.CHANGE_OUTREACH)
+            and report.status == OutreachReport.Status.OPEN,
+            "dibao_url": dibao_case_url(report.dibao_case_id) if report.dibao_case_id else None,
+            **forms_,
+        },
+        status=status,
+    )
+
+
+@login_required
+@permission_required(VIEW_OUTREACH, raise_exception=True)
+def outreach_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_report(request, _get_report(request, pk))
+
+
+@login_required
+@require_POST
+@permission_required(svc.CHANGE_OUTREACH, raise_exception=True)
+def outreach_convert(request: HttpRequest, pk: int) -> HttpResponse:
+    """To dibao: opens the dibao case here. To a programme: continues on the apply form."""
+    report = _get_report(request, pk)
+    user = _user(request)
+    if request.POST.get("target") == "programme":
+        form: forms.Form = ConvertProgrammeForm(request.POST)
+        if form.is_valid():
+            household = household_list(user=user).filter(pk=form.cleaned_data["household"]).first()
+            if household is None:
+                form.add_error("household", _("Unknown household, or outside your area."))
+            else:
+                url = reverse("assistance_programmes:apply", args=[household.pk])
+                return redirect(
+                    f"{url}?programme={form.cleaned_data['programme']}&outreach={report.pk}"
+                )
+        return _render_report(request, report, programme_form=form)
+    form = ConvertDibaoForm(request.POST)
+    if form.is_valid():
+        household = household_list(user=user).filter(pk=form.cleaned_data["household"]).first()
+        if household is None:
+            form.add_error("household", _("Unknown household, or outside your area."))
+        else:
+            try:
+                report = svc.outreach_convert(
+                    report=report,
+                    by=user,
+                    programme="dibao",
+                    household=household,
+                    agent_name=form.cleaned_data.get("agent_name", ""),
+                )
+            except ValidationError as e:
+                apply_service_errors(e, form)
+            else:
+                messages.success(request, _("A dibao case was opened from the report."))
+                target = dibao_case_url(report.dibao_case_id)  # type: ignore[arg-type]
+                return redirect(
+                    target or reverse("assistance_programmes:outreach_detail", args=[pk])
+                )
+    return _render_report(request, report, dibao_form=form)
+
+
+@login_required
+@require_POST
+@permission_required(svc.CHANGE_OUTREACH, raise_exception=True)
+def outreach_close(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _get_report(request, pk)
+    form = ReasonForm(request.POST)
+    if form.is_valid():
+        try:
+            svc.outreach_close(report=report, reason=form.cleaned_data["reason"], by=_user(request))
+        except ValidationError as e:
+            apply_service_errors(e, form)
+        else:
+            messages.success(request, _("Report closed."))
+            return redirect("assistance_programmes:outreach_detail", pk=pk)
+    return _render_report(request, report, close_form=form)
