@@ -264,6 +264,25 @@ class EffectiveDated(models.Model):
                 )
 
 
+class TransitionBase(models.Model):
+    """The history row of every process (core.workflow): which action, from/to status, who, when
+    and why, written in the same transaction as the change. Concrete subclasses add the foreign
+    key to their object; separation of duties reads `action` and `by` over the whole history."""
+
+    action = models.CharField(_("action"), max_length=40, blank=True, db_index=True)
+    from_status = models.CharField(_("from"), max_length=16)
+    to_status = models.CharField(_("to"), max_length=16)
+    by = models.ForeignKey(
+        "core.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "id"]
+
+
 class CalendarOverride(models.Model):
     """Working-day overrides for years the chinesecalendar package does not know yet."""
 

@@ -5,22 +5,21 @@ then finds the status changed and gets a clear message.
 """
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assistance.dibao.workflow import DIBAO
 from assistance.models import (
     Attachment,
     BenefitAward,
     CaseReview,
-    CaseTransition,
     DibaoCase,
-    DistrictSetting,
     ExpenditureDeclaration,
     ExpenditureType,
     IncomeDeclaration,
@@ -30,6 +29,7 @@ from assistance.models import (
     PropertyDeclaration,
     PublicNotice,
 )
+from assistance.permissions import CHANGE, CONFIRM
 from assistance.policy import selectors as policy_data
 from assistance.policy.rules import (
     Breakdown,
@@ -42,9 +42,8 @@ from assistance.policy.rules import (
 )
 from core.calendar import add_working_days
 from core.masking import mask_name
-from core.models import Region, User
-from core.roles import CONFIRM_DIBAO
-from core.services import require_perm, require_region, require_status
+from core.models import User
+from core.services import require_perm
 from households.models import Household, Person, Relation
 
 S = DibaoCase.Status
@@ -68,27 +67,12 @@ def add_months(month: dt.date, n: int) -> dt.date:
 # ----------------------------------------------------------------------------- the transition core
 
 
-def _lock(case: DibaoCase, by: User) -> DibaoCase:
-    locked = (
-        DibaoCase.objects.select_for_update(of=("self",))
-        .select_related("household__village")
-        .get(pk=case.pk)
-    )
-    require_region(by, locked.household.village)
-    return locked
-
-
-def _guard(case: DibaoCase, allowed: Iterable[str], action: str) -> None:
-    require_status(case.status, allowed, action=action, choices=S)
-
-
-def _move(case: DibaoCase, to: str, by: User | None, reason: str = "", **fields: Any) -> DibaoCase:
-    old = case.status
-    for k, v in fields.items():
-        setattr(case, k, v)
-    case.status = to
-    case.save()
-    CaseTransition.objects.create(case=case, from_status=old, to_status=to, by=by, reason=reason)
+def _begin(case: DibaoCase, action: str, by: User) -> DibaoCase:
+    """Lock the case row, then check the action against the declaration (status, permission,
+    level, separation of duties). Locking first: a second person acting at once waits, then
+    finds the status changed."""
+    case = DIBAO.lock(case, by)
+    DIBAO.check(case, action, by)
     return case
 
 
@@ -107,9 +91,8 @@ def dibao_case_create(
     relative_of_staff: bool = False,
     relative_note: str = "",
 ) -> DibaoCase:
-    require_perm(by, "assistance.add_dibaocase")
     household = Household.objects.select_for_update().select_related("village").get(pk=household.pk)
-    require_region(by, household.village)
+    DIBAO.check(DibaoCase(household=household), "create", by)
     active_ids = set(
         household.memberships.filter(end_date__isnull=True).values_list("person_id", flat=True)
     )
@@ -151,10 +134,7 @@ def dibao_case_create(
         raise ValidationError(
             {"household": [_("This household already has an open dibao case.")]}
         ) from None
-    CaseTransition.objects.create(
-        case=case, from_status="", to_status=S.DRAFT, by=by, reason=_("Case opened")
-    )
-    return case
+    return DIBAO.move(case, "create", by, _("Case opened"))
 
 
 @transaction.atomic
@@ -162,9 +142,7 @@ def dibao_case_sign(
     *, case: DibaoCase, authorization_on: dt.date, good_faith_on: dt.date, by: User
 ) -> DibaoCase:
     """Record the applicant's signed data-check authorisation and good-faith declaration."""
-    require_perm(by, "assistance.change_dibaocase")
-    case = _lock(case, by)
-    _guard(case, (S.DRAFT, S.APPLIED, S.ACCEPTED, S.INVESTIGATING), _("record signatures"))
+    case = _begin(case, "sign", by)
     today = timezone.localdate()
     if authorization_on > today or good_faith_on > today:
         raise ValidationError(_("Signature dates cannot be in the future."))
@@ -175,25 +153,21 @@ def dibao_case_sign(
 
 @transaction.atomic
 def dibao_case_apply(*, case: DibaoCase, applied_on: dt.date, by: User) -> DibaoCase:
-    require_perm(by, "assistance.change_dibaocase")
-    case = _lock(case, by)
-    _guard(case, (S.DRAFT,), _("submit the application"))
+    case = _begin(case, "apply", by)
     if applied_on > timezone.localdate():
         raise ValidationError({"applied_on": [_("The application date cannot be in the future.")]})
-    return _move(case, S.APPLIED, by, _("Application submitted"), applied_on=applied_on)
+    return DIBAO.move(case, "apply", by, _("Application submitted"), applied_on=applied_on)
 
 
 @transaction.atomic
 def dibao_case_accept(*, case: DibaoCase, accepted_on: dt.date, by: User) -> DibaoCase:
     """受理: starts the clocks — investigation within 3 working days, the procedure within 30."""
-    require_perm(by, "assistance.change_dibaocase")
-    case = _lock(case, by)
-    _guard(case, (S.APPLIED,), _("accept the application"))
+    case = _begin(case, "accept", by)
     if case.applied_on and accepted_on < case.applied_on:
         raise ValidationError({"accepted_on": [_("Acceptance cannot precede the application.")]})
-    return _move(
+    return DIBAO.move(
         case,
-        S.ACCEPTED,
+        "accept",
         by,
         _("Application accepted"),
         accepted_on=accepted_on,
@@ -209,9 +183,7 @@ def dibao_case_accept(*, case: DibaoCase, accepted_on: dt.date, by: User) -> Dib
 @transaction.atomic
 def dibao_case_extend(*, case: DibaoCase, reason: str, by: User) -> DibaoCase:
     """Use the extended limit (45 working days) with a recorded reason."""
-    require_perm(by, "assistance.change_dibaocase")
-    case = _lock(case, by)
-    _guard(case, (S.ACCEPTED, S.INVESTIGATING, S.PROPOSED, S.IN_NOTICE), _("extend the limit"))
+    case = _begin(case, "extend", by)
     if not reason.strip():
         raise ValidationError({"reason": [_("Give the reason for the extension.")]})
     if case.extension_reason:
@@ -228,9 +200,7 @@ def dibao_case_extend(*, case: DibaoCase, reason: str, by: User) -> DibaoCase:
 
 @transaction.atomic
 def dibao_case_start_investigation(*, case: DibaoCase, by: User) -> DibaoCase:
-    require_perm(by, "assistance.change_dibaocase")
-    case = _lock(case, by)
-    _guard(case, (S.ACCEPTED,), _("start the investigation"))
+    case = _begin(case, "start_investigation", by)
     if not (case.authorization_signed_on and case.good_faith_signed_on):
         raise ValidationError(
             _(
@@ -239,7 +209,7 @@ def dibao_case_start_investigation(*, case: DibaoCase, by: User) -> DibaoCase:
             ),
             code="unsigned",
         )
-    return _move(case, S.INVESTIGATING, by, _("Investigation started"))
+    return DIBAO.move(case, "start_investigation", by, _("Investigation started"))
 
 
 # ----------------------------------------------------------------------------- declarations
@@ -262,9 +232,6 @@ def _check_amount(amount: Decimal, field: str = "monthly_amount") -> Decimal:
     return amount
 
 
-DECLARABLE = (S.DRAFT, S.APPLIED, S.ACCEPTED, S.INVESTIGATING, S.UNDER_REVIEW)
-
-
 @transaction.atomic
 def declarations_replace(
     *,
@@ -280,9 +247,7 @@ def declarations_replace(
     expenditure_type, monthly_amount, note}; properties: {person|None, kind, value, description,
     exempt_reason}. Persons must be members of the household.
     """
-    require_perm(by, "assistance.change_dibaocase")
-    case = _lock(case, by)
-    _guard(case, DECLARABLE, _("change declarations"))
+    case = _begin(case, "declare", by)
     members = set(
         case.household.memberships.filter(end_date__isnull=True).values_list("person_id", flat=True)
     )
@@ -407,18 +372,12 @@ def investigation_record(
     evidence_requests: str = "",
     persons_without_supporter: list[Person] | None = None,
 ) -> Investigation:
-    require_perm(by, "assistance.change_dibaocase")
-    case = _lock(case, by)
-    _guard(case, (S.INVESTIGATING,), _("record the investigation"))
+    case = _begin(case, "investigate", by)
     errors: dict[str, list[str]] = {}
     distinct = {u.pk: u for u in investigators}
     if len(distinct) < 2:
         errors["investigators"] = [_("A home visit needs at least two named investigators.")]
-    outside = [
-        u
-        for u in distinct.values()
-        if not u.has_perm("assistance.change_dibaocase") and not u.has_perm(CONFIRM_DIBAO)
-    ]
+    outside = [u for u in distinct.values() if not u.has_perm(CHANGE) and not u.has_perm(CONFIRM)]
     if outside:
         errors["investigators"] = [
             _("%(names)s cannot investigate dibao cases.")
@@ -460,8 +419,8 @@ def attachment_add(
     description: str = "",
 ) -> Attachment:
     """Photos and scans: JPEG, PNG or PDF up to 10 MB, checked by content, not only by name."""
-    require_perm(by, "assistance.change_dibaocase")
-    case = _lock(case, by)
+    require_perm(by, CHANGE)
+    case = DIBAO.lock(case, by)
     size = getattr(uploaded, "size", 0) or 0
     if size == 0:
         raise ValidationError({"file": [_("The file is empty.")]})
@@ -502,9 +461,7 @@ def attachment_add(
 @transaction.atomic
 def dibao_case_propose(*, case: DibaoCase, on: dt.date, by: User, reason: str = "") -> DibaoCase:
     """初审意见: the township proposes the computed amount (the policy in force on `on`)."""
-    require_perm(by, "assistance.propose_dibaocase")
-    case = _lock(case, by)
-    _guard(case, (S.INVESTIGATING,), _("make the township proposal"))
+    case = _begin(case, "propose", by)
     problems: list[str] = []
     if not case.investigations.exists():
         problems.append(_("Record the home visit (two investigators) first."))
@@ -522,9 +479,9 @@ def dibao_case_propose(*, case: DibaoCase, on: dt.date, by: User, reason: str = 
             % {"pci": breakdown.per_capita_income, "std": breakdown.standard},
             code="not_eligible",
         )
-    return _move(
+    return DIBAO.move(
         case,
-        S.PROPOSED,
+        "propose",
         by,
         reason or _("Township proposal: %(amount)s yuan a month") % {"amount": breakdown.total},
         proposed_amount=breakdown.total,
@@ -537,9 +494,7 @@ def dibao_case_propose(*, case: DibaoCase, on: dt.date, by: User, reason: str = 
 
 @transaction.atomic
 def dibao_case_start_notice(*, case: DibaoCase, starts_on: dt.date, by: User) -> PublicNotice:
-    require_perm(by, "assistance.change_dibaocase")
-    case = _lock(case, by)
-    _guard(case, (S.PROPOSED,), _("start the public notice"))
+    case = _begin(case, "start_notice", by)
     if case.proposed_on and starts_on < case.proposed_on:
         raise ValidationError({"starts_on": [_("The notice cannot start before the proposal.")]})
     if starts_on > timezone.localdate() + dt.timedelta(days=30):
@@ -564,9 +519,9 @@ def dibao_case_start_notice(*, case: DibaoCase, starts_on: dt.date, by: User) ->
         amount=case.proposed_amount or Decimal("0"),
         posted_by=by,
     )
-    _move(
+    DIBAO.move(
         case,
-        S.IN_NOTICE,
+        "start_notice",
         by,
         _("Public notice %(a)s to %(b)s")
         % {"a": notice.starts_on.isoformat(), "b": notice.ends_on.isoformat()},
@@ -579,9 +534,7 @@ def dibao_case_object(
     *, case: DibaoCase, received_on: dt.date, content: str, by: User, objector: str = ""
 ) -> Objection:
     """An objection during the notice sends the case back to investigation; a new notice follows."""
-    require_perm(by, "assistance.change_dibaocase")
-    case = _lock(case, by)
-    _guard(case, (S.IN_NOTICE,), _("record an objection"))
+    case = _begin(case, "object", by)
     if not content.strip():
         raise ValidationError({"content": [_("Record what the objection says.")]})
     notice = case.notices.order_by("-starts_on", "-id").first()
@@ -600,9 +553,9 @@ def dibao_case_object(
     )
     notice.objected = True
     notice.save(update_fields=["objected"])
-    _move(
+    DIBAO.move(
         case,
-        S.INVESTIGATING,
+        "object",
         by,
         _("Objection during notice: %(c)s") % {"c": content.strip()[:200]},
         proposed_amount=None,
@@ -612,42 +565,10 @@ def dibao_case_object(
     return objection
 
 
-def _may_confirm(case: DibaoCase, by: User) -> None:
-    if not by.has_perm(CONFIRM_DIBAO):
-        raise PermissionDenied(_("Your role cannot confirm dibao cases."))
-    if case.proposed_by_id == by.pk:
-        raise PermissionDenied(
-            _("You made the township proposal for this case: another person must confirm it.")
-        )
-    if by.is_superuser:
-        return
-    level = by.region.level if by.region else ""
-    if level == Region.Level.COUNTY:
-        return
-    if level == Region.Level.TOWNSHIP:
-        county = policy_data.county_of(case.household.village)
-        delegated = DistrictSetting.objects.filter(
-            county=county, confirmation_delegated=True
-        ).exists()
-        if not delegated:
-            raise PermissionDenied(
-                _("Confirmation is the district's: %(county)s has not delegated it to townships.")
-                % {"county": county.name}
-            )
-        if case.relative_of_staff:
-            raise PermissionDenied(
-                _("Applications from relatives of staff or cadres are confirmed at district level.")
-            )
-        return
-    raise PermissionDenied(_("Only the district (or a delegated township) confirms dibao cases."))
-
-
 @transaction.atomic
 def dibao_case_confirm(*, case: DibaoCase, on: dt.date, by: User, reason: str = "") -> DibaoCase:
     """审批确认 by another person than the proposer; payment starts the month after."""
-    case = _lock(case, by)
-    _guard(case, (S.IN_NOTICE,), _("confirm"))
-    _may_confirm(case, by)
+    case = _begin(case, "confirm", by)
     if on > timezone.localdate():
         raise ValidationError({"on": [_("A decision cannot be dated in the future.")]})
     notice = case.notices.order_by("-starts_on", "-id").first()
@@ -677,9 +598,9 @@ def dibao_case_confirm(*, case: DibaoCase, on: dt.date, by: User, reason: str = 
         decided_on=on,
     )
     interval = review_interval_months(case, on=on)
-    return _move(
+    return DIBAO.move(
         case,
-        S.CONFIRMED,
+        "confirm",
         by,
         reason
         or _("Confirmed: %(amount)s yuan a month from %(month)s")
@@ -710,37 +631,33 @@ def review_interval_months(case: DibaoCase, *, on: dt.date) -> int:
 @transaction.atomic
 def dibao_case_refuse(*, case: DibaoCase, on: dt.date, reasons: str, by: User) -> DibaoCase:
     """A written refusal with reasons (township after investigation, or the confirming level)."""
-    case = _lock(case, by)
-    _guard(case, (S.APPLIED, S.ACCEPTED, S.INVESTIGATING, S.PROPOSED, S.IN_NOTICE), _("refuse"))
-    if case.status in (S.PROPOSED, S.IN_NOTICE):
-        _may_confirm(case, by)
-    else:
-        require_perm(by, "assistance.change_dibaocase")
+    case = DIBAO.lock(case, by)
+    # Before the proposal the township refuses; after it, the deciding level (declared apart).
+    action = "decide_refuse" if case.status in DIBAO["decide_refuse"].sources else "refuse"
+    DIBAO.check(case, action, by)
     if not reasons.strip():
         raise ValidationError({"reasons": [_("A refusal must state its reasons in writing.")]})
     if on > timezone.localdate():
         raise ValidationError({"on": [_("A decision cannot be dated in the future.")]})
-    return _move(
-        case, S.REFUSED, by, reasons.strip(), refused_on=on, refusal_reasons=reasons.strip()
+    return DIBAO.move(
+        case, action, by, reasons.strip(), refused_on=on, refusal_reasons=reasons.strip()
     )
 
 
 @transaction.atomic
 def dibao_case_withdraw(*, case: DibaoCase, reason: str, by: User) -> DibaoCase:
-    require_perm(by, "assistance.change_dibaocase")
-    case = _lock(case, by)
-    _guard(case, (S.DRAFT, S.APPLIED, S.ACCEPTED, S.INVESTIGATING), _("withdraw"))
+    case = _begin(case, "withdraw", by)
     if not reason.strip():
         raise ValidationError({"reason": [_("Give the reason for the withdrawal.")]})
-    return _move(case, S.WITHDRAWN, by, reason.strip())
+    return DIBAO.move(case, "withdraw", by, reason.strip())
 
 
 @transaction.atomic
 def dibao_case_activate(*, case: DibaoCase, by: User | None, reason: str = "") -> DibaoCase:
     """Confirmed → active once its payments start (called by the payroll build)."""
-    case = DibaoCase.objects.select_for_update(of=("self",)).get(pk=case.pk)
-    _guard(case, (S.CONFIRMED,), _("activate"))
-    return _move(case, S.ACTIVE, by, reason or _("Payments started"))
+    case = DIBAO.lock(case, None)
+    DIBAO.check(case, "activate", None)
+    return DIBAO.move(case, "activate", by, reason or _("Payments started"))
 
 
 # ----------------------------------------------------------------------------- dynamic management
@@ -751,12 +668,10 @@ def review_open(
     *, case: DibaoCase, kind: str, reason: str, by: User | None, on: dt.date | None = None
 ) -> CaseReview:
     """Open a review (periodic when due, or at once for a reported change)."""
-    if by is not None:
-        require_perm(by, "assistance.change_dibaocase")
-        case = _lock(case, by)
-    else:
-        case = DibaoCase.objects.select_for_update(of=("self",)).get(pk=case.pk)
-    _guard(case, (S.ACTIVE, S.CONFIRMED), _("open a review"))
+    # Opened by a person (a reported change) or by the nightly job (a review that is due).
+    action = "review_open" if by is not None else "review_due"
+    case = DIBAO.lock(case, by)
+    DIBAO.check(case, action, by)
     if kind not in CaseReview.Kind.values:
         raise ValidationError({"kind": [_("Choose the kind of review.")]})
     on = on or timezone.localdate()
@@ -768,7 +683,7 @@ def review_open(
         reason=reason.strip(),
         opened_by=by,
     )
-    _move(case, S.UNDER_REVIEW, by, reason.strip() or str(CaseReview.Kind(kind).label))
+    DIBAO.move(case, action, by, reason.strip() or str(CaseReview.Kind(kind).label))
     return review
 
 
@@ -777,9 +692,7 @@ def review_close(
     *, review: CaseReview, outcome: str, on: dt.date, by: User, reason: str = ""
 ) -> CaseReview:
     """Re-run the computation and end the review unchanged, raised, lowered, suspended or ended."""
-    require_perm(by, "assistance.change_dibaocase")
-    case = _lock(review.case, by)
-    _guard(case, (S.UNDER_REVIEW,), _("close the review"))
+    case = _begin(review.case, "review_close", by)
     review = CaseReview.objects.select_for_update().get(pk=review.pk)
     if review.closed_on:
         raise ValidationError(_("This review is already closed."))
@@ -822,11 +735,12 @@ def review_close(
     review.outcome, review.closed_on, review.closed_by, review.award = outcome, on, by, award
     review.save()
     interval = review_interval_months(case, on=on)
-    _move(
+    DIBAO.move(
         case,
-        target,
+        "review_close",
         by,
         reason or _("Review closed: %(outcome)s") % {"outcome": CaseReview.Outcome(outcome).label},
+        to=target,
         next_review_due=add_months(first_of_next_month(on), interval)
         if target == S.ACTIVE
         else None,
@@ -878,27 +792,23 @@ def current_award(case: DibaoCase, *, month: dt.date) -> BenefitAward | None:
 
 @transaction.atomic
 def dibao_case_suspend(*, case: DibaoCase, reason: str, by: User) -> DibaoCase:
-    require_perm(by, "assistance.change_dibaocase")
-    case = _lock(case, by)
-    _guard(case, (S.ACTIVE, S.CONFIRMED), _("suspend"))
+    case = _begin(case, "suspend", by)
     if not reason.strip():
         raise ValidationError({"reason": [_("Give the reason.")]})
     stop = first_of_next_month(timezone.localdate())
-    return _move(case, S.SUSPENDED, by, reason.strip(), payment_stop_month=stop)
+    return DIBAO.move(case, "suspend", by, reason.strip(), payment_stop_month=stop)
 
 
 @transaction.atomic
 def dibao_case_resume(*, case: DibaoCase, reason: str, by: User) -> DibaoCase:
-    require_perm(by, "assistance.change_dibaocase")
-    case = _lock(case, by)
-    _guard(case, (S.SUSPENDED,), _("resume"))
+    case = _begin(case, "resume", by)
     if not reason.strip():
         raise ValidationError({"reason": [_("Give the reason.")]})
     # Payments start again next month; the suspended months stay unpaid, even in a payroll
     # draft rebuilt later for one of them.
-    return _move(
+    return DIBAO.move(
         case,
-        S.ACTIVE,
+        "resume",
         by,
         reason.strip(),
         payment_stop_month=None,
@@ -908,13 +818,11 @@ def dibao_case_resume(*, case: DibaoCase, reason: str, by: User) -> DibaoCase:
 
 @transaction.atomic
 def dibao_case_terminate(*, case: DibaoCase, reason: str, by: User) -> DibaoCase:
-    require_perm(by, "assistance.change_dibaocase")
-    case = _lock(case, by)
-    _guard(case, (S.ACTIVE, S.CONFIRMED, S.SUSPENDED, S.UNDER_REVIEW), _("terminate"))
+    case = _begin(case, "terminate", by)
     if not reason.strip():
         raise ValidationError({"reason": [_("Give the reason.")]})
     stop = case.payment_stop_month or first_of_next_month(timezone.localdate())
-    return _move(case, S.TERMINATED, by, reason.strip(), payment_stop_month=stop)
+    return DIBAO.move(case, "terminate", by, reason.strip(), payment_stop_month=stop)
 
 
 def income_type(code: str) -> IncomeType:

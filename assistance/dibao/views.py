@@ -50,6 +50,7 @@ from assistance.dibao.forms import (
     SignForm,
     household_members,
 )
+from assistance.dibao.workflow import DECLARABLE, DIBAO
 from assistance.models import (
     Attachment,
     CaseReview,
@@ -60,7 +61,6 @@ from assistance.models import (
 )
 from core.forms import apply_service_errors
 from core.models import User
-from core.roles import CONFIRM_DIBAO
 from households import selectors as household_selectors
 from households.models import Household, Membership, Relation
 
@@ -244,55 +244,39 @@ def stepper(case: DibaoCase, transitions: list[CaseTransition]) -> list[dict[str
 
 
 def case_actions(case: DibaoCase, user: User) -> list[dict[str, Any]]:
-    """The buttons offered on the case page: allowed by status and by the user's permissions."""
+    """The buttons offered on the case page: exactly the workflow actions the services would
+    allow this user now (assistance.dibao.workflow), each under the page that takes it."""
+    allowed = set(DIBAO.allowed(case, user))
     actions = []
-    for step in STEPS.values():
-        if case.status not in step.statuses or not step.permitted(user, case):
-            continue
-        if step.name == "extend" and case.extension_reason:
-            continue
-        actions.append(
-            {
-                "name": step.name,
-                "url": reverse(f"assistance:{step.name}", args=[case.pk]),
-                "label": step.button,
-                "danger": step.danger,
-            }
-        )
-    if case.status in services.DECLARABLE and user.has_perm(CHANGE):
-        actions.insert(
-            0,
-            {
-                "name": "declarations",
-                "url": reverse("assistance:declarations", args=[case.pk]),
-                "label": _("Edit declarations"),
-                "danger": False,
-            },
-        )
-    if case.status == S.INVESTIGATING and user.has_perm(CHANGE):
-        actions.insert(
-            1,
-            {
-                "name": "investigation",
-                "url": reverse("assistance:investigation", args=[case.pk]),
-                "label": _("Record the investigation"),
-                "danger": False,
-            },
-        )
-    if (
-        case.status in (S.PROPOSED, S.IN_NOTICE)
-        and user.has_perm(CONFIRM_DIBAO)
-        and case.proposed_by_id != user.pk
-    ):
-        actions.append(
-            {
-                "name": "decide",
-                "url": reverse("assistance:decide", args=[case.pk]),
-                "label": _("Review and decide"),
-                "danger": False,
-            }
-        )
+    for page in [*PAGES, *STEPS.values()]:
+        if allowed & set(page.actions):
+            actions.append(
+                {
+                    "name": page.name,
+                    "actions": page.actions,
+                    "url": reverse(f"assistance:{page.name}", args=[case.pk]),
+                    "label": page.button,
+                    "danger": page.danger,
+                }
+            )
     return actions
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of the case that takes one or more workflow actions (its own view)."""
+
+    name: str
+    button: Any
+    actions: tuple[str, ...]
+    danger: bool = False
+
+
+PAGES = [
+    Page("declarations", gettext_lazy("Edit declarations"), ("declare",)),
+    Page("investigation", gettext_lazy("Record the investigation"), ("investigate",)),
+    Page("decide", gettext_lazy("Review and decide"), ("confirm", "decide_refuse")),
+]
 
 
 def case_context(case: DibaoCase) -> dict[str, Any]:
@@ -343,7 +327,7 @@ def computation_context(case: DibaoCase, today: dt.date) -> dict[str, Any]:
             "computation_error": "",
             "findings": property_findings(case, today),
         }
-    if case.status in services.DECLARABLE:
+    if case.status in DECLARABLE:
         comp, err = breakdown_json(case, today)
         return {
             "computation": comp,
@@ -420,18 +404,30 @@ class Step:
     title: Any
     button: Any
     form: type[django_forms.Form]
-    statuses: tuple[str, ...]
-    perms: tuple[str, ...]
+    actions: tuple[str, ...]  # the workflow actions the step takes (assistance.dibao.workflow)
     run: Callable[[DibaoCase, dict[str, Any], User], Any]
     success: Any
     danger: bool = False
     intro: Any = ""
     preview: bool = False  # show the computed amount before submitting
 
-    def permitted(self, user: User, case: DibaoCase) -> bool:
-        if self.name == "refuse" and case.status in (S.PROPOSED, S.IN_NOTICE):
-            return user.has_perm(CONFIRM_DIBAO) and case.proposed_by_id != user.pk
-        return any(user.has_perm(p) for p in self.perms)
+
+def step_refusal(case: DibaoCase, actions: tuple[str, ...], user: User) -> str | None:
+    """None if the user may take one of `actions` now; else the guard's own reason. A role that
+    may never take them gets 403 (PermissionDenied) at once."""
+    if not any(user.has_perm(DIBAO[a].permission) for a in actions):
+        raise PermissionDenied(_("Your role does not allow this action."))
+    if set(DIBAO.allowed(case, user)) & set(actions):
+        return None
+    # Explain with the action that fits the case's status (or the first).
+    fits = [a for a in actions if case.status in DIBAO[a].sources] or list(actions)
+    try:
+        DIBAO.check(case, fits[0], user)
+    except ValidationError as e:
+        return " ".join(e.messages)
+    except PermissionDenied as e:
+        return str(e)
+    return None
 
 
 def _open_review(case: DibaoCase) -> CaseReview:
@@ -450,8 +446,7 @@ STEPS: dict[str, Step] = {
             title=_T("Record the applicant's signatures"),
             button=_T("Record signatures"),
             form=SignForm,
-            statuses=(S.DRAFT, S.APPLIED, S.ACCEPTED, S.INVESTIGATING),
-            perms=(CHANGE,),
+            actions=("sign",),
             run=lambda c, d, u: services.dibao_case_sign(case=c, by=u, **d),
             success=_T("Signatures recorded."),
             intro=_T(
@@ -464,8 +459,7 @@ STEPS: dict[str, Step] = {
             title=_T("Submit the application"),
             button=_T("Submit the application"),
             form=ApplyForm,
-            statuses=(S.DRAFT,),
-            perms=(CHANGE,),
+            actions=("apply",),
             run=lambda c, d, u: services.dibao_case_apply(case=c, by=u, **d),
             success=_T("Application submitted."),
         ),
@@ -474,8 +468,7 @@ STEPS: dict[str, Step] = {
             title=_T("Accept the application"),
             button=_T("Accept"),
             form=AcceptForm,
-            statuses=(S.APPLIED,),
-            perms=(CHANGE,),
+            actions=("accept",),
             run=lambda c, d, u: services.dibao_case_accept(case=c, by=u, **d),
             success=_T("Application accepted; the procedure clock has started."),
             intro=_T(
@@ -488,8 +481,7 @@ STEPS: dict[str, Step] = {
             title=_T("Start the investigation"),
             button=_T("Start the investigation"),
             form=ConfirmOnlyForm,
-            statuses=(S.ACCEPTED,),
-            perms=(CHANGE,),
+            actions=("start_investigation",),
             run=lambda c, d, u: services.dibao_case_start_investigation(case=c, by=u),
             success=_T("Investigation started."),
         ),
@@ -498,8 +490,7 @@ STEPS: dict[str, Step] = {
             title=_T("Township proposal"),
             button=_T("Make the township proposal"),
             form=ProposeForm,
-            statuses=(S.INVESTIGATING,),
-            perms=(PROPOSE,),
+            actions=("propose",),
             run=lambda c, d, u: services.dibao_case_propose(case=c, by=u, **d),
             success=_T("Township proposal recorded."),
             preview=True,
@@ -510,8 +501,7 @@ STEPS: dict[str, Step] = {
             title=_T("Start the public notice"),
             button=_T("Start the public notice"),
             form=NoticeForm,
-            statuses=(S.PROPOSED,),
-            perms=(CHANGE,),
+            actions=("start_notice",),
             run=lambda c, d, u: services.dibao_case_start_notice(case=c, by=u, **d),
             success=_T("Public notice started. Print it and post it in the village."),
             intro=_T(
@@ -524,8 +514,7 @@ STEPS: dict[str, Step] = {
             title=_T("Record an objection"),
             button=_T("Record an objection"),
             form=ObjectionForm,
-            statuses=(S.IN_NOTICE,),
-            perms=(CHANGE,),
+            actions=("object",),
             run=lambda c, d, u: services.dibao_case_object(case=c, by=u, **d),
             success=_T("Objection recorded; the case is back in investigation."),
             danger=True,
@@ -539,8 +528,7 @@ STEPS: dict[str, Step] = {
             title=_T("Extend the procedure limit"),
             button=_T("Extend the limit"),
             form=ReasonForm,
-            statuses=(S.ACCEPTED, S.INVESTIGATING, S.PROPOSED, S.IN_NOTICE),
-            perms=(CHANGE,),
+            actions=("extend",),
             run=lambda c, d, u: services.dibao_case_extend(case=c, by=u, **d),
             success=_T("The procedure limit was extended."),
             intro=_T("The extended limit is 45 working days from acceptance, with a reason."),
@@ -550,8 +538,7 @@ STEPS: dict[str, Step] = {
             title=_T("Refuse the application"),
             button=_T("Refuse"),
             form=RefuseForm,
-            statuses=(S.APPLIED, S.ACCEPTED, S.INVESTIGATING, S.PROPOSED, S.IN_NOTICE),
-            perms=(CHANGE, CONFIRM_DIBAO),
+            actions=("refuse", "decide_refuse"),
             run=lambda c, d, u: services.dibao_case_refuse(case=c, by=u, **d),
             success=_T("The application was refused with written reasons."),
             danger=True,
@@ -561,8 +548,7 @@ STEPS: dict[str, Step] = {
             title=_T("Withdraw the application"),
             button=_T("Withdraw"),
             form=ReasonForm,
-            statuses=(S.DRAFT, S.APPLIED, S.ACCEPTED, S.INVESTIGATING),
-            perms=(CHANGE,),
+            actions=("withdraw",),
             run=lambda c, d, u: services.dibao_case_withdraw(case=c, by=u, **d),
             success=_T("The application was withdrawn."),
             danger=True,
@@ -572,8 +558,7 @@ STEPS: dict[str, Step] = {
             title=_T("Open a review"),
             button=_T("Open a review"),
             form=ReviewOpenForm,
-            statuses=(S.ACTIVE, S.CONFIRMED),
-            perms=(CHANGE,),
+            actions=("review_open",),
             run=lambda c, d, u: services.review_open(case=c, by=u, **d),
             success=_T("Review opened."),
         ),
@@ -582,8 +567,7 @@ STEPS: dict[str, Step] = {
             title=_T("Close the review"),
             button=_T("Close the review"),
             form=ReviewCloseForm,
-            statuses=(S.UNDER_REVIEW,),
-            perms=(CHANGE,),
+            actions=("review_close",),
             run=lambda c, d, u: services.review_close(review=_open_review(c), by=u, **d),
             success=_T("Review closed."),
             preview=True,
@@ -594,8 +578,7 @@ STEPS: dict[str, Step] = {
             title=_T("Suspend the benefit"),
             button=_T("Suspend"),
             form=ReasonForm,
-            statuses=(S.ACTIVE, S.CONFIRMED),
-            perms=(CHANGE,),
+            actions=("suspend",),
             run=lambda c, d, u: services.dibao_case_suspend(case=c, by=u, **d),
             success=_T("The benefit is suspended from next month."),
             danger=True,
@@ -605,8 +588,7 @@ STEPS: dict[str, Step] = {
             title=_T("Resume the benefit"),
             button=_T("Resume"),
             form=ReasonForm,
-            statuses=(S.SUSPENDED,),
-            perms=(CHANGE,),
+            actions=("resume",),
             run=lambda c, d, u: services.dibao_case_resume(case=c, by=u, **d),
             success=_T("The benefit is resumed."),
         ),
@@ -615,8 +597,7 @@ STEPS: dict[str, Step] = {
             title=_T("Terminate the benefit"),
             button=_T("Terminate"),
             form=ReasonForm,
-            statuses=(S.ACTIVE, S.CONFIRMED, S.SUSPENDED, S.UNDER_REVIEW),
-            perms=(CHANGE,),
+            actions=("terminate",),
             run=lambda c, d, u: services.dibao_case_terminate(case=c, by=u, **d),
             success=_T("The benefit is terminated."),
             danger=True,
@@ -629,14 +610,9 @@ STEPS: dict[str, Step] = {
 def case_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     spec = STEPS[step]
     case = _get_case(request, pk)
-    if not spec.permitted(request.user, case):  # type: ignore[arg-type]
-        raise PermissionDenied(_("Your role does not allow this action."))
-    if request.method != "POST" and case.status not in spec.statuses:
-        messages.error(
-            request,
-            _("“%(action)s” is not possible while the case is “%(status)s”.")
-            % {"action": spec.title, "status": case.get_status_display()},
-        )
+    problem = step_refusal(case, spec.actions, request.user)  # type: ignore[arg-type]
+    if problem is not None and request.method != "POST":
+        messages.error(request, problem)
         return redirect("assistance:detail", pk=case.pk)
     form = spec.form(_posted(request))
     if request.method == "POST" and form.is_valid():
@@ -689,9 +665,9 @@ DECLARATION_FORMSETS: dict[str, tuple[Any, tuple[str, ...]]] = {
 @case_page
 def case_declarations(request: HttpRequest, pk: int) -> HttpResponse:
     case = _get_case(request, pk)
-    require(request.user, CHANGE)
-    if request.method != "POST" and case.status not in services.DECLARABLE:
-        messages.error(request, _("Declarations cannot be changed at this stage."))
+    problem = step_refusal(case, ("declare",), request.user)  # type: ignore[arg-type]
+    if problem is not None and request.method != "POST":
+        messages.error(request, problem)
         return redirect("assistance:detail", pk=case.pk)
     members = household_members(case.household)
     data = _posted(request)
@@ -740,9 +716,9 @@ def case_declarations(request: HttpRequest, pk: int) -> HttpResponse:
 @case_page
 def case_investigation(request: HttpRequest, pk: int) -> HttpResponse:
     case = _get_case(request, pk)
-    require(request.user, CHANGE)
-    if request.method != "POST" and case.status != S.INVESTIGATING:
-        messages.error(request, _("The investigation is recorded while the case is investigated."))
+    problem = step_refusal(case, ("investigate",), request.user)  # type: ignore[arg-type]
+    if problem is not None and request.method != "POST":
+        messages.error(request, problem)
         return redirect("assistance:detail", pk=case.pk)
     members = household_members(case.household)
     if case.unit == DibaoCase.Unit.SINGLE_PERSON and case.single_person_id:
@@ -847,9 +823,9 @@ def attachment_download(
 def case_decide(request: HttpRequest, pk: int) -> HttpResponse:
     """The reviewer's page: computation, investigation, notice; confirm (two steps) or refuse."""
     case = _get_case(request, pk)
-    require(request.user, CONFIRM_DIBAO)
-    if request.method != "POST" and case.status not in (S.PROPOSED, S.IN_NOTICE):
-        messages.error(request, _("Only a proposed case in or after its notice can be decided."))
+    problem = step_refusal(case, ("confirm", "decide_refuse"), request.user)  # type: ignore[arg-type]
+    if problem is not None and request.method != "POST":
+        messages.error(request, problem)
         return redirect("assistance:detail", pk=case.pk)
     today = timezone.localdate()
     form = ConfirmForm(_posted(request), prefix="confirm")

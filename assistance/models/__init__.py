@@ -14,7 +14,7 @@ from assistance.models.dibao import (
     PropertyDeclaration,
     PublicNotice,
 )
-from assistance.models.payroll import Payroll, PayrollLine
+from assistance.models.payroll import Payroll, PayrollLine, PayrollTransition
 from assistance.models.policy import (
     CategorySupplement,
     CpiReading,
@@ -51,6 +51,7 @@ __all__ = [
     "OutreachReport",
     "Payroll",
     "PayrollLine",
+    "PayrollTransition",
     "PolicyParameter",
     "Programme",
     "ProgrammeCase",

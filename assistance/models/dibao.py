@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from assistance.models.policy import DibaoStandard, ExpenditureType, IncomeType
+from core.models import TransitionBase
 from core.money import MONEY, NON_NEGATIVE
 from households.models import Household, Person
 
@@ -134,17 +135,12 @@ class DibaoCase(models.Model):
         return f"DB{self.pk:06d}" if self.pk else "DB—"
 
 
-class CaseTransition(models.Model):
-    """Every status change of a dibao case: who, when, from/to and why."""
+class CaseTransition(TransitionBase):
+    """Every action on a dibao case (assistance.dibao.workflow): who, when, from/to and why."""
 
     case = models.ForeignKey(DibaoCase, on_delete=models.CASCADE, related_name="transitions")
     from_status = models.CharField(max_length=16, choices=DibaoCase.Status.choices)
     to_status = models.CharField(max_length=16, choices=DibaoCase.Status.choices)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
-    )
-    at = models.DateTimeField(auto_now_add=True)
-    reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["at", "id"]

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from assistance.models.dibao import BenefitAward, DibaoCase
-from core.models import Region
+from core.models import Region, TransitionBase
 from core.money import MONEY
 
 
@@ -83,3 +83,14 @@ class PayrollLine(models.Model):
 
 
 # ----------------------------------------------------------------------------- other programmes
+
+
+class PayrollTransition(TransitionBase):
+    """Every action on a payroll (build, rebuild, approve): separation of duties reads it, so the
+    user who built a payroll, even once, can never approve it."""
+
+    payroll = models.ForeignKey(Payroll, on_delete=models.CASCADE, related_name="transitions")
+
+    class Meta(TransitionBase.Meta):
+        verbose_name = _("payroll transition")
+        verbose_name_plural = _("payroll transitions")

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from assistance.models.dibao import DibaoCase
-from core.models import Region
+from core.models import Region, TransitionBase
 from core.money import MONEY, NON_NEGATIVE
 from households.models import Household, Person
 
@@ -80,15 +80,10 @@ class ProgrammeCase(models.Model):
         return f"{self.get_programme_display()} #{self.pk}"
 
 
-class ProgrammeTransition(models.Model):
+class ProgrammeTransition(TransitionBase):
+    """Every action on a programme case (assistance.programmes.workflow)."""
+
     case = models.ForeignKey(ProgrammeCase, on_delete=models.CASCADE, related_name="transitions")
-    from_status = models.CharField(max_length=10)
-    to_status = models.CharField(max_length=10)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
-    )
-    at = models.DateTimeField(auto_now_add=True)
-    reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["at", "id"]

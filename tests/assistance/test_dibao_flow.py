@@ -66,8 +66,13 @@ def test_maker_cannot_confirm(cw_baisha, cw_baisha_2, village_a):
     )
     with pytest.raises(PermissionDenied, match="another person"):
         services.dibao_case_confirm(case=case, on=dt.date(2026, 11, 13), by=cw_baisha)
-    # Delegated: another township caseworker may confirm.
-    services.dibao_case_confirm(case=case, on=dt.date(2026, 11, 13), by=cw_baisha_2)
+    # The second investigator took part in the decision's basis too (whole history, not only
+    # the proposer).
+    with pytest.raises(PermissionDenied, match="separation of duties"):
+        services.dibao_case_confirm(case=case, on=dt.date(2026, 11, 13), by=cw_baisha_2)
+    # Delegated: a township caseworker who took no part may confirm.
+    third = UserFactory(username="cw_baisha_3", role=Role.CASEWORKER, region=region("440703002"))
+    services.dibao_case_confirm(case=case, on=dt.date(2026, 11, 13), by=third)
 
 
 def test_township_cannot_confirm_without_delegation(cw_baisha, cw_baisha_2, village_a):

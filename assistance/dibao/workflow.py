@@ -1,0 +1,190 @@
+"""The dibao case process, declared once (core.workflow): services guard with it, the case page
+draws its buttons from it, the inbox filters with it, the API lists `allowed_actions` from it and
+the transition matrix test is generated from it.
+
+Separation of duties: whoever entered the application, the declarations, the investigation (or
+was named as an investigator) or made the township proposal never confirms or refuses the case at
+the decision stage — checked against the case's whole history, not only the proposer.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from assistance.models import CaseTransition, DibaoCase, DistrictSetting, Investigation
+from assistance.permissions import ADD, CHANGE, CONFIRM, PROPOSE
+from assistance.policy import selectors as policy_data
+from core.models import Region, User
+from core.workflow import Action, Workflow
+
+S = DibaoCase.Status
+L = Region.Level
+
+# Statuses in which the declarations can still be changed (before the proposal, or in a review).
+DECLARABLE = (S.DRAFT, S.APPLIED, S.ACCEPTED, S.INVESTIGATING, S.UNDER_REVIEW)
+# The decision's basis: who took part in any of these may not decide.
+BASIS = ("create", "declare", "investigate", "propose")
+
+
+def confirmation_level(case: DibaoCase, user: User) -> None:
+    """The district confirms; a township only where its district delegated confirmation, and
+    never for relatives of staff or cadres."""
+    if user.is_superuser or (user.region and user.region.level == L.COUNTY):
+        return
+    county = policy_data.county_of(case.household.village)
+    if not DistrictSetting.objects.filter(county=county, confirmation_delegated=True).exists():
+        raise PermissionDenied(
+            _("Confirmation is the district's: %(county)s has not delegated it to townships.")
+            % {"county": county.name}
+        )
+    if case.relative_of_staff:
+        raise PermissionDenied(
+            _("Applications from relatives of staff or cadres are confirmed at district level.")
+        )
+
+
+def not_extended(case: DibaoCase, user: User) -> None:
+    if case.extension_reason:
+        raise PermissionDenied(_("The limit has already been extended."))
+
+
+def investigators(case: DibaoCase) -> dict[str, set[int]]:
+    """The investigators named on a home visit took part in it, whoever typed it in."""
+    ids = Investigation.investigators.through.objects.filter(investigation__case=case)
+    return {"investigate": set(ids.values_list("user_id", flat=True))}
+
+
+_decide = {
+    "permission": CONFIRM,
+    "levels": (L.COUNTY, L.TOWNSHIP),
+    "incompatible": BASIS,
+    "rules": (confirmation_level,),
+}
+
+DIBAO = Workflow(
+    name="dibao",
+    model=DibaoCase,
+    statuses=S,
+    history=CaseTransition,
+    fk="case",
+    region_of=lambda c: c.household.village,
+    region_path="household__village",
+    extra_actors=investigators,
+    actions_list=[
+        Action("create", gettext_lazy("open the case"), (), permission=ADD),
+        Action(
+            "sign",
+            gettext_lazy("record signatures"),
+            (S.DRAFT, S.APPLIED, S.ACCEPTED, S.INVESTIGATING),
+            permission=CHANGE,
+        ),
+        Action("apply", gettext_lazy("submit the application"), (S.DRAFT,), S.APPLIED, CHANGE),
+        Action("accept", gettext_lazy("accept the application"), (S.APPLIED,), S.ACCEPTED, CHANGE),
+        Action(
+            "extend",
+            gettext_lazy("extend the limit"),
+            (S.ACCEPTED, S.INVESTIGATING, S.PROPOSED, S.IN_NOTICE),
+            permission=CHANGE,
+            rules=(not_extended,),
+        ),
+        Action(
+            "start_investigation",
+            gettext_lazy("start the investigation"),
+            (S.ACCEPTED,),
+            S.INVESTIGATING,
+            CHANGE,
+        ),
+        Action("declare", gettext_lazy("change declarations"), DECLARABLE, permission=CHANGE),
+        Action(
+            "investigate",
+            gettext_lazy("record the investigation"),
+            (S.INVESTIGATING,),
+            permission=CHANGE,
+        ),
+        Action(
+            "propose",
+            gettext_lazy("make the township proposal"),
+            (S.INVESTIGATING,),
+            S.PROPOSED,
+            PROPOSE,
+        ),
+        Action(
+            "start_notice",
+            gettext_lazy("start the public notice"),
+            (S.PROPOSED,),
+            S.IN_NOTICE,
+            CHANGE,
+        ),
+        Action(
+            "object",
+            gettext_lazy("record an objection"),
+            (S.IN_NOTICE,),
+            S.INVESTIGATING,
+            CHANGE,
+        ),
+        Action("confirm", gettext_lazy("confirm"), (S.IN_NOTICE,), S.CONFIRMED, **_decide),
+        Action(
+            "refuse",
+            gettext_lazy("refuse"),
+            (S.APPLIED, S.ACCEPTED, S.INVESTIGATING),
+            S.REFUSED,
+            CHANGE,
+            danger=True,
+        ),
+        Action(
+            "decide_refuse",
+            gettext_lazy("refuse"),
+            (S.PROPOSED, S.IN_NOTICE),
+            S.REFUSED,
+            danger=True,
+            **_decide,
+        ),
+        Action(
+            "withdraw",
+            gettext_lazy("withdraw"),
+            (S.DRAFT, S.APPLIED, S.ACCEPTED, S.INVESTIGATING),
+            S.WITHDRAWN,
+            CHANGE,
+            danger=True,
+        ),
+        Action("activate", gettext_lazy("activate"), (S.CONFIRMED,), S.ACTIVE, system=True),
+        Action(
+            "review_open",
+            gettext_lazy("open a review"),
+            (S.ACTIVE, S.CONFIRMED),
+            S.UNDER_REVIEW,
+            CHANGE,
+        ),
+        Action(
+            "review_due",
+            gettext_lazy("open a review"),
+            (S.ACTIVE, S.CONFIRMED),
+            S.UNDER_REVIEW,
+            system=True,
+        ),
+        Action(
+            "review_close",
+            gettext_lazy("close the review"),
+            (S.UNDER_REVIEW,),
+            permission=CHANGE,
+            outcomes=(S.ACTIVE, S.SUSPENDED, S.TERMINATED),
+        ),
+        Action(
+            "suspend",
+            gettext_lazy("suspend"),
+            (S.ACTIVE, S.CONFIRMED),
+            S.SUSPENDED,
+            CHANGE,
+            danger=True,
+        ),
+        Action("resume", gettext_lazy("resume"), (S.SUSPENDED,), S.ACTIVE, CHANGE),
+        Action(
+            "terminate",
+            gettext_lazy("terminate"),
+            (S.ACTIVE, S.CONFIRMED, S.SUSPENDED, S.UNDER_REVIEW),
+            S.TERMINATED,
+            CHANGE,
+            danger=True,
+        ),
+    ],
+)
