@@ -298,6 +298,8 @@ class Job(models.Model):
     region = models.ForeignKey(Region, on_delete=models.PROTECT, null=True, blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # The heartbeat: every status or progress write sets it (core.jobs.jobs_fail_stale reads it).
+    updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
