@@ -23,3 +23,10 @@ class AssistanceConfig(AppConfig):
 
         if assistance_tiles not in tile_providers:
             tile_providers.append(assistance_tiles)
+
+        from core.calendar import deadline_recomputers
+
+        from .deadlines import deadlines_recompute_year
+
+        if deadlines_recompute_year not in deadline_recomputers:
+            deadline_recomputers.append(deadlines_recompute_year)

@@ -447,7 +447,11 @@ def payroll_approve(*, payroll: Payroll, by: User) -> Payroll:
             else _("This payroll is already approved."),
             code="approved",
         )
-    if locked.status != Payroll.Status.DRAFT and locked.job and locked.job.status == Job.Status.FAILED:
+    if (
+        locked.status != Payroll.Status.DRAFT
+        and locked.job
+        and locked.job.status == Job.Status.FAILED
+    ):
         raise ValidationError(
             _("The last build of this payroll failed (%(why)s): build it again, then approve it.")
             % {"why": locked.job.message},

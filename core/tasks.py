@@ -16,3 +16,13 @@ def fail_stale_jobs() -> list[int]:
     if ids:
         log.warning("background jobs without a sign of life marked failed: %s", ids)
     return ids
+
+
+@shared_task(name="core.recompute_deadlines", acks_late=True)
+def recompute_deadlines(year: int) -> int:
+    """After a data administrator entered a year's holidays: stored deadlines follow them."""
+    from .calendar import deadlines_recompute
+
+    changed = deadlines_recompute(year)
+    log.info("deadlines recomputed for %s: %s rows changed", year, changed)
+    return changed

@@ -6,9 +6,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
+from .calendar import CALENDAR_PERM, years_needing_data
 from .roles import EXPORT_HOUSEHOLDS, IMPORT_HOUSEHOLDS
 
 
@@ -72,4 +74,11 @@ def _tiles(user) -> list[Tile]:  # type: ignore[no-untyped-def]
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", {"tiles": _tiles(request.user)})
+    missing = (
+        years_needing_data(timezone.localdate()) if request.user.has_perm(CALENDAR_PERM) else []
+    )
+    return render(
+        request,
+        "core/home.html",
+        {"tiles": _tiles(request.user), "calendar_missing": missing},
+    )

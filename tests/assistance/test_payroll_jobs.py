@@ -108,16 +108,15 @@ def test_failed_job_shows_on_the_page_with_build_again_and_approval_says_why(
         assert "The last build of this payroll failed" in str(r.json())
         # Restart from the page: a new job, and the payroll is built.
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            c.post(
-                reverse("assistance_payroll:build"), {"county": district.pk, "month": "2026-12"}
-            )
+            c.post(reverse("assistance_payroll:build"), {"county": district.pk, "month": "2026-12"})
         assert len(callbacks) == 1
         new = Job.objects.exclude(pk=job.pk).get(kind=P.JOB_KIND)
         build_payroll.apply(args=(new.pk, district.pk, DEC.isoformat(), ca_pengjiang.pk))
         # The old task, redelivered late, is superseded by the restart: it builds nothing.
-        assert build_payroll.apply(
-            args=(job.pk, district.pk, DEC.isoformat(), ca_pengjiang.pk)
-        ).result is None
+        assert (
+            build_payroll.apply(args=(job.pk, district.pk, DEC.isoformat(), ca_pengjiang.pk)).result
+            is None
+        )
     payroll.refresh_from_db()
     assert (payroll.status, payroll.line_count, payroll.job_id) == (Payroll.Status.DRAFT, 1, new.pk)
     assert Job.objects.get(pk=new.pk).status == Job.Status.DONE
