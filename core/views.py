@@ -62,6 +62,14 @@ def _tiles(user) -> list[Tile]:  # type: ignore[no-untyped-def]
         )
     for provider in tile_providers:
         tiles.extend(provider(user))
+    if user.has_perm(CALENDAR_PERM):
+        tiles.append(
+            Tile(
+                _("Working-day calendar"),
+                _("Holidays and adjusted working days of each year."),
+                reverse("calendar_year", args=[timezone.localdate().year + 1]),
+            )
+        )
     if user.is_staff:
         tiles.append(
             Tile(_("Administration"), _("Regions, users, policy data."), reverse("admin:index"))
