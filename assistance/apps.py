@@ -21,3 +21,9 @@ class AssistanceConfig(AppConfig):
 
         if assistance_tiles not in tile_providers:
             tile_providers.append(assistance_tiles)
+
+        from assistance.deadlines import deadlines_recompute_year
+        from core.calendar import deadline_recomputers
+
+        if deadlines_recompute_year not in deadline_recomputers:
+            deadline_recomputers.append(deadlines_recompute_year)

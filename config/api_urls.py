@@ -6,6 +6,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import APIRootView, DefaultRouter
 
 from core.api import API_AUTHENTICATION_CLASSES
+from core.api_calendar import CalendarYearView
 from households.api.views import HouseholdViewSet, PersonViewSet, RegionViewSet
 
 
@@ -28,6 +29,7 @@ router.register("persons", PersonViewSet, basename="person")
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
+    path("calendar/<int:year>/", CalendarYearView.as_view(), name="api-calendar-year"),
     path("", include(router.urls)),
     path("", include("assistance.dibao.api.urls")),
     path("", include("assistance.payroll.api.urls")),

@@ -157,6 +157,24 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "assistance.purge_orphan_attachments",
         "schedule": crontab(day_of_week="sunday", hour=3, minute=0),
     },
+    # Jobs whose worker died (no progress for JOB_STALE_AFTER_MINUTES) are marked failed.
+    "core-fail-stale-jobs": {
+        "task": "core.fail_stale_jobs",
+        "schedule": crontab(minute="*/2"),
+    },
+}
+
+# A worker killed mid-task must not lose it: acknowledged only when done, rejected (so requeued)
+# when a pool process dies, one task reserved at a time. Redis redelivers an unacknowledged task
+# after the visibility timeout, which must outlast the longest job or a slow job runs twice.
+JOB_TIME_LIMIT = env.int("JOB_TIME_LIMIT", default=30 * 60)  # seconds, hard limit of one task
+JOB_STALE_AFTER_MINUTES = env.int("JOB_STALE_AFTER_MINUTES", default=10)
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = JOB_TIME_LIMIT
+CELERY_TASK_SOFT_TIME_LIMIT = JOB_TIME_LIMIT - 60
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=JOB_TIME_LIMIT + 10 * 60),
 }
 
 SESSION_COOKIE_HTTPONLY = True

@@ -299,6 +299,26 @@ class CalendarOverride(models.Model):
         return f"{self.date} {'✓' if self.is_working_day else '✗'}"
 
 
+class CalendarYear(models.Model):
+    """A year whose holidays and adjusted working days a data administrator has entered (as
+    CalendarOverride rows). `complete` says the State Council's arrangement is all in: only then
+    are the year's deadlines final (core.calendar.year_has_data)."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    complete = models.BooleanField(_("all holidays and adjusted working days entered"))
+    source = models.CharField(_("source document"), max_length=200, blank=True)
+    entered_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    entered_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("calendar year")
+        verbose_name_plural = _("calendar years")
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
 class Job(models.Model):
     """A long background job whose progress the UI polls (payroll builds, imports, checks)."""
 
@@ -317,6 +337,8 @@ class Job(models.Model):
     region = models.ForeignKey(Region, on_delete=models.PROTECT, null=True, blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # The heartbeat: every status or progress write sets it (core.jobs.jobs_fail_stale reads it).
+    updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -6,9 +6,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
+from .calendar import CALENDAR_PERM, years_needing_data
 from .roles import EXPORT_HOUSEHOLDS, IMPORT_HOUSEHOLDS
 
 
@@ -60,6 +62,14 @@ def _tiles(user) -> list[Tile]:  # type: ignore[no-untyped-def]
         )
     for provider in tile_providers:
         tiles.extend(provider(user))
+    if user.has_perm(CALENDAR_PERM):
+        tiles.append(
+            Tile(
+                _("Working-day calendar"),
+                _("Holidays and adjusted working days of each year."),
+                reverse("calendar_year", args=[timezone.localdate().year + 1]),
+            )
+        )
     if user.is_staff:
         tiles.append(
             Tile(_("Administration"), _("Regions, users, policy data."), reverse("admin:index"))
@@ -72,4 +82,11 @@ def _tiles(user) -> list[Tile]:  # type: ignore[no-untyped-def]
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", {"tiles": _tiles(request.user)})
+    missing = (
+        years_needing_data(timezone.localdate()) if request.user.has_perm(CALENDAR_PERM) else []
+    )
+    return render(
+        request,
+        "core/home.html",
+        {"tiles": _tiles(request.user), "calendar_missing": missing},
+    )

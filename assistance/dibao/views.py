@@ -61,6 +61,7 @@ from assistance.models import (
 )
 from core.forms import apply_service_errors
 from core.models import User
+from core.uploads import download_response
 from households import selectors as household_selectors
 from households.models import Household, Membership, Relation
 
@@ -804,15 +805,10 @@ def attachment_download(
     attachment = Attachment.objects.filter(case=case, pk=attachment_pk).first()
     if attachment is None:
         raise Http404
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    return FileResponse(
-        handle,
+    return download_response(
+        attachment.file,
+        original_name=attachment.original_name,
         content_type=attachment.content_type,
-        filename=attachment.original_name,
-        as_attachment=attachment.content_type == "application/pdf",
     )
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from assistance.models.policy import DibaoStandard, ExpenditureType, IncomeType
 from core.models import TransitionBase
 from core.money import MONEY, NON_NEGATIVE
+from core.uploads import sniffed_upload_to
 from households.models import Household, Person
 
 
@@ -253,7 +254,8 @@ class Attachment(models.Model):
     investigation = models.ForeignKey(
         Investigation, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
     )
-    file = models.FileField(_("file"), upload_to="attachments/%Y/%m/")
+    # Random name + the sniffed type's extension; served only by the scoped download view.
+    file = models.FileField(_("file"), upload_to=sniffed_upload_to)
     original_name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()

@@ -127,9 +127,9 @@ def job_progress_writer(job: Job) -> tuple[Progress, Callable[[], None]]:
         try:
             with side.cursor() as cur:
                 cur.execute(
-                    f"UPDATE {table} SET progress_done = %s, progress_total = %s, message = %s "  # noqa: S608
-                    "WHERE id = %s",
-                    [done, total, message[:1000], job.pk],
+                    f"UPDATE {table} SET progress_done = %s, progress_total = %s, message = %s, "  # noqa: S608
+                    "updated_at = %s WHERE id = %s",  # updated_at: the heartbeat (core.jobs)
+                    [done, total, message[:1000], timezone.now(), job.pk],
                 )
         except DatabaseError:  # pragma: no cover - progress is best effort
             log.warning("payroll job %s: progress not written", job.pk, exc_info=True)
@@ -432,7 +432,11 @@ def payroll_approve(*, payroll: Payroll, by: User) -> Payroll:
     first, and of two reviewers approving at once the second gets "already approved". Confirmed
     cases paid by it become active (one UPDATE and one INSERT of their transitions)."""
     require_perm(by, APPROVE_PAYROLL)
-    locked = Payroll.objects.select_for_update().select_related("county").get(pk=payroll.pk)
+    locked = (
+        Payroll.objects.select_for_update(of=("self",))
+        .select_related("county", "job")
+        .get(pk=payroll.pk)
+    )
     require_region(by, locked.county)
     if locked.status == Payroll.Status.APPROVED:
         raise ValidationError(
@@ -441,6 +445,16 @@ def payroll_approve(*, payroll: Payroll, by: User) -> Payroll:
             if locked.approved_by
             else _("This payroll is already approved."),
             code="approved",
+        )
+    if (
+        locked.status != Payroll.Status.DRAFT
+        and locked.job
+        and locked.job.status == Job.Status.FAILED
+    ):
+        raise ValidationError(
+            _("The last build of this payroll failed (%(why)s): build it again, then approve it.")
+            % {"why": locked.job.message},
+            code="build_failed",
         )
     if locked.status != Payroll.Status.DRAFT:
         raise ValidationError(

@@ -44,7 +44,8 @@ def beat_schedule() -> dict[str, dict]:
 
 
 def _finish(job_id: int, *, status: str, message: str, result: dict | None = None) -> None:
-    fields = {"status": status, "message": message[:1000], "finished_at": timezone.now()}
+    now = timezone.now()
+    fields = {"status": status, "message": message[:1000], "finished_at": now, "updated_at": now}
     if status == Job.Status.DONE:
         job = Job.objects.get(pk=job_id)
         fields["progress_done"] = fields["progress_total"] = job.progress_total or 1
@@ -67,14 +68,20 @@ def build_payroll(self, job_id: int, county_id: int, month_iso: str, user_id: in
     job = Job.objects.filter(pk=job_id).first()
     if job is None or job.status == Job.Status.DONE:
         return None  # unknown, or already done (a redelivered message): nothing to do
-    Job.objects.filter(pk=job_id).update(status=Job.Status.RUNNING)
+    month = dt.date.fromisoformat(month_iso)
+    if Payroll.objects.filter(county_id=county_id, month=month, job_id__gt=job_id).exists():
+        return None  # redelivered after a restart (core.jobs) started a newer build: that one runs
+    # A job the sweep marked failed may still be run by its redelivered task: it then finishes.
+    Job.objects.filter(pk=job_id).update(
+        status=Job.Status.RUNNING, finished_at=None, updated_at=timezone.now()
+    )
     county = Region.objects.get(pk=county_id)
     by = User.objects.get(pk=user_id) if user_id else None
     progress, close = payroll_services.job_progress_writer(job)
     try:
         result = payroll_services.payroll_build(
             county=county,
-            month=dt.date.fromisoformat(month_iso),
+            month=month,
             by=by,
             job=job,
             progress=progress,

@@ -215,7 +215,7 @@ class PayrollViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         try:
             payroll = services.payroll_approve(payroll=payroll, by=_user(request))
         except DjangoValidationError as exc:
-            if getattr(exc, "code", None) in ("approved", "building", "empty"):
+            if getattr(exc, "code", None) in ("approved", "building", "build_failed", "empty"):
                 raise Conflict(exc.messages[0]) from None
             raise
         return Response(PayrollSerializer(self.get_queryset().get(pk=payroll.pk)).data)

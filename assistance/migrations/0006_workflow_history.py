@@ -33,7 +33,7 @@ def name_actions(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assistance', '0004_seed_topup_targets'),
+        ('assistance', '0005_attachment_random_names'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
