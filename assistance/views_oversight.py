@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from core.exports import file_response
 from core.models import AccessLog, Region
 from core.services import access_log_record
 
@@ -107,8 +108,8 @@ def report_export(request: HttpRequest) -> HttpResponse:
         obj=county,
         detail=f"district report {month:%Y-%m}",
     )
-    resp = HttpResponse(reports.report_xlsx(result), content_type=reports.XLSX)
-    resp["Content-Disposition"] = (
-        f'attachment; filename="district-report-{county.code}-{month:%Y-%m}.xlsx"'
+    return file_response(
+        reports.report_xlsx(result),
+        fmt="xlsx",
+        filename=f"district-report-{county.code}-{month:%Y-%m}.xlsx",
     )
-    return resp
