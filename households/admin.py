@@ -12,17 +12,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.admin import ImportExportMixin
-from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import ScopedAdminMixin
+from core.exports import FORMATS, SafeCSV, SafeXLSX, file_response, write_file
 from core.models import AccessLog
 from core.roles import EXPORT_HOUSEHOLDS, IMPORT_HOUSEHOLDS
 from core.services import access_log_record
 
-from .importing import MAX_BYTES, households_import, template_dataset
+from .importing import MAX_BYTES, households_import
 from .models import Household, Membership, Person, SeriousIllness
-from .resources import COLUMNS, PersonResource
+from .resources import COLUMNS, PersonResource, template_rows
 
 
 @admin.register(SeriousIllness)
@@ -62,9 +62,6 @@ class HouseholdImportForm(forms.Form):
     )
 
 
-TEMPLATE_FORMATS = {"xlsx": base_formats.XLSX, "csv": base_formats.CSV}
-
-
 @admin.register(Person)
 class PersonAdmin(ScopedAdminMixin, ImportExportMixin, SimpleHistoryAdmin):
     """Persons, with the household spreadsheet import (all or nothing, through the services)
@@ -75,7 +72,7 @@ class PersonAdmin(ScopedAdminMixin, ImportExportMixin, SimpleHistoryAdmin):
     search_fields = ["name", "=id_number"]
     scope_region_field = "region"
     resource_classes = [PersonResource]
-    formats = [base_formats.XLSX, base_formats.CSV]
+    formats = [SafeXLSX, SafeCSV]  # formula-safe (core.exports)
     import_template_name = "admin/households/person/import.html"
     to_encoding = "utf-8-sig"  # a BOM, so Excel opens the Chinese csv correctly
 
@@ -168,15 +165,14 @@ class PersonAdmin(ScopedAdminMixin, ImportExportMixin, SimpleHistoryAdmin):
 
     def import_template_view(self, request: HttpRequest) -> HttpResponse:
         fmt = request.GET.get("format", "xlsx")
-        if fmt not in TEMPLATE_FORMATS:
+        if fmt not in FORMATS:
             raise Http404
-        file_format = TEMPLATE_FORMATS[fmt]()
-        body = file_format.export_data(template_dataset())
-        if fmt == "csv":
-            body = ("\ufeff" + body).encode("utf-8")  # BOM: Excel then opens Chinese text right
-        response = HttpResponse(body, content_type=file_format.get_content_type())
-        response["Content-Disposition"] = f'attachment; filename="household-import-template.{fmt}"'
-        return response
+        headers, rows = template_rows()
+        return file_response(
+            write_file(rows, headers=headers, fmt=fmt),
+            fmt=fmt,
+            filename=f"household-import-template.{fmt}",
+        )
 
     # -- export --------------------------------------------------------------------------------
 

@@ -189,18 +189,13 @@ def _read_csv(content: bytes) -> Sheet:
             _("Rows %(rows)s have more cells than there are column headers.")
             % {"rows": ", ".join(map(str, too_long[:20]))}
         )
-    # Trailing empty cells beyond the header would upset tablib: trim them.
-    if any(len(rec) > len(header) for rec in records):
-        out = io.StringIO()
-        writer = csv.writer(out)
-        for rec in records:
-            writer.writerow(rec[: len(header)] if rec else rec)
-        text = out.getvalue()
-    try:
-        dataset = base_formats.CSV().create_dataset(text)
-    except Exception as e:
-        logger.info("unreadable csv: %r", e)
-        raise FileError(_("The CSV file could not be read.")) from None
+    # The dataset is built from the records read above (as tablib's csv reader would: blank
+    # lines skipped, short rows padded), trailing empty cells beyond the header trimmed.
+    width = len(header)
+    dataset = tablib.Dataset(headers=header)
+    for rec in records[1:]:
+        if rec:
+            dataset.append(rec[:width] + [""] * (width - len(rec)))
     return Sheet(dataset, row_numbers, encoding)
 
 
@@ -552,20 +547,9 @@ def _map_service_errors(g: Group, e: ValidationError, err: Any) -> None:
             err(row, column, message)
 
 
-def template_dataset() -> tablib.Dataset:
-    from .resources import template_rows
-
-    headers, rows = template_rows()
-    data = tablib.Dataset(headers=headers)
-    for r in rows:
-        data.append(r)
-    return data
-
-
 __all__ = [
     "ImportReport",
     "RowError",
     "households_import",
     "read_spreadsheet",
-    "template_dataset",
 ]

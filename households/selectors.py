@@ -5,11 +5,15 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.models import Region, User
+from core.personal_data import FIELDS as PERSONAL_FIELDS
+from core.personal_data import may_look_up_id_number, visible
 from core.scope import scope_queryset
 
 from .idnumber import normalise
@@ -39,7 +43,8 @@ def household_list(
     if q:
         norm = normalise(q)
         # Digits, possibly ending in the check character X: an ID number or part of one.
-        if len(norm) >= 6 and norm[:-1].isdigit() and (norm[-1].isdigit() or norm[-1] == "X"):
+        if looks_like_id_number(norm):
+            _require_id_lookup(user)
             id_match = Q(id_number__startswith=norm)
             if len(norm) < 18:
                 id_match |= Q(id_number__endswith=norm)
@@ -54,6 +59,7 @@ def household_list(
     if name:
         qs = qs.filter(pk__in=_households_of(user, Q(name__contains=name.strip())))
     if id_number:
+        _require_id_lookup(user)
         qs = qs.filter(pk__in=_households_of(user, Q(id_number=normalise(id_number))))
     if village:
         qs = qs.filter(village_id=village)  # type: ignore[misc]  # str ids are cast by the ORM
@@ -67,6 +73,19 @@ def household_list(
         .annotate(head_name=_active_head_name(), member_count=_active_member_count())
         .order_by("-id")
     )
+
+
+def looks_like_id_number(norm: str) -> bool:
+    return len(norm) >= 6 and norm[:-1].isdigit() and (norm[-1].isdigit() or norm[-1] == "X")
+
+
+def _require_id_lookup(user: User) -> None:
+    """A search by ID number (whole or a prefix/suffix) confirms a guessed number as surely as a
+    reveal: it needs the reveal permission (core.personal_data)."""
+    if not may_look_up_id_number(user):
+        raise PermissionDenied(
+            _("Searching by ID number needs the permission to see full ID numbers.")
+        )
 
 
 def _households_of(user: User, person_match: Q) -> QuerySet[Membership, Any]:
@@ -114,6 +133,7 @@ def person_list(
     if name:
         qs = qs.filter(name__contains=name.strip())
     if id_number:
+        _require_id_lookup(user)
         qs = qs.filter(id_number=normalise(id_number))
     if region:
         reg = Region.objects.filter(pk=region).first()
@@ -185,17 +205,25 @@ class TimelineEntry:
     changes: list[tuple[str, Any, Any]]
 
 
-def household_timeline(household: Household) -> list[TimelineEntry]:
+def household_timeline(household: Household, *, user: User) -> list[TimelineEntry]:
     """History of the household, its memberships and its members, newest first, with
-    before/after values of each changed field."""
-    pairs = list(household.memberships.values_list("id", "person_id", "person__name"))
-    membership_ids = [m for m, _, _ in pairs]
-    person_ids = [p for _, p, _ in pairs]
-    names = {p: n for _, p, n in pairs}
+    before/after values of each changed field (personal fields as the table lets `user` see
+    them).
+
+    A member's own changes are shown only while they were a member of this household (from the
+    start of their membership to its end: the end date, or when the end was recorded if that
+    was earlier) and only where the person then belonged to the viewer's area: what a former
+    member's new district does with their record is not this household's history."""
+    memberships = list(household.memberships.select_related("person"))
+    names = {m.person_id: m.person.name for m in memberships}
+    windows = _membership_windows(memberships)
+    person_history = scope_queryset(
+        Person.history.filter(id__in=list(windows)), user, region_field="region"
+    )
     hist_sets = [
         ("household", Household.history.filter(id=household.pk)),
-        ("membership", Membership.history.filter(id__in=membership_ids)),
-        ("person", Person.history.filter(id__in=person_ids)),
+        ("membership", Membership.history.filter(id__in=[m.pk for m in memberships])),
+        ("person", person_history),
     ]
     entries: list[TimelineEntry] = []
     for kind, qs in hist_sets:
@@ -203,15 +231,21 @@ def household_timeline(household: Household) -> list[TimelineEntry]:
         previous: dict[int, Any] = {}
         for rec in records:
             prev = previous.get(rec.id)
+            previous[rec.id] = rec
+            if kind == "person" and not _within(rec.history_date, windows[rec.id]):
+                continue
             changes: list[tuple[str, Any, Any]] = []
             if prev is not None:
                 delta = rec.diff_against(prev)
                 for c in delta.changes:
                     field = rec.instance_type._meta.get_field(c.field)
                     changes.append(
-                        (str(field.verbose_name), _display(field, c.old), _display(field, c.new))
+                        (
+                            str(field.verbose_name),
+                            _display(field, c.old, user),
+                            _display(field, c.new, user),
+                        )
                     )
-            previous[rec.id] = rec
             if prev is not None and not changes and rec.history_type == "~":
                 continue
             entries.append(
@@ -233,13 +267,42 @@ def household_timeline(household: Household) -> list[TimelineEntry]:
     return entries
 
 
-def _display(field: Any, value: Any) -> Any:
+Window = tuple[dt.datetime, dt.datetime | None]
+
+
+def _membership_windows(memberships: list[Membership]) -> dict[int, list[Window]]:
+    """person id → the periods (aware datetimes) they were a member of the household."""
+    ended_at = dict(
+        Membership.history.filter(id__in=[m.pk for m in memberships], end_date__isnull=False)
+        .order_by("id", "history_date")
+        .values_list("id", "history_date")
+        .distinct("id")
+    )
+    windows: dict[int, list[Window]] = {}
+    for m in memberships:
+        start = _day_start(m.start_date)
+        end: dt.datetime | None = None
+        if m.end_date is not None:
+            end = _day_start(m.end_date + dt.timedelta(days=1))
+            if m.pk in ended_at:
+                end = min(end, ended_at[m.pk])
+        windows.setdefault(m.person_id, []).append((start, end))
+    return windows
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _within(at: dt.datetime, windows: list[Window]) -> bool:
+    return any(start <= at and (end is None or at < end) for start, end in windows)
+
+
+def _display(field: Any, value: Any, user: User) -> Any:
+    if field.name in PERSONAL_FIELDS:
+        return visible(user, field.name, value)
     if field.choices and value not in (None, ""):
         return dict(field.flatchoices).get(value, value)
-    if field.name == "id_number" and value:
-        from core.masking import mask_id_number
-
-        return mask_id_number(value)
     if field.is_relation and value:
         target = field.related_model.objects.filter(pk=value).first()
         return str(target) if target else value

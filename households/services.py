@@ -11,7 +11,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.masking import mask_id_number
 from core.models import Region, User
+from core.personal_data import audit_log
+from core.scope import region_in_scope
 from core.services import require_perm, require_region
 
 from .idnumber import parse_id_number
@@ -48,7 +51,9 @@ def _stamp(instance: Any, by: User, reason: str) -> None:
     instance._change_reason = reason
 
 
-def _check_person_data(data: dict[str, Any], *, instance: Person | None = None) -> dict[str, Any]:
+def _check_person_data(
+    data: dict[str, Any], *, by: User, instance: Person | None = None
+) -> dict[str, Any]:
     unknown = set(data) - set(PERSON_FIELDS)
     if unknown:
         raise ValidationError(_("Unknown person fields: %s") % ", ".join(sorted(unknown)))
@@ -62,12 +67,25 @@ def _check_person_data(data: dict[str, Any], *, instance: Person | None = None) 
             errors["id_number"] = e.messages
         else:
             data["id_number"] = facts.number
-            clash = Person.objects.filter(id_number=facts.number)
+            clash = Person.objects.filter(id_number=facts.number).select_related("region")
             if instance is not None:
                 clash = clash.exclude(pk=instance.pk)
-            if clash.exists():
+            other = clash.first()
+            if other is not None and region_in_scope(by, other.region):
                 errors["id_number"] = [
                     _("A person with ID number %(n)s is already registered.") % {"n": facts.number}
+                ]
+            elif other is not None:
+                # Registered outside the user's area: say so without saying where (no leak
+                # across districts), and log it (a log line survives the rollback that follows).
+                audit_log.warning(
+                    "registered_elsewhere user=%s id_number=%s person=%s",
+                    by.pk,
+                    mask_id_number(facts.number),
+                    other.pk,
+                )
+                errors["id_number"] = [
+                    _("This ID number is already registered elsewhere; ask the data administrator.")
                 ]
     category = data.get("disability_category", instance.disability_category if instance else "")
     grade = data.get("disability_grade", instance.disability_grade if instance else None)
@@ -96,7 +114,7 @@ def _person_create(*, data: dict[str, Any], region: Region, by: User) -> Person:
     }
     if missing:
         raise ValidationError(missing)
-    data = _check_person_data(dict(data))
+    data = _check_person_data(dict(data), by=by)
     person = Person(**data, region=region)
     _stamp(person, by, _("Registered"))
     person.save()
@@ -378,7 +396,7 @@ def person_update(
     )
     require_region(by, person.region)
     _check_version(person.updated_at, expected_updated_at)
-    changes = _check_person_data(dict(changes), instance=person)
+    changes = _check_person_data(dict(changes), by=by, instance=person)
     for k, v in changes.items():
         setattr(person, k, v)
     _stamp(person, by, reason or _("Person details changed"))

@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.forms import apply_service_errors
-from core.masking import mask_id_number
 from core.models import AccessLog
 from core.roles import EXPORT_HOUSEHOLDS, REVEAL_ID
 from core.selectors import villages_for
@@ -65,8 +64,12 @@ def _search_params(request: HttpRequest) -> dict[str, Any]:
 @permission_required("households.view_household", raise_exception=True)
 def household_list(request: HttpRequest) -> HttpResponse:
     params = _search_params(request)
+    refused = ""
     try:
         qs = selectors.household_list(user=request.user, **params)  # type: ignore[arg-type]
+    except PermissionDenied as e:  # a search by ID number without the reveal permission
+        refused, qs = str(e), Household.objects.none()
+    try:
         page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     except ValueError:
         raise Http404 from None
@@ -84,6 +87,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
             "towns": sorted(towns.values(), key=lambda t: t.code),
             "query": query.urlencode(),
             "can_export": request.user.has_perm(EXPORT_HOUSEHOLDS),
+            "id_search_refused": refused,
         },
     )
 
@@ -157,7 +161,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "active": active,
             "former": [m for m in memberships if m.end_date is not None],
             "figures": selectors.household_figures([m.person for m in active]),
-            "timeline": selectors.household_timeline(household),
+            "timeline": selectors.household_timeline(household, user=request.user),  # type: ignore[arg-type]
             "can_edit": request.user.has_perm("households.change_household"),
             "panels": render_panels(request, household),
         },
@@ -256,7 +260,6 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "households/person_detail.html",
         {
             "person": person,
-            "masked_id": mask_id_number(person.id_number),
             "can_reveal": request.user.has_perm(REVEAL_ID),
             "can_edit": request.user.has_perm("households.change_person"),
             "memberships": Membership.objects.filter(person=person)
@@ -278,6 +281,15 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         initial={"id_number": person.id_number},
     )
     form.set_version(person)
+    if request.method == "GET":
+        # The form holds the full ID number (to correct it): opening it is a reveal.
+        access_log_record(
+            by=request.user,  # type: ignore[arg-type]
+            action=AccessLog.Action.REVEAL_ID_NUMBER,
+            obj=person,
+            detail="edit form",
+            ip_address=request.META.get("REMOTE_ADDR"),
+        )
     if request.method == "POST" and form.is_valid():
         data = form.person_data()
         try:

@@ -9,7 +9,6 @@ exists; otherwise they are estimated from the cases paying that month and their 
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from io import BytesIO
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
@@ -21,6 +20,7 @@ from assistance.dibao.services import first_of_next_month
 from assistance.models import BenefitAward, DibaoCase, Payroll, PayrollLine
 from assistance.policy import selectors as policy_data
 from core.calendar import is_working_day
+from core.exports import CONTENT_TYPES
 from core.models import CalendarOverride, Region, User
 from core.scope import is_city_level, region_in_scope
 from households.models import Household
@@ -310,20 +310,21 @@ def district_report(
 
 # ----------------------------------------------------------------------------- export
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = CONTENT_TYPES["xlsx"]
 
 
 def report_xlsx(report: DistrictReport) -> bytes:
     """The report as a workbook (headers in the active language: Chinese by default)."""
-    from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _("District report")[:31]
+    from core.exports import XlsxBook  # formula-safe
+
+    book = XlsxBook()
+    sheet = book.sheet(_("District report"))
+    ws = sheet.ws  # styles only: values go through sheet.append (formula-safe)
     bold = Font(bold=True)
-    ws.append([_("District"), report.county.name, _("Month"), report.month.strftime("%Y-%m")])
-    ws.append(
+    sheet.append([_("District"), report.county.name, _("Month"), report.month.strftime("%Y-%m")])
+    sheet.append(
         [
             _("Source"),
             _("Payroll") if report.source == "payroll" else _("Cases paying that month"),
@@ -331,8 +332,8 @@ def report_xlsx(report: DistrictReport) -> bytes:
             report.as_of.isoformat(),
         ]
     )
-    ws.append([])
-    ws.append(
+    sheet.append([])
+    sheet.append(
         [
             _("Hukou"),
             _("Households"),
@@ -348,7 +349,7 @@ def report_xlsx(report: DistrictReport) -> bytes:
     for cell in ws[ws.max_row]:
         cell.font = bold
     for f in (report.urban, report.rural):
-        ws.append(
+        sheet.append(
             [
                 f.label,
                 f.households,
@@ -363,13 +364,13 @@ def report_xlsx(report: DistrictReport) -> bytes:
         )
         for col in ("G", "H"):
             ws[f"{col}{ws.max_row}"].number_format = "0.00%"
-    ws.append([_("Total"), report.households, report.persons, report.paid])
-    ws.append([])
-    ws.append([_("Status"), _("Cases")])
+    sheet.append([_("Total"), report.households, report.persons, report.paid])
+    sheet.append([])
+    sheet.append([_("Status"), _("Cases")])
     ws[ws.max_row][0].font = ws[ws.max_row][1].font = bold
     for _code, label, n in report.by_status:
-        ws.append([label, n])
-    ws.append([])
+        sheet.append([label, n])
+    sheet.append([])
     for label, value in (
         (_("Applications received this month"), report.applied_in_month),
         (_("Refused this month"), report.refused_in_month),
@@ -381,8 +382,6 @@ def report_xlsx(report: DistrictReport) -> bytes:
         (_("Reviews due but not opened"), report.reviews_not_opened),
         (_("Emergency aid documentation overdue"), report.emergency_documentation_overdue),
     ):
-        ws.append([label, value])
+        sheet.append([label, value])
     ws.column_dimensions["A"].width = 36
-    buf = BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return book.to_bytes()

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from assistance.oversight import inbox as inbox_selectors
 from assistance.oversight import report as reports
+from core.exports import file_response
 from core.models import AccessLog, Region
 from core.services import access_log_record
 
@@ -106,8 +107,8 @@ def report_export(request: HttpRequest) -> HttpResponse:
         obj=county,
         detail=f"district report {month:%Y-%m}",
     )
-    resp = HttpResponse(reports.report_xlsx(result), content_type=reports.XLSX)
-    resp["Content-Disposition"] = (
-        f'attachment; filename="district-report-{county.code}-{month:%Y-%m}.xlsx"'
+    return file_response(
+        reports.report_xlsx(result),
+        fmt="xlsx",
+        filename=f"district-report-{county.code}-{month:%Y-%m}.xlsx",
     )
-    return resp

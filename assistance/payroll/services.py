@@ -18,9 +18,7 @@ locked: building it again is refused and nothing changes.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,6 +34,7 @@ from psycopg import sql
 from assistance.models import BenefitAward, CaseTransition, DibaoCase, Payroll, PayrollLine
 from assistance.policy import selectors as policy_data
 from assistance.policy.rules import HUNDRED, ZERO, fen, monthly_total
+from core import exports
 from core.models import Job, Region, User
 from core.roles import APPROVE_PAYROLL, BUILD_PAYROLL
 from core.services import require_perm, require_region
@@ -49,10 +48,7 @@ PAID_STATUSES = (S.CONFIRMED, S.ACTIVE, S.UNDER_REVIEW)
 STOPPED_STATUSES = (S.SUSPENDED, S.TERMINATED)
 # The bank file's columns: a fixed interface with the bank, Chinese whatever the UI language.
 BANK_FILE_HEADERS = ["序号", "案件编号", "收款人姓名", "开户银行", "银行账号", "金额（元）"]
-CONTENT_TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
-}
+CONTENT_TYPES = exports.CONTENT_TYPES
 Progress = Callable[[int, int, str], None]
 
 
@@ -529,20 +525,9 @@ def payroll_export(payroll: Payroll, fmt: str) -> tuple[bytes, str, str]:
         )
     rows = payroll_bank_rows(payroll)
     name = f"payroll-{payroll.county.code}-{payroll.month:%Y-%m}.{fmt}"
-    if fmt == "csv":
-        out = io.StringIO()
-        w = csv.writer(out, lineterminator="\r\n")
-        w.writerow(BANK_FILE_HEADERS)
-        for r in rows:
-            w.writerow([*r[:5], f"{r[5]:.2f}"])
-        return ("\ufeff" + out.getvalue()).encode("utf-8"), CONTENT_TYPES["csv"], name
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=f"{payroll.month:%Y-%m}")
-    ws.append(BANK_FILE_HEADERS)
-    for r in rows:
-        ws.append([r[0], r[1], r[2], r[3], str(r[4]), float(r[5])])  # type: ignore[arg-type]
-    out_b = io.BytesIO()
-    wb.save(out_b)
-    return out_b.getvalue(), CONTENT_TYPES["xlsx"], name
+    # Formula-safe (core.exports); the account stays text, the amount a 2-decimal number.
+    cells = [[*r[:4], str(r[4]), Decimal(r[5]).quantize(Decimal("0.01"))] for r in rows]  # type: ignore[arg-type]
+    body = exports.write_file(
+        cells, headers=BANK_FILE_HEADERS, fmt=fmt, sheet_title=f"{payroll.month:%Y-%m}"
+    )
+    return body, CONTENT_TYPES[fmt], name

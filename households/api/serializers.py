@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from core.masking import mask_id_number
 from core.models import Region
+from core.personal_data import visible
 
 from ..models import (
     DisabilityCategory,
@@ -39,6 +40,18 @@ class PersonSerializer(serializers.ModelSerializer):
     id_number_masked = serializers.SerializerMethodField()
     age = serializers.IntegerField(read_only=True)
     labour_capacity = serializers.SerializerMethodField()
+    # Shown as core.personal_data's table lets the requesting user see them.
+    birth_date = serializers.CharField(
+        read_only=True, allow_null=True,
+        help_text=_("YYYY-MM-DD; the year only, or null, where your role sees less."),
+    )  # fmt: skip
+    phone = serializers.CharField(
+        read_only=True, allow_null=True, help_text=_("Masked, or null, where your role sees less.")
+    )
+    bank_account = serializers.CharField(
+        read_only=True, allow_null=True,
+        help_text=_("The last 4 digits, or null, where your role sees less."),
+    )  # fmt: skip
 
     class Meta:
         model = Person
@@ -53,6 +66,15 @@ class PersonSerializer(serializers.ModelSerializer):
 
     def get_id_number_masked(self, obj: Person) -> str:
         return mask_id_number(obj.id_number)
+
+    def to_representation(self, instance: Person) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)  # no request: nothing personal (deny by default)
+        for name in ("birth_date", "phone", "bank_account"):
+            value = visible(user, name, getattr(instance, name))
+            data[name] = value.isoformat() if hasattr(value, "isoformat") else value
+        return data
 
     @extend_schema_field(
         {
@@ -188,7 +210,7 @@ class HouseholdDetailSerializer(HouseholdListSerializer):
     @extend_schema_field(MembershipSerializer(many=True))
     def get_members(self, obj: Household) -> Any:
         active = [m for m in obj.memberships.all() if m.end_date is None]
-        return MembershipSerializer(active, many=True).data
+        return MembershipSerializer(active, many=True, context=self.context).data
 
 
 class HouseholdCreateSerializer(serializers.Serializer):

@@ -185,7 +185,10 @@ class HouseholdViewSet(
         }.get(self.action, HouseholdListSerializer)
 
     def _detail(self, pk: int) -> dict[str, Any]:
-        return HouseholdDetailSerializer(_household_detail_qs(_user(self.request)).get(pk=pk)).data
+        return HouseholdDetailSerializer(
+            _household_detail_qs(_user(self.request)).get(pk=pk),
+            context=self.get_serializer_context(),
+        ).data
 
     @extend_schema(
         summary="Register a household with its members",
@@ -306,7 +309,10 @@ class PersonViewSet(
         }.get(self.action, PersonListSerializer)
 
     def _detail(self, pk: int) -> dict[str, Any]:
-        return PersonListSerializer(selectors.person_get(user=_user(self.request), pk=pk)).data
+        return PersonListSerializer(
+            selectors.person_get(user=_user(self.request), pk=pk),
+            context=self.get_serializer_context(),
+        ).data
 
     @extend_schema(
         summary="Add a member to a household: a new person, or an existing one without a household",
