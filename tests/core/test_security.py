@@ -329,6 +329,7 @@ def test_api_docs_load_their_assets_from_this_site(api, cw_baisha):  # type: ign
     response = login(api, cw_baisha).get("/api/docs/")
     assert response.status_code == 200
     assert b"cdn" not in response.content.lower()
+    assert not INLINE[0].search(response.content.decode())  # the init script is a file too
 
 
 def _django(code: str, **env: str) -> subprocess.CompletedProcess[str]:
