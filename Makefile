@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint fmt typecheck messages bench install clean
+.PHONY: run dev test lint fmt typecheck messages bench install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,9 +15,14 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## Run the system: embedded PostgreSQL + Redis unless DATABASE_URL / REDIS_URL are set,
-## migrations, demo data, demo users, web server + Celery worker + beat.
+## migrations, demo data, demo users, web server + Celery worker + beat. Served the way
+## production is: gunicorn, DEBUG off, static files collected and served by WhiteNoise.
 run: $(STAMP)
 	$(BIN)/python -m config.stack run
+
+## The same for engineers: Django's autoreloading development server with DEBUG on.
+dev: $(STAMP)
+	$(BIN)/python -m config.stack dev
 
 ## The whole test suite against real PostgreSQL and Redis, with ruff and makemigrations --check.
 test: $(STAMP)

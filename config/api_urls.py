@@ -1,12 +1,12 @@
 """/api/v1/: one router for every app's viewsets."""
 
 from django.urls import include, path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import APIRootView, DefaultRouter
 
 from core.api import API_AUTHENTICATION_CLASSES
 from core.api_calendar import CalendarYearView
+from core.api_views import TokenObtainView, TokenRevokeView
 from households.api.views import HouseholdViewSet, PersonViewSet, RegionViewSet
 
 
@@ -28,7 +28,8 @@ router.register("households", HouseholdViewSet, basename="household")
 router.register("persons", PersonViewSet, basename="person")
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", TokenObtainView.as_view(), name="api-token"),
+    path("auth/token/revoke/", TokenRevokeView.as_view(), name="api-token-revoke"),
     path("calendar/<int:year>/", CalendarYearView.as_view(), name="api-calendar-year"),
     path("", include(router.urls)),
     path("", include("assistance.dibao.api.urls")),

@@ -1,6 +1,8 @@
 """The two commands of the README: `make run` and `make test` end here.
 
-    python -m config.stack run     # embedded services if needed, migrate, demo data, web+worker+beat
+    python -m config.stack run     # embedded services if needed, migrate, demo data, web+worker+beat,
+                                   # served as in production (gunicorn, DEBUG off, WhiteNoise)
+    python -m config.stack dev     # the same with Django's autoreloading server and DEBUG on
     python -m config.stack test    # ruff, makemigrations --check, the whole pytest suite
     python -m config.stack exec …  # run a command (manage.py, a benchmark) in that environment
     python -m config.stack env     # print the environment (to use manage.py by hand)
@@ -155,7 +157,39 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def cmd_run() -> int:
+def serve_env(*, dev: bool) -> dict[str, str]:
+    """The environment of `make run` (dev=False) and `make dev`. DEBUG is forced: `make run` must
+    never show Django's debug pages, whatever the shell exports."""
+    return {
+        "DEBUG": "1" if dev else "0",
+        # Demo users with the public demo password exist only in demo mode.
+        "DEMO_MODE": os.environ.get("DEMO_MODE", "1"),
+        # Plain HTTP on localhost: secure cookies / HTTPS redirect would lock the browser out.
+        "SECURE_COOKIES": os.environ.get("SECURE_COOKIES", "0"),
+        "ALLOWED_HOSTS": os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost"),
+    }
+
+
+def web_command(*, dev: bool, port: str) -> list[str]:
+    if dev:
+        return [PY, "manage.py", "runserver", f"127.0.0.1:{port}"]
+    return [
+        PY,
+        "-m",
+        "gunicorn",
+        "config.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        os.environ.get("WEB_CONCURRENCY", "2"),
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        "10",
+    ]
+
+
+def cmd_run(*, dev: bool = False) -> int:
     # Ctrl-C and SIGTERM both stop everything cleanly (also when started from a script, where
     # SIGINT may arrive ignored).
     signal.signal(signal.SIGINT, _interrupt)
@@ -163,18 +197,19 @@ def cmd_run() -> int:
     embedded = Embedded()
     procs: list[subprocess.Popen[bytes]] = []
     try:
-        prepare_env(embedded, debug=True)
+        prepare_env(embedded, debug=dev)
+        os.environ.update(serve_env(dev=dev))
         compile_messages()
         manage("migrate", "--noinput")
+        if not dev:
+            manage("collectstatic", "--noinput", "--verbosity", "0")  # WhiteNoise serves these
         households = os.environ.get("DEMO_HOUSEHOLDS", "2000")
         manage("seed_demo", "--households", households, "--if-empty")
         manage("demo_users")
         manage("seed_demo_cases")
         port = os.environ.get("PORT", "8000")
         bin_dir = Path(PY).parent
-        procs.append(
-            subprocess.Popen([PY, "manage.py", "runserver", f"127.0.0.1:{port}"], cwd=ROOT)
-        )
+        procs.append(subprocess.Popen(web_command(dev=dev, port=port), cwd=ROOT))
         celery = str(bin_dir / "celery")
         procs.append(
             subprocess.Popen(
@@ -216,22 +251,42 @@ def cmd_run() -> int:
         embedded.stop()
 
 
+# `manage.py check --deploy` with production settings: must be clean (warnings fail too).
+DEPLOY_CHECK_ARGS = ["check", "--deploy", "--fail-level", "WARNING"]
+DEPLOY_CHECK_ENV = {
+    "DEBUG": "0",
+    "SECURE_COOKIES": "1",
+    "DEMO_MODE": "0",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "ALLOWED_HOSTS": "xianjie.example.org",
+}
+
+
+def check_steps() -> list[tuple[str, list[str], dict[str, str]]]:
+    """`make test`'s checks before pytest: (name, command, environment for that step only)."""
+    bin_dir = Path(PY).parent
+    return [
+        ("ruff check", [str(bin_dir / "ruff"), "check", "."], {}),
+        ("ruff format --check", [str(bin_dir / "ruff"), "format", "--check", "."], {}),
+        ("mypy", [str(bin_dir / "mypy"), "core", "households", "assistance", "config"], {}),
+        (
+            "makemigrations --check",
+            [PY, "manage.py", "makemigrations", "--check", "--dry-run"],
+            {},
+        ),
+        ("check --deploy", [PY, "manage.py", *DEPLOY_CHECK_ARGS], DEPLOY_CHECK_ENV),
+    ]
+
+
 def cmd_test(args: list[str]) -> int:
     embedded = Embedded()
     try:
         prepare_env(embedded, debug=False)
         compile_messages()
-        bin_dir = Path(PY).parent
-        steps: list[tuple[str, list[str]]] = [
-            ("ruff check", [str(bin_dir / "ruff"), "check", "."]),
-            ("ruff format --check", [str(bin_dir / "ruff"), "format", "--check", "."]),
-            ("mypy", [str(bin_dir / "mypy"), "core", "households", "assistance", "config"]),
-            ("makemigrations --check", [PY, "manage.py", "makemigrations", "--check", "--dry-run"]),
-        ]
         if not args:
-            for name, cmd in steps:
+            for name, cmd, step_env in check_steps():
                 _log(name)
-                if subprocess.run(cmd, cwd=ROOT).returncode != 0:
+                if subprocess.run(cmd, cwd=ROOT, env={**os.environ, **step_env}).returncode != 0:
                     _log(f"FAILED: {name}")
                     return 1
         rc = subprocess.run([PY, "-m", "pytest", *args], cwd=ROOT).returncode
@@ -263,12 +318,12 @@ def cmd_env() -> int:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"run", "test", "env", "exec"}:
+    if not argv or argv[0] not in {"run", "dev", "test", "env", "exec"}:
         print(__doc__)
         return 2
     os.chdir(ROOT)
-    if argv[0] == "run":
-        return cmd_run()
+    if argv[0] in {"run", "dev"}:
+        return cmd_run(dev=argv[0] == "dev")
     if argv[0] == "test":
         return cmd_test(argv[1:])
     if argv[0] == "exec":

@@ -1,11 +1,15 @@
 """Admin, scoped like everything else: querysets through core.scope, permissions from roles."""
 
+from axes import admin as axes_admin
+from axes.models import AccessAttempt
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from rest_framework.authtoken import admin as authtoken_admin
+from rest_framework.authtoken.models import TokenProxy
 
 from .models import AccessLog, Region, User
-from .scope import scope_queryset, visible_regions
+from .scope import is_city_level, scope_queryset, visible_regions
 
 admin.site.site_header = _("Xianjie administration")
 admin.site.site_title = _("Xianjie")
@@ -80,3 +84,42 @@ class AccessLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
+
+
+# --- sign-in security: unlocking log-ins and revoking API tokens (data administrators) --------
+
+
+class AccessAttemptAdmin(axes_admin.AccessAttemptAdmin):
+    """django-axes' failed log-ins; deleting a row unlocks that user name / address. A district
+    administrator sees the attempts on its own users only; city level sees all (also unknown
+    user names, and so can lift a lock on an address)."""
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        qs = super().get_queryset(request)
+        if is_city_level(request.user):
+            return qs
+        usernames = scope_queryset(User.objects.all(), request.user, region_field="region")
+        return qs.filter(username__in=usernames.values("username"))
+
+
+admin.site.register(AccessAttempt, AccessAttemptAdmin)
+
+
+class TokenAdmin(authtoken_admin.TokenAdmin):
+    """API tokens, scoped by their user's region; deleting one revokes it."""
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return scope_queryset(
+            super().get_queryset(request), request.user, region_field="user__region"
+        )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+        if db_field.name == "user":
+            kwargs["queryset"] = scope_queryset(
+                User.objects.all(), request.user, region_field="region"
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+admin.site.unregister(TokenProxy)
+admin.site.register(TokenProxy, TokenAdmin)

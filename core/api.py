@@ -25,15 +25,17 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from .api_auth import ExpiringTokenAuthentication
 
 NON_FIELD_ERRORS_KEY = api_settings.NON_FIELD_ERRORS_KEY
 
 # Token first: an unauthenticated API call gets 401 with `WWW-Authenticate: Token` (with the
 # session first, DRF can only answer 403). Both are tried on every request.
-API_AUTHENTICATION_CLASSES = [TokenAuthentication, SessionAuthentication]
+API_AUTHENTICATION_CLASSES = [ExpiringTokenAuthentication, SessionAuthentication]
 
 
 def nest_errors(errors: dict[str, Any], data: Any = None) -> dict[str, Any]:

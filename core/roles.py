@@ -132,6 +132,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "households.view_seriousillness",
         "households.add_seriousillness",
         "households.change_seriousillness",
+        # Unlock a locked-out log-in (django-axes) and revoke API tokens, in the admin.
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
+        "authtoken.view_tokenproxy",
+        "authtoken.delete_tokenproxy",
     },
     Role.AUDITOR: _VIEW_REGISTER | _VIEW_ASSISTANCE | {REVEAL_ID, EXPORT_HOUSEHOLDS},
     Role.SUPERVISOR: _VIEW_REGISTER | _VIEW_ASSISTANCE | {EXPORT_HOUSEHOLDS},

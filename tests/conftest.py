@@ -144,3 +144,12 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):  #
 
             with item.config.stash[blocking_manager_key].unblock():
                 load_reference_data()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_api_throttles():  # type: ignore[no-untyped-def]
+    """DRF throttles count requests in Redis, which outlives a test: start each at zero."""
+    from django.core.cache import cache
+
+    cache.delete_pattern("throttle_*")  # type: ignore[attr-defined]
+    yield

@@ -11,7 +11,8 @@ from ..factories import VillageFactory, household_with_members, region
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_cases_at_every_stage_once():
+def test_demo_cases_at_every_stage_once(settings):
+    settings.DEMO_MODE = True  # demo users exist only in demo mode
     call_command("demo_users")
     baisha_village = Region.objects.get(code="440703002001")
     taicheng_village = VillageFactory(

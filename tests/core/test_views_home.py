@@ -37,7 +37,8 @@ def test_language_switch_to_english(client, cw_baisha):
     assert 'lang="en"' in r.content.decode()
 
 
-def test_demo_users_command_is_idempotent(db):
+def test_demo_users_command_is_idempotent(db, settings):
+    settings.DEMO_MODE = True
     call_command("demo_users")
     call_command("demo_users")
     assert User.objects.filter(username__in=["cw_baisha", "va_baisha", "supervisor"]).count() == 3

@@ -1,8 +1,7 @@
 """Create (or reset) one demo user per role — documented in the README. Idempotent."""
 
-import os
-
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from core.models import Region, User
@@ -41,7 +40,12 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args: object, **options: object) -> None:
-        password = os.environ.get("DEMO_PASSWORD", "xianjie-demo")
+        if not settings.DEMO_MODE:
+            # Ten accounts, a data administrator among them, with a password printed in the README.
+            raise CommandError(
+                "demo_users runs only in demo mode (DEMO_MODE=1, as `make run` sets)."
+            )
+        password = settings.DEMO_PASSWORD
         for username, role, code, display in DEMO_USERS:
             region = Region.objects.get(code=code) if code else _first_baisha_village()
             user, created = User.objects.get_or_create(username=username)
