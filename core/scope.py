@@ -5,9 +5,10 @@ no view filters by region by itself. Deny by default: anonymous users, users wit
 without a region see nothing (superusers see everything).
 """
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from django.db.models import Model, QuerySet
+from django.db.models import F, Model, OuterRef, QuerySet
+from django.db.models.functions import Substr
 
 from .models import Region, User
 
@@ -51,3 +52,11 @@ def region_in_scope(user: User, region: Region | None) -> bool:
     if not user.role or user.region is None:
         return False
     return region.path.startswith(user.region.path)
+
+
+def county_code(region_field: str, *, outer: bool = False) -> Substr:
+    """The code of the county-level unit above the region at `region_field` (region codes nest:
+    a township's or village's code starts with its county's), for joins such as district
+    settings without counting parent hops."""
+    ref: Any = OuterRef(f"{region_field}__code") if outer else F(f"{region_field}__code")
+    return Substr(ref, 1, Region.CODE_LENGTH[Region.Level.COUNTY])

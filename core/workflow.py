@@ -41,6 +41,11 @@ M = TypeVar("M", bound=models.Model)
 Rule = Callable[[Any, User], None]
 
 
+def has_any_perm(user: User, perms: str | tuple[str, ...]) -> bool:
+    """The one "any of these permissions" check."""
+    return any(user.has_perm(p) for p in ((perms,) if isinstance(perms, str) else perms))
+
+
 @dataclass(frozen=True)
 class Action:
     name: str
@@ -50,7 +55,8 @@ class Action:
     # (declarations entered, investigation recorded): it still writes a history row, because
     # separation of duties asks who did it.
     target: str | None = None
-    permission: str = ""
+    # The permission, or several of which any one will do (e.g. caseworker or decider).
+    permission: str | tuple[str, ...] = ""
     # Region levels whose users may take the action; empty = any level (scope still applies).
     levels: tuple[str, ...] = ()
     # Separation of duties: whoever took any of these actions on the object may not take this one.
@@ -79,6 +85,8 @@ class Workflow(Generic[M]):
     # Who else counts as having taken an action besides the history's `by` (e.g. the
     # investigators named on a home visit): object → {action: user ids}.
     extra_actors: Callable[[M], dict[str, set[int]]] | None = None
+    # The same for queries (inboxes): user → {action: queryset of object ids}.
+    extra_took_part: Callable[[User], dict[str, models.QuerySet[Any]]] | None = None
     actions: dict[str, Action] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -113,7 +121,7 @@ class Workflow(Generic[M]):
     ) -> None:
         """Raise if `user` may not take action `name` on `obj` now; the one guard."""
         action = self.actions[name]
-        if not action.system and (user is None or not user.has_perm(action.permission)):
+        if not action.system and (user is None or not has_any_perm(user, action.permission)):
             raise PermissionDenied(_("Your role does not allow this action."))
         status = getattr(obj, "status")  # noqa: B009 - every process model has a status
         # An action without sources creates the object: no status to check.
@@ -172,7 +180,7 @@ class Workflow(Generic[M]):
             for a in self.actions_list
             if not a.system
             and getattr(obj, "status") in a.sources  # noqa: B009
-            and user.has_perm(a.permission)
+            and has_any_perm(user, a.permission)
         ]
         if not candidates:
             return []
@@ -189,6 +197,10 @@ class Workflow(Generic[M]):
                 by=user, action__in=action.incompatible
             ).values(f"{self.fk}_id")
             q &= ~Q(pk__in=took_part)
+            extra = self.extra_took_part(user) if self.extra_took_part else {}
+            for earlier, ids in extra.items():
+                if earlier in action.incompatible:
+                    q &= ~Q(pk__in=ids)
         return q
 
     def statuses_for(self, *names: str) -> tuple[str, ...]:
@@ -241,30 +253,35 @@ class Workflow(Generic[M]):
         )
         return obj
 
-    def bulk_move(self, ids_sql: str, params: Iterable[Any], name: str, *, reason: str) -> int:
+    def bulk_move(
+        self, ids_sql: str, params: Iterable[Any], name: str, *, by: User | None, reason: str
+    ) -> int:
         """Move every object whose id `ids_sql` selects and that is still in a source status, and
         write one history row for each: one statement, however many rows. Only for system actions
-        (no per-object permission or separation of duties to check). Returns the rows moved."""
+        (no per-object permission or separation of duties to check); `by` is the user whose
+        action caused it, if any. Returns the rows moved."""
         action = self.actions[name]
         assert action.system and action.target, f"{self.name}.{name} is not a bulk system action"
+        by_id = by.pk if by is not None else None
         table = self.model._meta.db_table
         hist = self.history._meta.db_table
         fk_col = self.history._meta.get_field(self.fk).column
+        touch = ", updated_at = now()" if hasattr(self.model, "updated_at") else ""
         sql = f"""
             WITH src AS (
                 SELECT o.id, o.status FROM {table} o
                 WHERE o.id IN ({ids_sql}) AND o.status = ANY(%s)
                 FOR UPDATE OF o
             ), moved AS (
-                UPDATE {table} t SET status = %s FROM src WHERE t.id = src.id
+                UPDATE {table} t SET status = %s{touch} FROM src WHERE t.id = src.id
                 RETURNING t.id, src.status AS old
             )
             INSERT INTO {hist} ({fk_col}, action, from_status, to_status, by_id, at, reason)
-            SELECT id, %s, old, %s, NULL, now(), %s FROM moved
+            SELECT id, %s, old, %s, %s, now(), %s FROM moved
         """  # noqa: S608 - identifiers come from model metadata, values are parameters
         with connection.cursor() as cur:
             cur.execute(
                 sql,
-                [*params, list(action.sources), action.target, name, action.target, reason],
+                [*params, list(action.sources), action.target, name, action.target, by_id, reason],
             )
             return cur.rowcount

@@ -62,6 +62,7 @@ from assistance.models import (
 from core.forms import apply_service_errors
 from core.models import User
 from core.uploads import download_response
+from core.workflow import has_any_perm
 from households import selectors as household_selectors
 from households.models import Household, Membership, Relation
 
@@ -416,7 +417,7 @@ class Step:
 def step_refusal(case: DibaoCase, actions: tuple[str, ...], user: User) -> str | None:
     """None if the user may take one of `actions` now; else the guard's own reason. A role that
     may never take them gets 403 (PermissionDenied) at once."""
-    if not any(user.has_perm(DIBAO[a].permission) for a in actions):
+    if not any(has_any_perm(user, DIBAO[a].permission) for a in actions):
         raise PermissionDenied(_("Your role does not allow this action."))
     if set(DIBAO.allowed(case, user)) & set(actions):
         return None

@@ -7,7 +7,10 @@ was named as an investigator) or made the township proposal never confirms or re
 the decision stage — checked against the case's whole history, not only the proposer.
 """
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -54,6 +57,11 @@ def investigators(case: DibaoCase) -> dict[str, set[int]]:
     return {"investigate": set(ids.values_list("user_id", flat=True))}
 
 
+def investigated_by(user: User) -> dict[str, QuerySet[Any]]:
+    through = Investigation.investigators.through.objects.filter(user=user)
+    return {"investigate": through.values("investigation__case_id")}
+
+
 _decide = {
     "permission": CONFIRM,
     "levels": (L.COUNTY, L.TOWNSHIP),
@@ -70,6 +78,7 @@ DIBAO = Workflow(
     region_of=lambda c: c.household.village,
     region_path="household__village",
     extra_actors=investigators,
+    extra_took_part=investigated_by,
     actions_list=[
         Action("create", gettext_lazy("open the case"), (), permission=ADD),
         Action(

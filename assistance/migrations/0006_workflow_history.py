@@ -27,6 +27,17 @@ def name_actions(apps, schema_editor):
     CaseTransition = apps.get_model("assistance", "CaseTransition")
     for status, action in ACTION_OF_STATUS.items():
         CaseTransition.objects.filter(action="", to_status=status).update(action=action)
+    # Payrolls had no history: their last builder and approver become its first rows.
+    Payroll = apps.get_model("assistance", "Payroll")
+    PayrollTransition = apps.get_model("assistance", "PayrollTransition")
+    rows = []
+    for p in Payroll.objects.exclude(built_by=None):
+        rows.append(PayrollTransition(payroll=p, action="build", from_status="building",
+                                      to_status="draft", by_id=p.built_by_id))
+        if p.approved_by_id:
+            rows.append(PayrollTransition(payroll=p, action="approve", from_status="draft",
+                                          to_status="approved", by_id=p.approved_by_id))
+    PayrollTransition.objects.bulk_create(rows)
 
 
 

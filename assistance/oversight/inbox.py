@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assistance.dibao import reviews
+from assistance.dibao.workflow import DIBAO
 from assistance.models import (
     CaseReview,
     DibaoCase,
@@ -28,7 +29,7 @@ from assistance.models import (
 )
 from core.models import User
 from core.roles import APPROVE_PAYROLL, CONFIRM_DIBAO, DECIDE_PROGRAMME, REPORT_OUTREACH, Role
-from core.scope import scope_queryset
+from core.scope import county_code, scope_queryset
 
 S = DibaoCase.Status
 PER_KIND_LIMIT = 500
@@ -101,15 +102,17 @@ def _notice_ended(user: User, today: dt.date) -> QuerySet[DibaoCase]:
     )
     delegated = Exists(
         DistrictSetting.objects.filter(
-            county=OuterRef("household__village__parent__parent"), confirmation_delegated=True
+            county__code=county_code("household__village", outer=True),
+            confirmation_delegated=True,
         )
     )
+    # Status and separation of duties (whoever took part in the basis never confirms) come
+    # from the declaration, so the inbox offers exactly what the service would allow.
     return (
         _cases(user)
-        .filter(status=S.IN_NOTICE)
+        .filter(DIBAO.q_actionable("confirm", user))
         .annotate(notice_end=last_end, delegated=delegated)
         .filter(notice_end__lt=today)
-        .exclude(proposed_by=user)  # the proposer never confirms their own proposal
     )
 
 
@@ -118,23 +121,25 @@ def _has_investigation() -> Exists:
 
 
 def q_accept(user: User, today: dt.date) -> QuerySet:
-    return _cases(user).filter(status=S.APPLIED)
+    return _cases(user).filter(DIBAO.q_actionable("accept", user))
 
 
 def q_start_investigation(user: User, today: dt.date) -> QuerySet:
-    return _cases(user).filter(status=S.ACCEPTED)
+    return _cases(user).filter(DIBAO.q_actionable("start_investigation", user))
 
 
 def q_record_investigation(user: User, today: dt.date) -> QuerySet:
-    return _cases(user).filter(status=S.INVESTIGATING).exclude(_has_investigation())
+    return (
+        _cases(user).filter(DIBAO.q_actionable("investigate", user)).exclude(_has_investigation())
+    )
 
 
 def q_propose(user: User, today: dt.date) -> QuerySet:
-    return _cases(user).filter(status=S.INVESTIGATING).filter(_has_investigation())
+    return _cases(user).filter(DIBAO.q_actionable("propose", user)).filter(_has_investigation())
 
 
 def q_start_notice(user: User, today: dt.date) -> QuerySet:
-    return _cases(user).filter(status=S.PROPOSED)
+    return _cases(user).filter(DIBAO.q_actionable("start_notice", user))
 
 
 def q_confirm_township(user: User, today: dt.date) -> QuerySet:

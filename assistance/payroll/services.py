@@ -31,7 +31,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg import sql
 
-from assistance.models import BenefitAward, CaseTransition, DibaoCase, Payroll, PayrollLine
+from assistance.dibao.workflow import DIBAO
+from assistance.models import BenefitAward, DibaoCase, Payroll, PayrollLine
+from assistance.payroll.workflow import PAYROLL
 from assistance.policy import selectors as policy_data
 from assistance.policy.rules import HUNDRED, ZERO, fen, monthly_total
 from core import exports
@@ -404,14 +406,19 @@ def payroll_build(
         line_count, total = cur.fetchone()
 
     say(3, steps, _("Totals"))
-    payroll.status = Payroll.Status.DRAFT
-    payroll.line_count = line_count
-    payroll.total = total
-    payroll.built_at = timezone.now()
-    payroll.built_by = by
-    if job is not None:
-        payroll.job = job
-    payroll.save(update_fields=["status", "line_count", "total", "built_at", "built_by", "job"])
+    action = "build" if by is not None else "build_scheduled"
+    PAYROLL.check(payroll, action, by)
+    PAYROLL.move(
+        payroll,
+        action,
+        by,
+        _("Built: %(n)s lines, %(total)s yuan") % {"n": line_count, "total": total},
+        line_count=line_count,
+        total=total,
+        built_at=timezone.now(),
+        built_by=by,
+        **({"job": job} if job is not None else {}),
+    )
     unchanged = len(rows) - elsewhere - added - updated
     say(steps, steps, _("Done"))
     return BuildResult(payroll, added, updated, removed, unchanged, elsewhere)
@@ -428,12 +435,22 @@ def payroll_approve(*, payroll: Payroll, by: User) -> Payroll:
     first, and of two reviewers approving at once the second gets "already approved". Confirmed
     cases paid by it become active (one UPDATE and one INSERT of their transitions)."""
     require_perm(by, APPROVE_PAYROLL)
-    locked = (
-        Payroll.objects.select_for_update(of=("self",))
-        .select_related("county", "job")
-        .get(pk=payroll.pk)
-    )
-    require_region(by, locked.county)
+    locked = PAYROLL.lock(payroll, by)
+    try:
+        PAYROLL.check(locked, "approve", by)
+    except ValidationError as e:
+        if e.code != "wrong_status":
+            raise
+        _refuse_for_status(locked)
+    if locked.line_count == 0:
+        raise ValidationError(_("The payroll has no lines: nothing to approve."), code="empty")
+    PAYROLL.move(locked, "approve", by, approved_by=by, approved_at=timezone.now())
+    _activate_paid_cases(locked, by)
+    return locked
+
+
+def _refuse_for_status(locked: Payroll) -> None:
+    """Why a payroll that is not a finished draft cannot be approved, in the user's words."""
     if locked.status == Payroll.Status.APPROVED:
         raise ValidationError(
             _("This payroll was already approved by %(who)s.")
@@ -452,47 +469,23 @@ def payroll_approve(*, payroll: Payroll, by: User) -> Payroll:
             % {"why": locked.job.message},
             code="build_failed",
         )
-    if locked.status != Payroll.Status.DRAFT:
-        raise ValidationError(
-            _("The payroll is still being built: approve it once the build has finished."),
-            code="building",
-        )
-    if locked.line_count == 0:
-        raise ValidationError(_("The payroll has no lines: nothing to approve."), code="empty")
-    locked.status = Payroll.Status.APPROVED
-    locked.approved_by = by
-    locked.approved_at = timezone.now()
-    locked.save(update_fields=["status", "approved_by", "approved_at"])
-    _activate_paid_cases(locked, by)
-    return locked
+    raise ValidationError(
+        _("The payroll is still being built: approve it once the build has finished."),
+        code="building",
+    )
 
 
 def _activate_paid_cases(payroll: Payroll, by: User) -> int:
-    """Confirmed → active for the cases this approved payroll pays for the first time."""
-    case_t = sql.Identifier(DibaoCase._meta.db_table)
-    line_t = sql.Identifier(PayrollLine._meta.db_table)
-    tr_t = sql.Identifier(CaseTransition._meta.db_table)
-    reason = _("Payments started: payroll %(month)s") % {"month": payroll.month.strftime("%Y-%m")}
-    with connection.cursor() as cur:
-        cur.execute(
-            sql.SQL(
-                "WITH moved AS ("
-                " UPDATE {case} c SET status = %(active)s, updated_at = %(at)s"
-                " FROM {line} l WHERE l.payroll_id = %(payroll)s AND l.case_id = c.id"
-                " AND c.status = %(confirmed)s RETURNING c.id)"
-                " INSERT INTO {tr} (case_id, from_status, to_status, by_id, at, reason)"
-                " SELECT id, %(confirmed)s, %(active)s, %(by)s, %(at)s, %(reason)s FROM moved"
-            ).format(case=case_t, line=line_t, tr=tr_t),
-            {
-                "active": S.ACTIVE,
-                "confirmed": S.CONFIRMED,
-                "payroll": payroll.pk,
-                "by": by.pk,
-                "reason": reason,
-                "at": timezone.now(),
-            },
-        )
-        return cur.rowcount
+    """Confirmed → active for the cases this approved payroll pays for the first time: the dibao
+    declaration's "activate", set-based (one statement, one history row per case)."""
+    return DIBAO.bulk_move(
+        f"SELECT case_id FROM {PayrollLine._meta.db_table} WHERE payroll_id = %s",  # noqa: S608
+        [payroll.pk],
+        "activate",
+        by=by,
+        reason=_("Payments started: payroll %(month)s")
+        % {"month": payroll.month.strftime("%Y-%m")},
+    )
 
 
 # ----------------------------------------------------------------------------- export

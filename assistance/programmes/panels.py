@@ -7,7 +7,8 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
 from assistance.models import OutreachReport
-from assistance.programmes import services as svc
+from assistance.programmes import selectors as programme_selectors
+from assistance.programmes import workflow as programme_workflow
 from core.roles import REPORT_OUTREACH
 from households.models import Household
 
@@ -23,13 +24,13 @@ def programmes_panel(request: HttpRequest, household: Household) -> SafeString |
     # Dibao cases have their own section (assistance.dibao.panels.dibao_panel) just above this one.
     dibao: list = []
     cases = (
-        list(svc.programme_cases(user=user, household=household.pk))  # type: ignore[arg-type]
+        list(programme_selectors.programme_cases(user=user, household=household.pk))  # type: ignore[arg-type]
         if see_programmes
         else []
     )
     reports = (
         list(
-            svc.outreach_reports(user=user)  # type: ignore[arg-type]
+            programme_selectors.outreach_reports(user=user)  # type: ignore[arg-type]
             .filter(household=household)
             .order_by("-reported_at")
         )
@@ -46,7 +47,7 @@ def programmes_panel(request: HttpRequest, household: Household) -> SafeString |
                 "reports": reports,
                 "see_programmes": see_programmes,
                 "see_dibao": see_dibao,
-                "can_apply": user.has_perm(svc.APPLY),
+                "can_apply": user.has_perm(programme_workflow.APPLY),
                 "can_report": user.has_perm(REPORT_OUTREACH),
                 "open_status": OutreachReport.Status.OPEN,
             },

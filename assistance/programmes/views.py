@@ -17,7 +17,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from assistance.models import OutreachReport, Programme, ProgrammeCase
+from assistance.programmes import outreach
+from assistance.programmes import selectors as programme_selectors
 from assistance.programmes import services as svc
+from assistance.programmes import workflow as programme_workflow
 from core.forms import apply_service_errors
 from core.models import Region, User
 from core.roles import DECIDE_PROGRAMME, REPORT_OUTREACH
@@ -80,7 +83,7 @@ def dibao_case_url(pk: int) -> str | None:
 
 
 def _may_act(user: User) -> bool:
-    return user.has_perm(svc.CHANGE) or user.has_perm(DECIDE_PROGRAMME)
+    return user.has_perm(programme_workflow.CHANGE) or user.has_perm(DECIDE_PROGRAMME)
 
 
 # ----------------------------------------------------------------------------- forms
@@ -121,7 +124,7 @@ class ApplyForm(forms.Form):
     # temporary
     cause = forms.ChoiceField(
         label=gettext_lazy("Temporary: event type"),
-        choices=[("", "—"), *svc.TemporaryCause.choices],
+        choices=[("", "—"), *programme_workflow.TemporaryCause.choices],
         required=False,
     )
     event_date = forms.DateField(
@@ -167,7 +170,7 @@ class ApplyForm(forms.Form):
                 "event_date": d.get("event_date"),
                 "emergency": d.get("emergency", False),
             }
-        for key in svc.DETAIL_FIELDS[programme]:
+        for key in programme_workflow.DETAIL_FIELDS[programme]:
             value = d.get(key)
             if value not in (None, ""):
                 kwargs[key] = value
@@ -255,7 +258,7 @@ class ConvertProgrammeForm(forms.Form):
 
 def _get_case(request: HttpRequest, pk: int) -> ProgrammeCase:
     try:
-        return svc.programme_case_get(user=_user(request), pk=pk)
+        return programme_selectors.programme_case_get(user=_user(request), pk=pk)
     except ProgrammeCase.DoesNotExist:
         raise Http404 from None
 
@@ -274,7 +277,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if programme not in ("", *Programme.values) or status not in ("", *PS.values):
         raise Http404
-    qs = svc.programme_cases(user=_user(request), programme=programme, status=status)
+    qs = programme_selectors.programme_cases(
+        user=_user(request), programme=programme, status=status
+    )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -294,15 +299,15 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@permission_required(svc.APPLY, raise_exception=True)
+@permission_required(programme_workflow.APPLY, raise_exception=True)
 def case_apply(request: HttpRequest, household_pk: int) -> HttpResponse:
     household = _get_household(request, household_pk)
     report = None
     if request.GET.get("outreach") or request.POST.get("outreach"):
-        if not request.user.has_perm(svc.CHANGE_OUTREACH):
+        if not request.user.has_perm(programme_workflow.CHANGE_OUTREACH):
             raise PermissionDenied
         try:
-            report = svc.outreach_report_get(
+            report = programme_selectors.outreach_report_get(
                 user=_user(request), pk=request.GET.get("outreach") or request.POST["outreach"]
             )
         except (OutreachReport.DoesNotExist, ValueError):
@@ -318,7 +323,7 @@ def case_apply(request: HttpRequest, household_pk: int) -> HttpResponse:
         kwargs = form.service_kwargs()
         try:
             if report is not None:
-                report = svc.outreach_convert(
+                report = outreach.outreach_convert(
                     report=report,
                     by=_user(request),
                     household=household,
@@ -383,8 +388,10 @@ def _render_case(request: HttpRequest, case: ProgrammeCase, **forms_: Any) -> Ht
             "computation": _computation_rows(case),
             "findings": case.computation.get("findings") or [],
             "details": _detail_rows(case),
-            "cause_label": svc.TemporaryCause.label(case.cause) if case.cause else "",
-            "overdue": svc.documentation_overdue(case, today=today),
+            "cause_label": programme_workflow.TemporaryCause.label(case.cause)
+            if case.cause
+            else "",
+            "overdue": programme_selectors.documentation_overdue(case, today=today),
             "can_decide": user.has_perm(DECIDE_PROGRAMME) and case.status == PS.APPLIED,
             "can_pay": _may_act(user)
             and case.status == PS.APPROVED
@@ -396,7 +403,7 @@ def _render_case(request: HttpRequest, case: ProgrammeCase, **forms_: Any) -> Ht
             "can_close": _may_act(user)
             and (
                 case.status in (PS.APPLIED, PS.APPROVED)
-                or (case.status == PS.PAID and case.programme in svc.ONGOING)
+                or (case.status == PS.PAID and case.programme in programme_workflow.ONGOING)
             ),
             **forms_,
         },
@@ -510,7 +517,7 @@ def case_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _get_report(request: HttpRequest, pk: int) -> OutreachReport:
     try:
-        return svc.outreach_report_get(user=_user(request), pk=pk)
+        return programme_selectors.outreach_report_get(user=_user(request), pk=pk)
     except OutreachReport.DoesNotExist:
         raise Http404 from None
 
@@ -521,7 +528,7 @@ def outreach_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status not in ("", *OutreachReport.Status.values):
         raise Http404
-    qs = svc.outreach_reports(user=_user(request), status=status)
+    qs = programme_selectors.outreach_reports(user=_user(request), status=status)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -557,7 +564,7 @@ def outreach_new(request: HttpRequest) -> HttpResponse:
                 form.add_error("household", _("Unknown household, or outside your area."))
         if not form.errors:
             try:
-                report = svc.outreach_report(
+                report = outreach.outreach_report(
                     village=d["village"],
                     subject_name=d["subject_name"],
                     description=d["description"],
@@ -584,7 +591,7 @@ def _render_report(request: HttpRequest, report: OutreachReport, **forms_: Any) 
         "assistance/programmes/outreach_detail.html",
         {
             "report": report,
-            "can_handle": user.has_perm(svc.CHANGE_OUTREACH)
+            "can_handle": user.has_perm(programme_workflow.CHANGE_OUTREACH)
             and report.status == OutreachReport.Status.OPEN,
             "dibao_url": dibao_case_url(report.dibao_case_id) if report.dibao_case_id else None,
             **forms_,
@@ -601,7 +608,7 @@ def outreach_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@permission_required(svc.CHANGE_OUTREACH, raise_exception=True)
+@permission_required(programme_workflow.CHANGE_OUTREACH, raise_exception=True)
 def outreach_convert(request: HttpRequest, pk: int) -> HttpResponse:
     """To dibao: opens the dibao case here. To a programme: continues on the apply form."""
     report = _get_report(request, pk)
@@ -625,7 +632,7 @@ def outreach_convert(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error("household", _("Unknown household, or outside your area."))
         else:
             try:
-                report = svc.outreach_convert(
+                report = outreach.outreach_convert(
                     report=report,
                     by=user,
                     programme="dibao",
@@ -645,13 +652,15 @@ def outreach_convert(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@permission_required(svc.CHANGE_OUTREACH, raise_exception=True)
+@permission_required(programme_workflow.CHANGE_OUTREACH, raise_exception=True)
 def outreach_close(request: HttpRequest, pk: int) -> HttpResponse:
     report = _get_report(request, pk)
     form = ReasonForm(request.POST)
     if form.is_valid():
         try:
-            svc.outreach_close(report=report, reason=form.cleaned_data["reason"], by=_user(request))
+            outreach.outreach_close(
+                report=report, reason=form.cleaned_data["reason"], by=_user(request)
+            )
         except ValidationError as e:
             apply_service_errors(e, form)
         else:

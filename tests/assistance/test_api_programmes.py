@@ -7,6 +7,7 @@ import json
 import pytest
 
 from assistance.models import DibaoCase, OutreachReport, ProgrammeCase
+from assistance.programmes import outreach
 from assistance.programmes import services as pg
 
 from ..conftest import login
@@ -160,10 +161,12 @@ class TestOutreachReports:
     def test_village_assistant_sees_only_own_village(
         self, api, va_baisha, cw_baisha, village_a, village_b
     ):
-        mine = pg.outreach_report(
+        mine = outreach.outreach_report(
             village=village_a, subject_name="王", description="困难", by=cw_baisha
         )
-        pg.outreach_report(village=village_b, subject_name="李", description="困难", by=cw_baisha)
+        outreach.outreach_report(
+            village=village_b, subject_name="李", description="困难", by=cw_baisha
+        )
         login(api, va_baisha)
         assert [r["id"] for r in api.get(REPORTS).json()["results"]] == [mine.pk]
         login(api, cw_baisha)
@@ -180,9 +183,15 @@ class TestOutreachReports:
         assert r.json()["status"] == "open"
 
     def test_convert_and_close(self, api, va_baisha, cw_baisha, village_a, household):
-        a = pg.outreach_report(village=village_a, subject_name="王", description="x", by=va_baisha)
-        b = pg.outreach_report(village=village_a, subject_name="李", description="x", by=va_baisha)
-        c = pg.outreach_report(village=village_a, subject_name="张", description="x", by=va_baisha)
+        a = outreach.outreach_report(
+            village=village_a, subject_name="王", description="x", by=va_baisha
+        )
+        b = outreach.outreach_report(
+            village=village_a, subject_name="李", description="x", by=va_baisha
+        )
+        c = outreach.outreach_report(
+            village=village_a, subject_name="张", description="x", by=va_baisha
+        )
         login(api, va_baisha)
         assert post(api, f"{REPORTS}{a.pk}/convert/", {"target": "dibao"}).status_code == 403
         assert post(api, f"{REPORTS}{a.pk}/close/", {"reason": "x"}).status_code == 403
@@ -211,7 +220,7 @@ class TestOutreachReports:
         assert OutreachReport.objects.filter(status="open").count() == 0
 
     def test_other_district_gets_404(self, api, cw_taicheng, va_baisha, village_a, household):
-        report = pg.outreach_report(
+        report = outreach.outreach_report(
             village=village_a, subject_name="王", description="x", by=va_baisha
         )
         login(api, cw_taicheng)

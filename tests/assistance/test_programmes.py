@@ -7,6 +7,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from assistance.models import DibaoCase, OutreachReport, ProgrammeCase, ProgrammeTransition
+from assistance.programmes import outreach, rules
+from assistance.programmes import selectors as programme_selectors
 from assistance.programmes import services as pg
 from households.models import Household
 
@@ -32,9 +34,11 @@ def _english():  # type: ignore[no-untyped-def]
 
 class TestPureRules:
     def test_tekun_floor_is_1_6_times_the_standard_rounded_up_to_the_fen(self):
-        assert pg.tekun_floor(standard=D("914"), multiple=D("1.6")) == D("1462.40")
-        assert pg.tekun_floor(standard=D("600"), multiple=D("1.6")) == D("960.00")
-        assert pg.tekun_floor(standard=D("857.33"), multiple=D("1.6")) == D("1371.73")  # 1371.728
+        assert rules.tekun_floor(standard=D("914"), multiple=D("1.6")) == D("1462.40")
+        assert rules.tekun_floor(standard=D("600"), multiple=D("1.6")) == D("960.00")
+        assert rules.tekun_floor(standard=D("857.33"), multiple=D("1.6")) == D(
+            "1371.73"
+        )  # 1371.728
 
     @pytest.mark.parametrize(
         ("age", "capacity", "severe", "income", "supporter", "ok"),
@@ -51,7 +55,7 @@ class TestPureRules:
     def test_tekun_three_nos_and_age_or_disability(
         self, age, capacity, severe, income, supporter, ok
     ):
-        findings = pg.tekun_findings(
+        findings = rules.tekun_findings(
             age=age,
             labour_capacity=capacity,
             severely_disabled=severe,
@@ -72,20 +76,22 @@ class TestPureRules:
         ],
     )
     def test_low_income_band_is_standard_to_below_1_5_times(self, pci, band):
-        result = pg.low_income_band(per_capita_income=D(pci), standard=D("914"), multiple=D("1.5"))
+        result = rules.low_income_band(
+            per_capita_income=D(pci), standard=D("914"), multiple=D("1.5")
+        )
         assert result.threshold == D("1371.00")
         assert result.band == band
 
     def test_temporary_cap_is_10_times_standard_times_members(self):
-        assert pg.temporary_cap(standard=D("914"), multiple=D("10"), members=3) == D("27420.00")
-        assert pg.temporary_cap(standard=D("600"), multiple=D("10"), members=1) == D("6000.00")
+        assert rules.temporary_cap(standard=D("914"), multiple=D("10"), members=3) == D("27420.00")
+        assert rules.temporary_cap(standard=D("600"), multiple=D("10"), members=1) == D("6000.00")
 
     def test_medical_formula_and_annual_cap(self):
         kw = {"rate_pct": D("70"), "capacity_pct": D("10"), "annual_cap": D("50000")}
-        m = pg.medical_aid(out_of_pocket=D("30000"), annual_income=D("40000"), **kw)
+        m = rules.medical_aid(out_of_pocket=D("30000"), annual_income=D("40000"), **kw)
         # capacity = 10% × 40000 = 4000; (30000 − 4000) × 70% = 18200
         assert (m.capacity, m.formula_amount, m.aid) == (D("4000.00"), D("18200.00"), D("18200.00"))
-        m = pg.medical_aid(
+        m = rules.medical_aid(
             out_of_pocket=D("100000"),
             annual_income=D("40000"),
             already_awarded=D("18200"),
@@ -97,19 +103,19 @@ class TestPureRules:
             D("31800"),
             D("31800"),
         )
-        m = pg.medical_aid(out_of_pocket=D("3000"), annual_income=D("40000"), **kw)
+        m = rules.medical_aid(out_of_pocket=D("3000"), annual_income=D("40000"), **kw)
         assert m.aid == 0  # within the household's capacity
-        m = pg.medical_aid(
+        m = rules.medical_aid(
             out_of_pocket=D("12345.67"), annual_income=D("33333.33"), **kw
         )  # capacity 3333.33; (9012.34) × 0.7 = 6308.638 → 6308.64
         assert m.aid == D("6308.64")
 
     def test_decided_amount_bounds(self):
-        assert pg.check_decided_amount("1000000") == D("1000000")
+        assert rules.check_decided_amount("1000000") == D("1000000")
         for bad in ("-1", "1000000.01", "0", "abc", "1.234"):
             with pytest.raises(ValidationError):
-                pg.check_decided_amount(bad)
-        assert pg.check_decided_amount("0", allow_zero=True) == 0
+                rules.check_decided_amount(bad)
+        assert rules.check_decided_amount("0", allow_zero=True) == 0
 
 
 # ============================================================================ services
@@ -188,7 +194,7 @@ class TestLowIncome:
         assert case.amount == 0 and case.status == PS.APPROVED
         with pytest.raises(ValidationError, match="no cash"):
             pg.programme_pay(case=case, on=DECIDED, by=cw_baisha)
-        assert pg.household_recognitions(h) == ["low_income"]
+        assert programme_selectors.household_recognitions(h) == ["low_income"]
 
     def test_per_capita_income_is_required(self, cw_baisha, village_a):
         h = elderly_household(village_a)
@@ -249,15 +255,17 @@ class TestTemporary:
         case = pg.programme_pay(case=case, on=APPLIED, by=cw_baisha)
         # Monday 2 Nov 2026 + 10 working days = Monday 16 Nov
         assert case.status == PS.PAID and case.documentation_due == dt.date(2026, 11, 16)
-        assert not pg.documentation_overdue(case, today=dt.date(2026, 11, 16))
-        assert pg.documentation_overdue(case, today=dt.date(2026, 11, 17))
-        assert list(pg.documentation_overdue_list(user=cw_baisha, today=dt.date(2026, 11, 17))) == [
-            case
-        ]
+        assert not programme_selectors.documentation_overdue(case, today=dt.date(2026, 11, 16))
+        assert programme_selectors.documentation_overdue(case, today=dt.date(2026, 11, 17))
+        assert list(
+            programme_selectors.documentation_overdue_list(
+                user=cw_baisha, today=dt.date(2026, 11, 17)
+            )
+        ) == [case]
         case = pg.programme_document(case=case, on=dt.date(2026, 11, 17), by=cw_baisha)
         assert case.documented_on == dt.date(2026, 11, 17) and case.status == PS.PAID
         assert "late" in case.transitions.last().reason
-        assert not pg.documentation_overdue(case, today=dt.date(2026, 11, 20))
+        assert not programme_selectors.documentation_overdue(case, today=dt.date(2026, 11, 20))
         with pytest.raises(ValidationError, match="already recorded"):
             pg.programme_document(case=case, on=dt.date(2026, 11, 18), by=cw_baisha)
 
@@ -402,43 +410,45 @@ class TestGuards:
 
 class TestOutreach:
     def test_village_assistant_reports_in_own_village_only(self, va_baisha, village_a, village_b):
-        report = pg.outreach_report(
+        report = outreach.outreach_report(
             village=village_a, subject_name="王大爷", description="独居老人，无人照料", by=va_baisha
         )
         assert report.status == OutreachReport.Status.OPEN and report.reported_by == va_baisha
         with pytest.raises(PermissionDenied):
-            pg.outreach_report(
+            outreach.outreach_report(
                 village=village_b, subject_name="李", description="困难", by=va_baisha
             )
         with pytest.raises(ValidationError) as e:
-            pg.outreach_report(village=village_a, subject_name=" ", description="", by=va_baisha)
+            outreach.outreach_report(
+                village=village_a, subject_name=" ", description="", by=va_baisha
+            )
         assert set(e.value.message_dict) == {"subject_name", "description"}
-        assert [r.pk for r in pg.outreach_reports(user=va_baisha)] == [report.pk]
+        assert [r.pk for r in programme_selectors.outreach_reports(user=va_baisha)] == [report.pk]
 
     def test_convert_to_dibao_case(self, va_baisha, cw_baisha, village_a):
         h = elderly_household(village_a)
-        report = pg.outreach_report(
+        report = outreach.outreach_report(
             village=village_a, subject_name="王", description="困难", by=va_baisha, household=h
         )
         with pytest.raises(PermissionDenied):
-            pg.outreach_convert(report=report, by=va_baisha)
-        report = pg.outreach_convert(report=report, by=cw_baisha)
+            outreach.outreach_convert(report=report, by=va_baisha)
+        report = outreach.outreach_convert(report=report, by=cw_baisha)
         assert report.status == OutreachReport.Status.CONVERTED
         case = DibaoCase.objects.get(pk=report.dibao_case_id)
         assert case.household == h and case.status == DibaoCase.Status.DRAFT
         assert "outreach report" in case.agent_name
         assert report.handled_by == cw_baisha and report.handled_at is not None
         with pytest.raises(ValidationError, match="already"):
-            pg.outreach_close(report=report, reason="x", by=cw_baisha)
+            outreach.outreach_close(report=report, reason="x", by=cw_baisha)
 
     def test_convert_to_programme_case(self, va_baisha, cw_baisha, village_a):
         h = elderly_household(village_a)
-        report = pg.outreach_report(
+        report = outreach.outreach_report(
             village=village_a, subject_name="王", description="火灾", by=va_baisha
         )
         with pytest.raises(ValidationError, match="Register the household"):
-            pg.outreach_convert(report=report, by=cw_baisha, programme="temporary")
-        report = pg.outreach_convert(
+            outreach.outreach_convert(report=report, by=cw_baisha, programme="temporary")
+        report = outreach.outreach_convert(
             report=report,
             by=cw_baisha,
             programme="temporary",
@@ -454,24 +464,26 @@ class TestOutreach:
     def test_household_must_be_in_the_reported_village(
         self, va_baisha, cw_baisha, village_a, village_b
     ):
-        report = pg.outreach_report(
+        report = outreach.outreach_report(
             village=village_a, subject_name="王", description="困难", by=va_baisha
         )
         other = elderly_household(village_b)
         with pytest.raises(ValidationError, match="not in the reported village"):
-            pg.outreach_convert(report=report, by=cw_baisha, household=other)
+            outreach.outreach_convert(report=report, by=cw_baisha, household=other)
 
     def test_close_with_reason(self, va_baisha, cw_baisha, cw_taicheng, village_a):
-        report = pg.outreach_report(
+        report = outreach.outreach_report(
             village=village_a, subject_name="王", description="困难", by=va_baisha
         )
         with pytest.raises(PermissionDenied):
-            pg.outreach_close(report=report, reason="x", by=va_baisha)
+            outreach.outreach_close(report=report, reason="x", by=va_baisha)
         with pytest.raises(PermissionDenied):
-            pg.outreach_close(report=report, reason="x", by=cw_taicheng)
+            outreach.outreach_close(report=report, reason="x", by=cw_taicheng)
         with pytest.raises(ValidationError, match="reason"):
-            pg.outreach_close(report=report, reason="", by=cw_baisha)
-        report = pg.outreach_close(report=report, reason="家庭收入稳定，无需救助", by=cw_baisha)
+            outreach.outreach_close(report=report, reason="", by=cw_baisha)
+        report = outreach.outreach_close(
+            report=report, reason="家庭收入稳定，无需救助", by=cw_baisha
+        )
         assert report.status == OutreachReport.Status.CLOSED
         assert report.closed_reason == "家庭收入稳定，无需救助"
 

@@ -8,6 +8,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from assistance.models import DibaoCase, OutreachReport, ProgrammeCase
+from assistance.programmes import outreach
 from assistance.programmes import services as pg
 from assistance.programmes.panels import programmes_panel
 from households import panels
@@ -50,7 +51,7 @@ def case(household, cw_baisha):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def report(va_baisha, village_a, household):  # type: ignore[no-untyped-def]
-    return pg.outreach_report(
+    return outreach.outreach_report(
         village=village_a, subject_name="王大爷", description="房屋失火", by=va_baisha
     )
 
@@ -293,7 +294,7 @@ class TestHouseholdPanel:
 
 
 def test_converted_report_links_to_the_dibao_case(client, cw_baisha, report, household):
-    report = pg.outreach_convert(report=report, by=cw_baisha, household=household)
+    report = outreach.outreach_convert(report=report, by=cw_baisha, household=household)
     login(client, cw_baisha)
     html = client.get(url("outreach_detail", report.pk)).content.decode()
     assert reverse("assistance:detail", args=[report.dibao_case_id]) in html

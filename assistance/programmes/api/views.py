@@ -22,7 +22,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from assistance.models import OutreachReport, Programme, ProgrammeCase, ProgrammeTransition
+from assistance.programmes import outreach
+from assistance.programmes import selectors as programme_selectors
 from assistance.programmes import services as svc
+from assistance.programmes import workflow as programme_workflow
 from core.api import API_AUTHENTICATION_CLASSES
 from core.models import Region, User
 from core.roles import DECIDE_PROGRAMME
@@ -90,7 +93,7 @@ class ProgrammeCaseSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_documentation_overdue(self, obj: ProgrammeCase) -> bool:
-        return svc.documentation_overdue(obj)
+        return programme_selectors.documentation_overdue(obj)
 
 
 class ProgrammeCaseDetailSerializer(ProgrammeCaseSerializer):
@@ -124,7 +127,7 @@ class ProgrammeApplySerializer(serializers.Serializer):
     person = serializers.IntegerField(required=False, allow_null=True)
     applied_on = serializers.DateField(required=False)
     cause = serializers.ChoiceField(
-        choices=svc.TemporaryCause.choices, required=False, allow_blank=True
+        choices=programme_workflow.TemporaryCause.choices, required=False, allow_blank=True
     )
     event_date = serializers.DateField(required=False, allow_null=True)
     emergency = serializers.BooleanField(required=False, default=False)
@@ -187,7 +190,7 @@ class OutreachConvertSerializer(serializers.Serializer):
     agent_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
     person = serializers.IntegerField(required=False, allow_null=True)
     cause = serializers.ChoiceField(
-        choices=svc.TemporaryCause.choices, required=False, allow_blank=True
+        choices=programme_workflow.TemporaryCause.choices, required=False, allow_blank=True
     )
     event_date = serializers.DateField(required=False, allow_null=True)
     emergency = serializers.BooleanField(required=False, default=False)
@@ -225,7 +228,7 @@ class ProgrammeCaseViewSet(
     required_perms: list[str] | None = None
 
     def get_queryset(self) -> QuerySet[ProgrammeCase]:
-        qs = svc.programme_cases(user=_user(self.request))
+        qs = programme_selectors.programme_cases(user=_user(self.request))
         if self.action == "retrieve":
             qs = qs.prefetch_related("transitions__by")
         return qs
@@ -239,7 +242,7 @@ class ProgrammeCaseViewSet(
 
     def _detail(self, case: ProgrammeCase) -> Response:
         fresh = (
-            svc.programme_cases(user=_user(self.request))
+            programme_selectors.programme_cases(user=_user(self.request))
             .prefetch_related("transitions__by")
             .get(pk=case.pk)
         )
@@ -309,7 +312,7 @@ class ProgrammeCaseViewSet(
         return self._detail(case)
 
     def _act_guard(self) -> None:
-        _require_any(_user(self.request), svc.CHANGE, DECIDE_PROGRAMME)
+        _require_any(_user(self.request), programme_workflow.CHANGE, DECIDE_PROGRAMME)
 
     @extend_schema(
         summary="Record the payment",
@@ -388,13 +391,13 @@ class OutreachReportViewSet(
     required_perms: list[str] | None = None
 
     def get_queryset(self) -> QuerySet[OutreachReport]:
-        return svc.outreach_reports(user=_user(self.request))
+        return programme_selectors.outreach_reports(user=_user(self.request))
 
     def get_serializer_class(self):  # type: ignore[no-untyped-def]
         return OutreachCreateSerializer if self.action == "create" else OutreachReportSerializer
 
     def _detail(self, report: OutreachReport) -> Response:
-        fresh = svc.outreach_reports(user=_user(self.request)).get(pk=report.pk)
+        fresh = programme_selectors.outreach_reports(user=_user(self.request)).get(pk=report.pk)
         return Response(OutreachReportSerializer(fresh).data)
 
     @extend_schema(
@@ -411,7 +414,7 @@ class OutreachReportViewSet(
         if village is None:
             raise ValidationError({"village": [_("Unknown village, or outside your area.")]})
         household = _household(user, d["household"]) if d.get("household") else None
-        report = svc.outreach_report(
+        report = outreach.outreach_report(
             village=village,
             subject_name=d["subject_name"],
             description=d["description"],
@@ -427,7 +430,7 @@ class OutreachReportViewSet(
         request=OutreachConvertSerializer,
         responses={200: OutreachReportSerializer, 400: E400, 403: E403, 404: E404},
     )
-    @action(detail=True, methods=["post"], required_perms=[svc.CHANGE_OUTREACH])
+    @action(detail=True, methods=["post"], required_perms=[programme_workflow.CHANGE_OUTREACH])
     def convert(self, request: Request, pk: str | None = None) -> Response:
         report = self.get_object()
         ser = OutreachConvertSerializer(data=request.data)
@@ -452,7 +455,7 @@ class OutreachReportViewSet(
         else:
             extra.pop("person", None)
             extra["agent_name"] = d.get("agent_name", "")
-        report = svc.outreach_convert(
+        report = outreach.outreach_convert(
             report=report, by=user, programme=d["target"], household=household, **extra
         )
         return self._detail(report)
@@ -462,12 +465,12 @@ class OutreachReportViewSet(
         request=ReasonSerializer,
         responses={200: OutreachReportSerializer, 400: E400, 403: E403, 404: E404},
     )
-    @action(detail=True, methods=["post"], required_perms=[svc.CHANGE_OUTREACH])
+    @action(detail=True, methods=["post"], required_perms=[programme_workflow.CHANGE_OUTREACH])
     def close(self, request: Request, pk: str | None = None) -> Response:
         report = self.get_object()
         ser = ReasonSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        report = svc.outreach_close(
+        report = outreach.outreach_close(
             report=report, reason=ser.validated_data["reason"], by=_user(request)
         )
         return self._detail(report)

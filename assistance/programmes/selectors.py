@@ -1,0 +1,90 @@
+"""Scoped reads of programme cases and outreach reports, shared by pages and API."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from assistance.dibao import selectors
+from assistance.models import (
+    DibaoCase,
+    OutreachReport,
+    ProgrammeCase,
+)
+from assistance.programmes.workflow import (
+    AWARDED,
+    ONGOING,
+)
+from core.models import User
+from core.scope import scope_queryset
+from households.models import Household
+
+
+def programme_cases(
+    *, user: User, programme: str = "", status: str = "", household: int | None = None
+) -> QuerySet[ProgrammeCase]:
+    qs = selectors.programme_case_list(user=user, programme=programme)
+    if status:
+        qs = qs.filter(status=status)
+    if household:
+        qs = qs.filter(household_id=household)
+    return qs
+
+
+def programme_case_get(*, user: User, pk: int | str) -> ProgrammeCase:
+    """The case if the user may see it; ProgrammeCase.DoesNotExist otherwise (→ 404)."""
+    return (
+        selectors.programme_case_list(user=user)
+        .select_related("created_by", "decided_by")
+        .get(pk=pk)
+    )
+
+
+def outreach_reports(*, user: User, status: str = "") -> QuerySet[OutreachReport]:
+    qs = scope_queryset(OutreachReport.objects.all(), user, region_field="village")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.select_related(
+        "village__parent", "household", "reported_by", "handled_by", "dibao_case", "programme_case"
+    ).order_by("-reported_at", "-id")
+
+
+def outreach_report_get(*, user: User, pk: int | str) -> OutreachReport:
+    return outreach_reports(user=user).get(pk=pk)
+
+
+def documentation_overdue(case: ProgrammeCase, *, today: dt.date | None = None) -> bool:
+    """Emergency aid paid first whose documents are past their due date."""
+    today = today or timezone.localdate()
+    return bool(
+        case.documentation_due and case.documented_on is None and today > case.documentation_due
+    )
+
+
+def documentation_overdue_list(
+    *, user: User, today: dt.date | None = None
+) -> QuerySet[ProgrammeCase]:
+    today = today or timezone.localdate()
+    return selectors.programme_case_list(user=user).filter(
+        documentation_due__lt=today, documented_on__isnull=True
+    )
+
+
+def household_recognitions(household: Household) -> list[str]:
+    """What the household is already in (the basis for categorical aid): dibao, tekun,
+    low-income recognition."""
+    out = []
+    if household.dibao_cases.filter(
+        status__in=(
+            DibaoCase.Status.CONFIRMED,
+            DibaoCase.Status.ACTIVE,
+            DibaoCase.Status.UNDER_REVIEW,
+        )
+    ).exists():
+        out.append("dibao")
+    for programme in ONGOING:
+        if household.programme_cases.filter(programme=programme, status__in=AWARDED).exists():
+            out.append(str(programme))
+    return out
