@@ -9,7 +9,7 @@ from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from core.models import Region, User
+from core.models import Job, Region, User
 from core.scope import scope_queryset
 
 from .idnumber import normalise
@@ -244,3 +244,12 @@ def _display(field: Any, value: Any) -> Any:
         target = field.related_model.objects.filter(pk=value).first()
         return str(target) if target else value
     return value
+
+
+def household_import_get(*, user: User, pk: int) -> Job:
+    """A household-import job in the user's scope (the job's region is the importer's), with
+    its upload record. Raises Job.DoesNotExist otherwise."""
+    from .importing import JOB_KIND
+
+    qs = Job.objects.filter(kind=JOB_KIND).select_related("household_import", "created_by")
+    return scope_queryset(qs, user, region_field="region").get(pk=pk)
