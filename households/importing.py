@@ -67,6 +67,8 @@ REPORT_PAGE = 500
 HOUSEHOLD_KEYS = tuple(c.key for c in COLUMNS if c.household_level and c.key != "household_key")
 REQUIRED_PER_ROW = ("household_key", "relation", "name", "id_number")
 PERSON_KEYS = tuple(c.key for c in COLUMNS if not c.household_level and c.key != "relation")
+
+
 @dataclass(frozen=True)
 class RowError:
     row: int  # spreadsheet row as the user sees it (header = 1); 0 = the file as a whole
@@ -434,8 +436,11 @@ def _clean_rows(
                 report.add(number, header, _("This field is required."))
                 bad.add(key)
         rows.append(Row(number, cleaned, bad, raw_cells))
-    progress(sheet.dataset.height, total, _("Checked %(done)d of %(total)d rows") % _counts(
-        sheet.dataset.height, sheet))
+    progress(
+        sheet.dataset.height,
+        total,
+        _("Checked %(done)d of %(total)d rows") % _counts(sheet.dataset.height, sheet),
+    )
     return rows
 
 
@@ -777,19 +782,20 @@ def _failed() -> str:
 def _outcome(report: ImportReport) -> str:
     if not report.ok:
         return ngettext(
-            "Nothing was imported: %(n)d row has errors.",
-            "Nothing was imported: %(n)d rows have errors.",
+            "Nothing was imported: %(n)s row has errors.",
+            "Nothing was imported: %(n)s rows have errors.",
             len(report.bad_rows),
         ) % {"n": len(report.bad_rows)}
+    counts = {"h": report.households, "p": report.persons}
     if report.dry_run:
-        return _("The file is correct: %(h)d households with %(p)d persons.") % {
-            "h": report.households,
-            "p": report.persons,
-        }
-    return _("Imported %(h)d households with %(p)d persons.") % {
-        "h": report.households,
-        "p": report.persons,
-    }
+        return (
+            _(
+                "The file is correct: %(h)s households with %(p)s persons. Nothing was written "
+                "(check only)."
+            )
+            % counts
+        )
+    return _("Imported %(h)d households with %(p)d persons.") % counts
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
