@@ -255,6 +255,7 @@ class Checked:
     groups: list[Group]
     villages: dict[str, Region]
     err: Callable[[int, str, str], None]
+    height: int  # rows of the sheet under the header, blank ones included (progress steps)
 
 
 def _no_progress(done: int, total: int, message: str) -> None:
@@ -315,7 +316,7 @@ def households_check(
     _sort_errors(report, columns)
     # These checks cover every rule household_create applies (and the database's constraints),
     # so a file with errors is not written at all.
-    return None if report.errors else Checked(groups, villages, err)
+    return None if report.errors else Checked(groups, villages, err, sheet.dataset.height)
 
 
 def households_import(
@@ -345,7 +346,7 @@ def households_import(
     if not dry_run:
         try:
             with transaction.atomic():
-                _write_bulk(checked, by=by, progress=progress, total=2 * report.rows)
+                _write_bulk(checked, by=by, progress=progress, rows=report.rows)
         except IntegrityError:
             # Someone registered one of these persons since the check: nothing was written.
             logger.info("household import: write conflict", exc_info=True)
@@ -622,7 +623,7 @@ def _batches(groups: list[Group]) -> Iterator[list[Group]]:
         yield batch
 
 
-def _write_bulk(checked: Checked, *, by: User, progress: Progress, total: int) -> None:
+def _write_bulk(checked: Checked, *, by: User, progress: Progress, rows: int) -> None:
     """Households, persons and memberships of a checked file, with one creation history row
     each naming `by`: six INSERTs per batch of about WRITE_BATCH persons."""
     reason = _("Spreadsheet import")
@@ -660,9 +661,9 @@ def _write_bulk(checked: Checked, *, by: User, progress: Progress, total: int) -
         bulk_create_with_history(memberships, Membership, batch_size=WRITE_BATCH, **history)
         done += len(persons)
         progress(
-            total // 2 + done,
-            total,
-            _("Written %(done)d of %(total)d rows") % {"done": done, "total": total // 2},
+            checked.height + done,
+            2 * checked.height,
+            _("Written %(done)d of %(total)d rows") % {"done": done, "total": rows},
         )
 
 

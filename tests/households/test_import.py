@@ -850,3 +850,21 @@ def test_import_queries_do_not_grow_with_the_rows(data_admin, village_a):
         found.append(len(ctx.captured_queries))
     assert found[0] == found[1], found
     assert found[1] <= 12, found  # 6 of them the bulk INSERTs (3 tables and their history)
+
+
+@pytest.mark.django_db
+def test_progress_counts_rows_checked_then_written(data_admin, village_a, monkeypatch):
+    monkeypatch.setattr(importing, "PROGRESS_EVERY", 4)
+    monkeypatch.setattr(importing, "WRITE_BATCH", 5)
+    steps = []
+    rows = households_rows(village_a, households=5, members=2)  # 10 rows
+    report = run(data_admin, csv_bytes(rows), progress=lambda d, t, m: steps.append((d, t, m)))
+    assert report.ok, errors_of(report)
+    assert steps == [
+        (0, 0, "Reading the file"),
+        (4, 20, "Checked 4 of 10 rows"),
+        (8, 20, "Checked 8 of 10 rows"),
+        (10, 20, "Checked 10 of 10 rows"),
+        (16, 20, "Written 6 of 10 rows"),  # whole households per batch: 3 × 2 ≥ 5
+        (20, 20, "Written 10 of 10 rows"),
+    ]
