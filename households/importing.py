@@ -6,7 +6,7 @@ polls the job's progress, then shows the counts or the row report (downloadable 
 
     report = households_import(content=uploaded_bytes, filename="户籍.xlsx", by=user)
 
-The file (xlsx or csv) is read with django-import-export's formats; headers and cells are
+The file is read with calamine (xlsx) or django-import-export's CSV format; headers and cells are
 mapped and cleaned by `households.resources.PersonResource`; rows sharing a 户编号 form one
 household. Every row is checked first, in Python and with a few `IN` queries (villages and their
 scope, ID numbers already registered); only a file without errors is written, set-based
@@ -26,6 +26,7 @@ from functools import partial
 from typing import Any
 
 import openpyxl
+import python_calamine
 import tablib
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -164,14 +165,21 @@ def read_spreadsheet(content: bytes, filename: str = "") -> Sheet:
 
 
 def _read_xlsx(content: bytes) -> Sheet:
+    """The first sheet, read with calamine (Rust): about ten times faster than openpyxl, which
+    took most of a 20,000-row import. Numbers come back as floats; `cell_text` turns whole ones
+    into digits and refuses long ones that lost digits, as it did for openpyxl's."""
     try:
-        dataset = base_formats.XLSX().create_dataset(content)
-    except StopIteration:
-        raise FileError(_("The file is empty.")) from None
-    except Exception as e:  # openpyxl raises many kinds for damaged workbooks
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
+        grid = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except Exception as e:  # calamine raises several kinds for damaged workbooks
         logger.info("unreadable xlsx: %r", e)
         raise FileError(_("The file could not be read as an Excel workbook (.xlsx).")) from None
-    # The XLSX format keeps blank rows, so dataset row i is spreadsheet row i + 2.
+    if not grid or not any(_cell_display(c) for row in grid for c in row):
+        raise FileError(_("The file is empty."))
+    dataset = tablib.Dataset(headers=[_cell_display(c) for c in grid[0]])
+    for row in grid[1:]:
+        dataset.append(row)
+    # Blank rows are kept, so dataset row i is spreadsheet row i + 2.
     return Sheet(dataset, [i + 2 for i in range(dataset.height)])
 
 
