@@ -223,7 +223,7 @@ def run(args: argparse.Namespace) -> int:
         assert Person.history.count() == report.rows  # one creation history row each
         print(
             f"  {name:<10} {report.rows:>7,} rows {seconds:>8.2f} s "
-            f"{report.rows / seconds:>9,.0f} rows/s {counter.n / report.rows:>6.2f} queries/row",
+            f"{report.rows / seconds:>9,.0f} rows/s {counter.n:>5} queries",
             flush=True,
         )
         return {"rows": report.rows, "seconds": seconds, "queries": counter.n}
