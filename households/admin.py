@@ -2,10 +2,10 @@ from functools import wraps
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -16,11 +16,17 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import ScopedAdminMixin
 from core.exports import FORMATS, SafeCSV, SafeXLSX, file_response, write_file
-from core.models import AccessLog
+from core.models import AccessLog, Job
 from core.roles import EXPORT_HOUSEHOLDS, IMPORT_HOUSEHOLDS
 from core.services import access_log_record
 
-from .importing import MAX_BYTES, households_import
+from . import selectors
+from .importing import (
+    MAX_BYTES,
+    REPORT_PAGE,
+    household_import_start,
+    import_report_xlsx,
+)
 from .models import Household, Membership, Person, SeriousIllness
 from .resources import COLUMNS, PersonResource, template_rows
 
@@ -99,6 +105,21 @@ class PersonAdmin(ScopedAdminMixin, ImportExportMixin, SimpleHistoryAdmin):
         return [
             path("import/", self._import_guard(self.import_action), name=f"{prefix}_import"),
             path(
+                "import/<int:job_id>/",
+                self._import_guard(self.import_job_view),
+                name=f"{prefix}_import_job",
+            ),
+            path(
+                "import/<int:job_id>/status/",
+                self._import_guard(self.import_status_view),
+                name=f"{prefix}_import_status",
+            ),
+            path(
+                "import/<int:job_id>/report.xlsx",
+                self._import_guard(self.import_report_view),
+                name=f"{prefix}_import_report",
+            ),
+            path(
                 "import/template/",
                 self._import_guard(self.import_template_view),
                 name=f"{prefix}_import_template",
@@ -124,9 +145,9 @@ class PersonAdmin(ScopedAdminMixin, ImportExportMixin, SimpleHistoryAdmin):
         raise Http404  # the generic confirm step is not used: see import_action
 
     def import_action(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        """Upload: the file is saved and imported by a background job, whose page follows."""
         if not self.has_import_permission(request):
             raise PermissionDenied
-        report = None
         if request.method == "POST":
             form = HouseholdImportForm(request.POST, request.FILES)
             if form.is_valid():
@@ -134,34 +155,93 @@ class PersonAdmin(ScopedAdminMixin, ImportExportMixin, SimpleHistoryAdmin):
                 if upload.size > MAX_BYTES:
                     form.add_error("file", _("The file is larger than 20 MB."))
                 else:
-                    report = households_import(
-                        by=request.user,  # type: ignore[arg-type]
-                        content=upload.read(),
-                        filename=upload.name,
-                        dry_run=form.cleaned_data["dry_run"],
-                    )
-                    if report.ok and not report.dry_run:
-                        messages.success(
-                            request,
-                            _("Imported %(h)d households with %(p)d persons.")
-                            % {"h": report.households, "p": report.persons},
+                    try:
+                        job = household_import_start(
+                            upload=upload,
+                            dry_run=form.cleaned_data["dry_run"],
+                            by=request.user,  # type: ignore[arg-type]
                         )
+                    except ValidationError as e:
+                        form.add_error("file", e.messages)
+                    else:
                         return HttpResponseRedirect(
-                            reverse("admin:households_household_changelist")
+                            reverse("admin:households_person_import_job", args=[job.pk])
                         )
         else:
             form = HouseholdImportForm()
+        return self._import_page(request, form=form)
+
+    def _import_page(self, request: HttpRequest, **extra: Any) -> TemplateResponse:
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": _("Import households"),
-            "form": form,
-            "report": report,
             "columns": COLUMNS,
             "template_url": reverse("admin:households_person_import_template"),
+            **extra,
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, self.import_template_name, context)
+
+    def _import_job(self, request: HttpRequest, job_id: int) -> Job:
+        try:
+            return selectors.household_import_get(user=request.user, pk=job_id)  # type: ignore[arg-type]
+        except Job.DoesNotExist:
+            raise Http404 from None
+
+    def import_job_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
+        """The import's progress while it runs, then its outcome: counts or the row report."""
+        job = self._import_job(request, job_id)
+        result = job.result if job.status == Job.Status.DONE else {}
+        errors = result.get("errors", [])
+        return self._import_page(
+            request,
+            form=HouseholdImportForm(),
+            job=job,
+            running=job.status in (Job.Status.QUEUED, Job.Status.RUNNING),
+            result=result,
+            errors=errors[:REPORT_PAGE],
+            errors_more=max(0, int(result.get("errors_total", len(errors))) - REPORT_PAGE),
+            poll_url=reverse("admin:households_person_import_status", args=[job.pk]),
+            report_url=reverse("admin:households_person_import_report", args=[job.pk]),
+        )
+
+    def import_status_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
+        """HTMX: the progress bar (the page reloads itself once the job has finished)."""
+        job = self._import_job(request, job_id)
+        finished = job.status in (Job.Status.DONE, Job.Status.FAILED)
+        if getattr(request, "htmx", False):
+            poll_url = reverse("admin:households_person_import_status", args=[job.pk])
+            resp = TemplateResponse(
+                request, "core/_job_progress.html", {"job": job, "poll_url": poll_url}
+            )
+            if finished:
+                resp["HX-Refresh"] = "true"
+            return resp
+        return JsonResponse(
+            {
+                "id": job.pk,
+                "status": job.status,
+                "percent": job.percent,
+                "done": job.progress_done,
+                "total": job.progress_total,
+                "message": job.message,
+                "finished": finished,
+            }
+        )
+
+    def import_report_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
+        job = self._import_job(request, job_id)
+        if job.status != Job.Status.DONE:
+            raise Http404
+        response = HttpResponse(
+            import_report_xlsx(job.result),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="household-import-{job.pk}-report.xlsx"'
+        )
+        return response
 
     def import_template_view(self, request: HttpRequest) -> HttpResponse:
         fmt = request.GET.get("format", "xlsx")

@@ -1,4 +1,5 @@
 import datetime as dt
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -272,3 +273,32 @@ class Membership(models.Model):
     @property
     def is_active(self) -> bool:
         return self.end_date is None
+
+
+def _import_upload_to(instance: "HouseholdImport", filename: str) -> str:
+    """A random name: the user's file name (often a village's name) stays out of the path."""
+    suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if suffix not in (".xlsx", ".xlsm", ".csv", ".txt", ".xls"):
+        suffix = ""
+    return f"private/household-imports/{uuid.uuid4().hex}{suffix}"
+
+
+class HouseholdImport(models.Model):
+    """An uploaded household spreadsheet waiting for (or read by) its background import job.
+
+    The file holds personal data: it lives under MEDIA_ROOT with a random name, is never linked
+    to, and is deleted once the job has read it and finished."""
+
+    job = models.OneToOneField(
+        "core.Job", on_delete=models.CASCADE, related_name="household_import"
+    )
+    file = models.FileField(upload_to=_import_upload_to, max_length=200, blank=True)
+    filename = models.CharField(_("file name"), max_length=255)
+    dry_run = models.BooleanField(_("check only"), default=False)
+
+    class Meta:
+        verbose_name = _("household import")
+        verbose_name_plural = _("household imports")
+
+    def __str__(self) -> str:
+        return self.filename

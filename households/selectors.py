@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.models import Region, User
+from core.models import Job, Region, User
 from core.personal_data import FIELDS as PERSONAL_FIELDS
 from core.personal_data import may_look_up_id_number, visible
 from core.scope import scope_queryset
@@ -307,3 +307,12 @@ def _display(field: Any, value: Any, user: User) -> Any:
         target = field.related_model.objects.filter(pk=value).first()
         return str(target) if target else value
     return value
+
+
+def household_import_get(*, user: User, pk: int) -> Job:
+    """A household-import job in the user's scope (the job's region is the importer's), with
+    its upload record. Raises Job.DoesNotExist otherwise."""
+    from .importing import JOB_KIND
+
+    qs = Job.objects.filter(kind=JOB_KIND).select_related("household_import", "created_by")
+    return scope_queryset(qs, user, region_field="region").get(pk=pk)

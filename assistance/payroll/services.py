@@ -26,7 +26,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, connection, connections, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg import sql
@@ -37,6 +37,7 @@ from assistance.payroll.workflow import PAYROLL
 from assistance.policy import selectors as policy_data
 from assistance.policy.rules import HUNDRED, ZERO, fen, monthly_total
 from core import exports
+from core.job_progress import job_progress_writer  # noqa: F401  (tasks use it from here)
 from core.models import Job, Region, User
 from core.roles import APPROVE_PAYROLL, BUILD_PAYROLL
 from core.services import require_perm, require_region
@@ -110,29 +111,6 @@ def _locked_message(payroll: Payroll) -> str:
 
 
 # ----------------------------------------------------------------------------- jobs and progress
-
-
-def job_progress_writer(job: Job) -> tuple[Progress, Callable[[], None]]:
-    """A progress callback that writes on its own autocommit connection, so the page polling the
-    Job sees it while the build's transaction is still open; and a function closing it.
-
-    Failures to write progress never fail the build (a missing row, e.g. in a test whose job
-    is not committed, just updates nothing)."""
-    side = connections.create_connection("default")
-    table = Job._meta.db_table
-
-    def progress(done: int, total: int, message: str) -> None:
-        try:
-            with side.cursor() as cur:
-                cur.execute(
-                    f"UPDATE {table} SET progress_done = %s, progress_total = %s, message = %s, "  # noqa: S608
-                    "updated_at = %s WHERE id = %s",  # updated_at: the heartbeat (core.jobs)
-                    [done, total, message[:1000], timezone.now(), job.pk],
-                )
-        except DatabaseError:  # pragma: no cover - progress is best effort
-            log.warning("payroll job %s: progress not written", job.pk, exc_info=True)
-
-    return progress, side.close
 
 
 def payroll_build_start(*, county: Region, month: dt.date, by: User) -> Job:

@@ -14,11 +14,9 @@ from assistance.models import (
     Programme,
     ProgrammeTransition,
 )
+from assistance.permissions import CHANGE_OUTREACH
 from assistance.programmes.services import (
     programme_apply,
-)
-from assistance.programmes.workflow import (
-    CHANGE_OUTREACH,
 )
 from core.models import Region, User
 from core.roles import REPORT_OUTREACH

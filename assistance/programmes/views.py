@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from assistance.models import OutreachReport, Programme, ProgrammeCase
+from assistance.permissions import CHANGE_OUTREACH
 from assistance.programmes import outreach
 from assistance.programmes import selectors as programme_selectors
 from assistance.programmes import services as svc
@@ -304,7 +305,7 @@ def case_apply(request: HttpRequest, household_pk: int) -> HttpResponse:
     household = _get_household(request, household_pk)
     report = None
     if request.GET.get("outreach") or request.POST.get("outreach"):
-        if not request.user.has_perm(programme_workflow.CHANGE_OUTREACH):
+        if not request.user.has_perm(CHANGE_OUTREACH):
             raise PermissionDenied
         try:
             report = programme_selectors.outreach_report_get(
@@ -591,7 +592,7 @@ def _render_report(request: HttpRequest, report: OutreachReport, **forms_: Any) 
         "assistance/programmes/outreach_detail.html",
         {
             "report": report,
-            "can_handle": user.has_perm(programme_workflow.CHANGE_OUTREACH)
+            "can_handle": user.has_perm(CHANGE_OUTREACH)
             and report.status == OutreachReport.Status.OPEN,
             "dibao_url": dibao_case_url(report.dibao_case_id) if report.dibao_case_id else None,
             **forms_,
@@ -608,7 +609,7 @@ def outreach_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@permission_required(programme_workflow.CHANGE_OUTREACH, raise_exception=True)
+@permission_required(CHANGE_OUTREACH, raise_exception=True)
 def outreach_convert(request: HttpRequest, pk: int) -> HttpResponse:
     """To dibao: opens the dibao case here. To a programme: continues on the apply form."""
     report = _get_report(request, pk)
@@ -652,7 +653,7 @@ def outreach_convert(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@permission_required(programme_workflow.CHANGE_OUTREACH, raise_exception=True)
+@permission_required(CHANGE_OUTREACH, raise_exception=True)
 def outreach_close(request: HttpRequest, pk: int) -> HttpResponse:
     report = _get_report(request, pk)
     form = ReasonForm(request.POST)

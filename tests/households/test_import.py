@@ -8,15 +8,16 @@ import io
 
 import openpyxl
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
 from core.roles import Role
 from households import importing
-from households.importing import ImportReport, households_import, read_spreadsheet
+from households.importing import households_import
 from households.models import Household, Membership, Person, Relation, SeriousIllness
-from households.resources import COLUMNS, COLUMNS_BY_KEY, PersonResource
+from households.resources import COLUMNS, PersonResource
 from tests.factories import PersonFactory, UserFactory, region, unique_id_number
 
 HEADERS = [c.header for c in COLUMNS]
@@ -366,42 +367,6 @@ class TestBadRows:
         assert report.households == report.persons == 0
         assert_nothing_written(before)
 
-    def test_service_errors_map_back_to_row_and_column(self, data_admin, village_a):
-        # What the service raises (members.<i>.<field>, household fields) lands on the member's
-        # row and the matching column.
-        rows = households_rows(village_a, households=1, members=3)
-        report = ImportReport()
-        sheet = read_spreadsheet(csv_bytes(rows), "a.csv")
-
-        def err(row, key, message):
-            report.add(row, COLUMNS_BY_KEY[key].header if key else "", message)
-
-        parsed = importing._clean_rows(
-            sheet,
-            {h: (c.key, i) for i, (h, c) in enumerate(zip(HEADERS, COLUMNS, strict=True))},
-            PersonResource(user=data_admin),
-            report,
-        )
-        groups = importing._group(parsed, err)
-        importing._map_service_errors(
-            groups[0],
-            ValidationError(
-                {
-                    "members.2.id_number": ["dup"],
-                    "members.1.person": ["active elsewhere"],
-                    "address": ["no address"],
-                    "members": ["one head"],
-                }
-            ),
-            err,
-        )
-        assert sorted(errors_of(report)) == [
-            (2, "与户主关系", "one head"),
-            (2, "地址", "no address"),
-            (3, "身份证号", "active elsewhere"),
-            (4, "身份证号", "dup"),
-        ]
-
     def test_float_id_number_from_excel_has_lost_digits(self, data_admin, village_a):
         rows = households_rows(village_a, households=1, members=1)
         rows[0]["身份证号"] = float(rows[0]["身份证号"][:17] + "1")
@@ -577,27 +542,35 @@ class TestAdminImport:
         assert resp.status_code == 200
         assert self.url in resp.content.decode()
 
-    def test_post_good_file_imports_and_redirects(self, client, data_admin, village_a):
+    def test_post_good_file_imports_and_redirects(
+        self, client, data_admin, village_a, media, django_capture_on_commit_callbacks
+    ):
         client.force_login(data_admin)
         h0 = Household.objects.count()
         upload = io.BytesIO(xlsx_bytes(households_rows(village_a, households=2)))
         upload.name = "户籍.xlsx"
-        resp = client.post(self.url, {"file": upload})
+        with self_eager(), django_capture_on_commit_callbacks(execute=True):
+            resp = client.post(self.url, {"file": upload})
         assert resp.status_code == 302
-        assert resp["Location"] == reverse("admin:households_household_changelist")
+        assert "/admin/households/person/import/" in resp["Location"]
         assert Household.objects.count() == h0 + 2
         assert Household.objects.first().history.get().history_user == data_admin
+        page = client.get(resp["Location"]).content.decode()
+        assert 'id="import-ok"' in page
 
-    def test_post_bad_file_shows_the_row_report(self, client, data_admin, village_a):
+    def test_post_bad_file_shows_the_row_report(
+        self, client, data_admin, village_a, media, django_capture_on_commit_callbacks
+    ):
         client.force_login(data_admin)
         rows = households_rows(village_a, households=2)
         rows[2]["与户主关系"] = "邻居"
         upload = io.BytesIO(csv_bytes(rows))
         upload.name = "户籍.csv"
         before = counts()
-        resp = client.post(self.url, {"file": upload})
-        assert resp.status_code == 200
-        body = resp.content.decode()
+        with self_eager(), django_capture_on_commit_callbacks(execute=True):
+            resp = client.post(self.url, {"file": upload})
+        assert resp.status_code == 302
+        body = client.get(resp["Location"]).content.decode()
         assert 'id="import-errors"' in body
         assert body.count('class="import-error"') == 1
         assert "<td>4</td>" in body and "<td>与户主关系</td>" in body and "邻居" in body
@@ -634,3 +607,264 @@ class TestAdminImport:
         # import-export's own confirm step would write rows without the services.
         with pytest.raises(NoReverseMatch):
             reverse("admin:households_person_process_import")
+
+
+# ---------------------------------------------------------------------------------------------
+# Background import (issue 6, defect 13): the upload is saved, a Celery job imports it with
+# progress, and its outcome (counts or the row report) is shown and downloadable.
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return tmp_path / "media"
+
+
+def upload_of(content, name="户籍.csv"):
+    return SimpleUploadedFile(name, content)
+
+
+def import_job_url(name, job):
+    return reverse(f"admin:households_person_import_{name}", args=[job.pk])
+
+
+@pytest.mark.django_db
+class TestBackgroundImport:
+    url = "/admin/households/person/import/"
+
+    def test_post_returns_at_once_with_a_queued_job(
+        self, client, data_admin, village_a, media, django_capture_on_commit_callbacks
+    ):
+        from core.models import Job
+        from households.models import HouseholdImport
+
+        client.force_login(data_admin)
+        before = counts()
+        content = xlsx_bytes(households_rows(village_a, households=2))
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            resp = client.post(self.url, {"file": upload_of(content, "户籍.xlsx")})
+        assert len(callbacks) == 1  # enqueued after commit, not run in the request
+        job = Job.objects.get(kind="households.import")
+        assert resp.status_code == 302 and resp["Location"] == import_job_url("job", job)
+        assert job.status == Job.Status.QUEUED and job.created_by == data_admin
+        assert_nothing_written(before)
+        record = HouseholdImport.objects.get(job=job)
+        assert record.filename == "户籍.xlsx"
+        # Saved privately under MEDIA_ROOT with a random name, not the user's.
+        assert record.file.path.startswith(str(media))
+        assert "户籍" not in record.file.name and record.file.read() == content
+        page = client.get(resp["Location"]).content.decode()
+        assert 'data-testid="job-progress"' in page and "hx-get" in page
+        status = client.get(import_job_url("status", job), HTTP_HX_REQUEST="true")
+        assert status.status_code == 200 and "hx-get" in status.content.decode()
+
+    def test_the_task_imports_with_progress_and_history_naming_the_user(
+        self, client, data_admin, village_a, media, django_capture_on_commit_callbacks
+    ):
+        from core.models import Job
+        from households.tasks import import_households
+
+        client.force_login(data_admin)
+        h0, p0, m0 = counts()
+        content = csv_bytes(households_rows(village_a, households=3, members=2))
+        with django_capture_on_commit_callbacks(execute=False):
+            client.post(self.url, {"file": upload_of(content)})
+        job = Job.objects.get(kind="households.import")
+        with translation.override("en"):  # the request left Chinese active in this thread
+            import_households.apply(args=(job.pk,))
+        job.refresh_from_db()
+        assert job.status == Job.Status.DONE, job.message
+        assert (job.progress_done, job.progress_total) == (job.progress_total, job.progress_total)
+        assert job.result["ok"] and (job.result["households"], job.result["persons"]) == (3, 6)
+        assert counts() == (h0 + 3, p0 + 6, m0 + 6)
+        for model in (Household, Person, Membership):
+            records = model.history.filter(history_change_reason="Spreadsheet import")
+            assert records.count() == (3 if model is Household else 6)
+            assert {r.history_user for r in records} == {data_admin}
+            assert {r.history_type for r in records} == {"+"}
+        head = Person.objects.filter(memberships__relation=Relation.HEAD).latest("pk")
+        assert head.sex in ("M", "F") and head.birth_date and head.region == village_a
+        # The uploaded file is removed once it has been read (it holds personal data).
+        assert not list((media).rglob("*.csv"))
+        page = client.get(import_job_url("job", job)).content.decode()
+        assert 'id="import-ok"' in page and "hx-get" not in page
+        fragment = client.get(import_job_url("status", job), HTTP_HX_REQUEST="true")
+        assert fragment["HX-Refresh"] == "true"
+
+    def test_a_bad_file_gives_the_row_report_and_writes_nothing(
+        self, client, data_admin, village_a, media, django_capture_on_commit_callbacks
+    ):
+        from core.models import Job
+
+        client.force_login(data_admin)
+        rows = households_rows(village_a, households=2)
+        rows[2]["与户主关系"] = "邻居"
+        rows[3]["身份证号"] = "=HYPERLINK(1)"
+        before = counts()
+        with self_eager(), django_capture_on_commit_callbacks(execute=True):
+            client.post(self.url, {"file": upload_of(csv_bytes(rows))})
+        job = Job.objects.get(kind="households.import")
+        assert job.status == Job.Status.DONE and job.result["ok"] is False
+        assert_nothing_written(before)
+        page = client.get(import_job_url("job", job)).content.decode()
+        assert 'id="import-errors"' in page and page.count('class="import-error"') == 2
+        assert "<td>4</td>" in page and "<td>与户主关系</td>" in page and "<td>邻居</td>" in page
+        resp = client.get(import_job_url("report", job))
+        assert resp.status_code == 200
+        assert resp["Content-Type"].startswith("application/vnd.openxmlformats")
+        ws = openpyxl.load_workbook(io.BytesIO(resp.content)).active
+        got = list(ws.values)
+        assert len(got) == 3 and len(got[0]) == 4  # row, column, value, message
+        assert got[1][:3] == (4, "与户主关系", "邻居")
+        assert got[1][3].startswith("“邻居”不是以下可选值之一")  # the worker speaks Chinese
+        assert got[2][:2] == (5, "身份证号")
+        assert got[2][2] == "'=HYPERLINK(1)"  # a formula typed into the file stays text
+        assert ws.cell(3, 3).data_type == "s"
+
+    def test_another_districts_user_cannot_see_the_job_or_its_report(
+        self, client, village_a, media, cw_taicheng, django_capture_on_commit_callbacks
+    ):
+        from core.models import Job
+        from households.tasks import import_households
+
+        pengjiang = UserFactory(
+            username="da_pengjiang", role=Role.DATA_ADMIN, region=region("440703")
+        )
+        taishan = UserFactory(username="da_taishan", role=Role.DATA_ADMIN, region=region("440781"))
+        client.force_login(pengjiang)
+        with django_capture_on_commit_callbacks(execute=False):
+            client.post(self.url, {"file": upload_of(csv_bytes(households_rows(village_a)))})
+        job = Job.objects.get(kind="households.import")
+        import_households.apply(args=(job.pk,))
+        for name in ("job", "status", "report"):
+            assert client.get(import_job_url(name, job)).status_code == 200
+        client.force_login(taishan)
+        for name in ("job", "status", "report"):
+            assert client.get(import_job_url(name, job)).status_code == 404
+        client.force_login(cw_taicheng)
+        for name in ("job", "status", "report"):
+            assert client.get(import_job_url(name, job)).status_code == 403
+
+    def test_rows_outside_the_importers_region_are_errors(self, village_a, village_taicheng, media):
+        from households.importing import household_import_start
+        from households.tasks import import_households
+
+        pengjiang = UserFactory(
+            username="da_pengjiang", role=Role.DATA_ADMIN, region=region("440703")
+        )
+        rows = [*households_rows(village_a, households=1), person_row("2", village_taicheng)]
+        before = counts()
+        job = household_import_start(upload=upload_of(csv_bytes(rows)), dry_run=False, by=pengjiang)
+        import_households.apply(args=(job.pk,))
+        job.refresh_from_db()
+        assert job.result["ok"] is False
+        assert [(e["row"], e["column"]) for e in job.result["errors"]] == [(4, "村居代码")]
+        assert job.region == pengjiang.region
+        assert_nothing_written(before)
+
+    def test_the_task_rechecks_authorisation(self, data_admin, village_a, media):
+        from core.models import Job
+        from households.importing import household_import_start
+        from households.tasks import import_households
+
+        job = household_import_start(
+            upload=upload_of(csv_bytes(households_rows(village_a))), dry_run=False, by=data_admin
+        )
+        data_admin.role = Role.CASEWORKER  # lost the import permission since the upload
+        data_admin.save()
+        before = counts()
+        import_households.apply(args=(job.pk,))
+        job.refresh_from_db()
+        assert job.status == Job.Status.FAILED and job.message
+        assert_nothing_written(before)
+
+    def test_a_finished_job_is_not_run_again(self, data_admin, village_a, media):
+        from core.models import Job
+        from households.importing import household_import_start
+        from households.tasks import import_households
+
+        job = household_import_start(
+            upload=upload_of(csv_bytes(households_rows(village_a))), dry_run=False, by=data_admin
+        )
+        import_households.apply(args=(job.pk,))
+        after = counts()
+        import_households.apply(args=(job.pk,))  # a redelivered message
+        assert counts() == after
+        job.refresh_from_db()
+        assert job.status == Job.Status.DONE and job.result["households"] == 3
+        assert import_households.acks_late
+
+    def test_a_crash_marks_the_job_failed(self, data_admin, village_a, media, monkeypatch):
+        from core.models import Job
+        from households.importing import household_import_start
+        from households.tasks import import_households
+
+        job = household_import_start(
+            upload=upload_of(csv_bytes(households_rows(village_a))), dry_run=False, by=data_admin
+        )
+
+        def boom(**kwargs):
+            raise RuntimeError("disk on fire")
+
+        monkeypatch.setattr(importing, "households_import", boom)
+        before = counts()
+        import_households.apply(args=(job.pk,))
+        job.refresh_from_db()
+        assert job.status == Job.Status.FAILED and job.finished_at
+        assert "disk on fire" not in job.message and job.message
+        assert_nothing_written(before)
+
+
+def self_eager():
+    """Run .delay() in-process for a block (CELERY_TASK_ALWAYS_EAGER)."""
+    import contextlib
+
+    from config.celery import app
+
+    @contextlib.contextmanager
+    def block():
+        old = app.conf.task_always_eager
+        app.conf.task_always_eager = True
+        try:
+            yield
+        finally:
+            app.conf.task_always_eager = old
+
+    return block()
+
+
+@pytest.mark.django_db
+def test_import_queries_do_not_grow_with_the_rows(data_admin, village_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    SeriousIllness.objects.create(name="尿毒症")
+    small = households_rows(village_a, households=10, members=2)  # 20 rows
+    large = households_rows(village_a, households=100, members=2)  # 200 rows
+    large[5]["重病"] = small[5]["重病"] = "尿毒症"
+    found = []
+    for rows in (small, large):
+        with CaptureQueriesContext(connection) as ctx:
+            report = run(data_admin, csv_bytes(rows))
+        assert report.ok, errors_of(report)
+        found.append(len(ctx.captured_queries))
+    assert found[0] == found[1], found
+    assert found[1] <= 12, found  # 6 of them the bulk INSERTs (3 tables and their history)
+
+
+@pytest.mark.django_db
+def test_progress_counts_rows_checked_then_written(data_admin, village_a, monkeypatch):
+    monkeypatch.setattr(importing, "PROGRESS_EVERY", 4)
+    monkeypatch.setattr(importing, "WRITE_BATCH", 5)
+    steps = []
+    rows = households_rows(village_a, households=5, members=2)  # 10 rows
+    report = run(data_admin, csv_bytes(rows), progress=lambda d, t, m: steps.append((d, t, m)))
+    assert report.ok, errors_of(report)
+    assert steps == [
+        (0, 0, "Reading the file"),
+        (4, 20, "Checked 4 of 10 rows"),
+        (8, 20, "Checked 8 of 10 rows"),
+        (10, 20, "Checked 10 of 10 rows"),
+        (16, 20, "Written 6 of 10 rows"),  # whole households per batch: 3 × 2 ≥ 5
+        (20, 20, "Written 10 of 10 rows"),
+    ]

@@ -22,6 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from assistance.models import OutreachReport, Programme, ProgrammeCase, ProgrammeTransition
+from assistance.permissions import CHANGE_OUTREACH
 from assistance.programmes import outreach
 from assistance.programmes import selectors as programme_selectors
 from assistance.programmes import services as svc
@@ -430,7 +431,7 @@ class OutreachReportViewSet(
         request=OutreachConvertSerializer,
         responses={200: OutreachReportSerializer, 400: E400, 403: E403, 404: E404},
     )
-    @action(detail=True, methods=["post"], required_perms=[programme_workflow.CHANGE_OUTREACH])
+    @action(detail=True, methods=["post"], required_perms=[CHANGE_OUTREACH])
     def convert(self, request: Request, pk: str | None = None) -> Response:
         report = self.get_object()
         ser = OutreachConvertSerializer(data=request.data)
@@ -465,7 +466,7 @@ class OutreachReportViewSet(
         request=ReasonSerializer,
         responses={200: OutreachReportSerializer, 400: E400, 403: E403, 404: E404},
     )
-    @action(detail=True, methods=["post"], required_perms=[programme_workflow.CHANGE_OUTREACH])
+    @action(detail=True, methods=["post"], required_perms=[CHANGE_OUTREACH])
     def close(self, request: Request, pk: str | None = None) -> Response:
         report = self.get_object()
         ser = ReasonSerializer(data=request.data)
