@@ -27,6 +27,8 @@ from assistance.models import (
     ProgrammeCase,
     PublicNotice,
 )
+from assistance.payroll.workflow import PAYROLL
+from assistance.programmes.workflow import PROGRAMME
 from core.models import User
 from core.roles import APPROVE_PAYROLL, CONFIRM_DIBAO, DECIDE_PROGRAMME, REPORT_OUTREACH, Role
 from core.scope import county_code, scope_queryset
@@ -181,7 +183,7 @@ def q_my_outreach(user: User, today: dt.date) -> QuerySet:
 
 def q_decide_programme(user: User, today: dt.date) -> QuerySet:
     return scope_queryset(
-        ProgrammeCase.objects.filter(status=ProgrammeCase.Status.APPLIED),
+        ProgrammeCase.objects.filter(PROGRAMME.q_actionable("approve", user)),
         user,
         region_field="household__village",
     ).select_related("household__village__parent")
@@ -189,7 +191,7 @@ def q_decide_programme(user: User, today: dt.date) -> QuerySet:
 
 def q_approve_payroll(user: User, today: dt.date) -> QuerySet:
     return scope_queryset(
-        Payroll.objects.filter(status=Payroll.Status.DRAFT), user, region_field="county"
+        Payroll.objects.filter(PAYROLL.q_actionable("approve", user)), user, region_field="county"
     ).select_related("county")
 
 

@@ -22,10 +22,12 @@ from assistance.programmes import outreach
 from assistance.programmes import selectors as programme_selectors
 from assistance.programmes import services as svc
 from assistance.programmes import workflow as programme_workflow
+from assistance.programmes.workflow import PROGRAMME
 from core.forms import apply_service_errors
 from core.models import Region, User
 from core.roles import DECIDE_PROGRAMME, REPORT_OUTREACH
 from core.selectors import villages_for
+from core.workflow import has_any_perm
 from households.models import Household, Person
 from households.selectors import household_get, household_list
 
@@ -81,10 +83,6 @@ def dibao_case_url(pk: int) -> str | None:
         return reverse("assistance:detail", args=[pk])
     except NoReverseMatch:
         return None
-
-
-def _may_act(user: User) -> bool:
-    return user.has_perm(programme_workflow.CHANGE) or user.has_perm(DECIDE_PROGRAMME)
 
 
 # ----------------------------------------------------------------------------- forms
@@ -380,6 +378,7 @@ def _render_case(request: HttpRequest, case: ProgrammeCase, **forms_: Any) -> Ht
     forms_.setdefault("document_form", DocumentForm(initial={"on": today}))
     forms_.setdefault("close_form", ReasonForm())
     status = 400 if any(f.is_bound and f.errors for f in forms_.values()) else 200
+    allowed = set(PROGRAMME.allowed(case, user))
     return render(
         request,
         "assistance/programmes/detail.html",
@@ -393,19 +392,12 @@ def _render_case(request: HttpRequest, case: ProgrammeCase, **forms_: Any) -> Ht
             if case.cause
             else "",
             "overdue": programme_selectors.documentation_overdue(case, today=today),
-            "can_decide": user.has_perm(DECIDE_PROGRAMME) and case.status == PS.APPLIED,
-            "can_pay": _may_act(user)
-            and case.status == PS.APPROVED
-            and case.programme != Programme.LOW_INCOME,
-            "can_document": _may_act(user)
-            and case.programme == Programme.TEMPORARY
-            and case.documented_on is None
-            and case.status in (PS.APPLIED, PS.APPROVED, PS.PAID),
-            "can_close": _may_act(user)
-            and (
-                case.status in (PS.APPLIED, PS.APPROVED)
-                or (case.status == PS.PAID and case.programme in programme_workflow.ONGOING)
-            ),
+            # The forms offered are exactly the actions the services would allow (workflow).
+            "allowed_actions": allowed,
+            "can_decide": bool(allowed & {"approve", "refuse"}),
+            "can_pay": "pay" in allowed,
+            "can_document": "document" in allowed,
+            "can_close": bool(allowed & {"close", "cancel"}),
             **forms_,
         },
         status=status,
@@ -465,7 +457,7 @@ def case_refuse(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _require_act(request: HttpRequest) -> None:
-    if not _may_act(_user(request)):
+    if not has_any_perm(_user(request), PROGRAMME["pay"].permission):
         raise PermissionDenied
 
 

@@ -186,7 +186,10 @@ def test_investigation_recorded_becomes_a_proposal_to_make(world, cw_baisha, cw_
 def test_delegated_township_confirms_but_not_its_own_proposal(world, cw_baisha, cw_baisha_2):
     DistrictSetting.objects.create(county=region("440703"), confirmation_delegated=True)
     assert inbox.inbox_counts(cw_baisha)["confirm"] == 0  # cw_baisha proposed it
-    confirm = [i for i in inbox.inbox_items(cw_baisha_2) if i.kind == "confirm"]
+    # The second investigator took part in the basis: not theirs to confirm either.
+    assert inbox.inbox_counts(cw_baisha_2)["confirm"] == 0
+    third = UserFactory(username="cw_baisha_3", role=Role.CASEWORKER, region=region("440703002"))
+    confirm = [i for i in inbox.inbox_items(third) if i.kind == "confirm"]
     assert [i.url for i in confirm] == [f"/dibao/{world['in_notice'].pk}/"]
 
 

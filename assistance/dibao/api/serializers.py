@@ -12,6 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from assistance.dibao.workflow import DIBAO
 from assistance.models import (
     Attachment,
     BenefitAward,
@@ -30,6 +31,7 @@ from assistance.models import (
     PropertyDeclaration,
     PublicNotice,
 )
+from core.api_fields import AllowedActionsField
 from core.models import Region
 from households.models import Household
 
@@ -53,7 +55,7 @@ class CaseTransitionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CaseTransition
-        fields = ["id", "from_status", "to_status", "by", "by_name", "at", "reason"]
+        fields = ["id", "action", "from_status", "to_status", "by", "by_name", "at", "reason"]
         read_only_fields = fields
 
     def get_by_name(self, obj: CaseTransition) -> str:
@@ -241,6 +243,7 @@ class DibaoCaseDetailSerializer(DibaoCaseListSerializer):
     open_review = serializers.SerializerMethodField(
         help_text=_("The review in progress (closed by POST …/review-close/), or null.")
     )
+    allowed_actions = AllowedActionsField(DIBAO)
     transitions = CaseTransitionSerializer(many=True, read_only=True)
     incomes = IncomeDeclarationSerializer(many=True, read_only=True)
     expenditures = ExpenditureDeclarationSerializer(many=True, read_only=True)
@@ -257,7 +260,8 @@ class DibaoCaseDetailSerializer(DibaoCaseListSerializer):
             "relative_note", "extension_reason", "authorization_signed_on",
             "good_faith_signed_on", "proposed_on", "proposed_by", "standard", "computation",
             "confirmed_by", "refused_on", "refusal_reasons", "payment_stop_month",
-            "review_interval_months", "persons_without_supporter", "open_review", "transitions",
+            "review_interval_months", "persons_without_supporter", "open_review",
+            "allowed_actions", "transitions",
             "incomes", "expenditures", "properties", "investigations", "attachments", "notices",
             "awards", "reviews",
         ]  # fmt: skip

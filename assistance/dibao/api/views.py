@@ -263,7 +263,8 @@ class DibaoCaseViewSet(
 
     def _detail(self, pk: int, code: int = status.HTTP_200_OK) -> Response:
         case = _case_detail_qs(_user(self.request)).get(pk=pk)
-        return Response(DibaoCaseDetailSerializer(case).data, status=code)
+        data = DibaoCaseDetailSerializer(case, context=self.get_serializer_context()).data
+        return Response(data, status=code)
 
     def _input(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
         ser = serializer_class(data=self.request.data)

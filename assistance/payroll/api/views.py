@@ -27,7 +27,9 @@ from rest_framework.response import Response
 from assistance.dibao import selectors
 from assistance.models import Payroll, PayrollLine
 from assistance.payroll import services
+from assistance.payroll.workflow import PAYROLL
 from core.api import API_AUTHENTICATION_CLASSES, Conflict
+from core.api_fields import AllowedActionsField
 from core.models import Job, Region, User
 from core.roles import APPROVE_PAYROLL, BUILD_PAYROLL
 from core.scope import visible_regions
@@ -85,6 +87,14 @@ class PayrollSerializer(serializers.ModelSerializer):
             "approved_by",
             "job",
         ]
+        read_only_fields = fields
+
+
+class PayrollDetailSerializer(PayrollSerializer):
+    allowed_actions = AllowedActionsField(PAYROLL)
+
+    class Meta(PayrollSerializer.Meta):
+        fields = [*PayrollSerializer.Meta.fields, "allowed_actions"]
         read_only_fields = fields
 
 
@@ -207,7 +217,7 @@ class PayrollViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(
         summary="Approve a draft payroll (locks it)",
         request=None,
-        responses={200: PayrollSerializer, 403: E403, 404: E404, 409: E409},
+        responses={200: PayrollDetailSerializer, 403: E403, 404: E404, 409: E409},
     )
     @action(detail=True, methods=["post"], required_perms=[APPROVE_PAYROLL])
     def approve(self, request: Request, pk: str | None = None) -> Response:
@@ -218,7 +228,8 @@ class PayrollViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             if getattr(exc, "code", None) in ("approved", "building", "build_failed", "empty"):
                 raise Conflict(exc.messages[0]) from None
             raise
-        return Response(PayrollSerializer(self.get_queryset().get(pk=payroll.pk)).data)
+        fresh = self.get_queryset().get(pk=payroll.pk)
+        return Response(PayrollDetailSerializer(fresh, context=self.get_serializer_context()).data)
 
     @extend_schema(
         summary="The payroll's lines, by case",
@@ -243,4 +254,4 @@ class PayrollViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return Response(JobSerializer(Job.objects.get(pk=payroll.job_id)).data)
 
     def get_serializer_class(self) -> Any:
-        return PayrollSerializer
+        return PayrollDetailSerializer if self.action == "retrieve" else PayrollSerializer

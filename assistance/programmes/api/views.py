@@ -27,10 +27,13 @@ from assistance.programmes import outreach
 from assistance.programmes import selectors as programme_selectors
 from assistance.programmes import services as svc
 from assistance.programmes import workflow as programme_workflow
+from assistance.programmes.workflow import PROGRAMME
 from core.api import API_AUTHENTICATION_CLASSES
+from core.api_fields import AllowedActionsField
 from core.models import Region, User
 from core.roles import DECIDE_PROGRAMME
 from core.selectors import villages_for
+from core.workflow import has_any_perm
 from households.models import Household, Person
 from households.selectors import household_list
 
@@ -61,11 +64,6 @@ def _person(household: Household, pk: int | None, field: str = "person") -> Pers
     return person
 
 
-def _require_any(user: User, *perms: str) -> None:
-    if not any(user.has_perm(p) for p in perms):
-        raise PermissionDenied(_("Your role does not allow this action."))
-
-
 # ----------------------------------------------------------------------------- serializers
 
 
@@ -74,7 +72,7 @@ class TransitionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ProgrammeTransition
-        fields = ["from_status", "to_status", "by", "at", "reason"]
+        fields = ["action", "from_status", "to_status", "by", "at", "reason"]
         read_only_fields = fields
 
 
@@ -99,9 +97,15 @@ class ProgrammeCaseSerializer(serializers.ModelSerializer):
 
 class ProgrammeCaseDetailSerializer(ProgrammeCaseSerializer):
     transitions = TransitionSerializer(many=True, read_only=True)
+    allowed_actions = AllowedActionsField(PROGRAMME)
 
     class Meta(ProgrammeCaseSerializer.Meta):
-        fields = [*ProgrammeCaseSerializer.Meta.fields, "computation", "transitions"]
+        fields = [
+            *ProgrammeCaseSerializer.Meta.fields,
+            "computation",
+            "allowed_actions",
+            "transitions",
+        ]
         read_only_fields = fields
 
 
@@ -247,7 +251,9 @@ class ProgrammeCaseViewSet(
             .prefetch_related("transitions__by")
             .get(pk=case.pk)
         )
-        return Response(ProgrammeCaseDetailSerializer(fresh).data)
+        return Response(
+            ProgrammeCaseDetailSerializer(fresh, context=self.get_serializer_context()).data
+        )
 
     @extend_schema(
         summary="Apply to a programme",
@@ -313,7 +319,9 @@ class ProgrammeCaseViewSet(
         return self._detail(case)
 
     def _act_guard(self) -> None:
-        _require_any(_user(self.request), programme_workflow.CHANGE, DECIDE_PROGRAMME)
+        # 403 before 404 for a role that may never act; the service checks the rest.
+        if not has_any_perm(_user(self.request), PROGRAMME["pay"].permission):
+            raise PermissionDenied(_("Your role does not allow this action."))
 
     @extend_schema(
         summary="Record the payment",
