@@ -272,6 +272,8 @@ def test_dynamic_management(api, cw_baisha, build):  # type: ignore[no-untyped-d
     assert r.status_code == 200 and r.json()["status"] == "terminated"
 
 
+# The ages in the household (45 and 15) are those of November 2026.
+@time_machine.travel("2026-11-20T10:00:00+08:00", tick=False)
 def test_computation_is_live(api, va_baisha, build):  # type: ignore[no-untyped-def]
     case = build(S.INVESTIGATING)
     login(api, va_baisha)
