@@ -1,6 +1,7 @@
 """The suite's shifted clock (XIANJIE_TEST_NOW): `make test` runs the suite again on other dates."""
 
 import datetime as dt
+import subprocess
 
 import time_machine
 from django.utils import timezone
@@ -39,3 +40,32 @@ def test_the_moment_is_read_in_the_app_time_zone_unless_it_has_an_offset(monkeyp
     assert shifted_now() == dt.datetime(2031, 2, 28, 2, 0, tzinfo=dt.UTC)
     monkeypatch.setenv(TEST_NOW_ENV, " ")
     assert shifted_now() is None
+
+
+def test_make_test_runs_the_suite_again_on_each_shifted_clock(monkeypatch, capsys):  # type: ignore[no-untyped-def]
+    from config import stack
+
+    calls = []
+
+    def fake_run(cmd, *, cwd, env):  # type: ignore[no-untyped-def]
+        calls.append((cmd, env[TEST_NOW_ENV]))
+        return subprocess.CompletedProcess(cmd, 1 if env[TEST_NOW_ENV].startswith("2029") else 0)
+
+    monkeypatch.setattr(stack.subprocess, "run", fake_run)
+    assert stack.run_on_shifted_clocks() == 1
+    moments = [moment for _, moment in calls]
+    assert moments == list(stack.SHIFTED_CLOCKS)
+    # The last day of a February, and New Year's night in Shanghai (31 December in UTC).
+    assert [dt.datetime.fromisoformat(m).astimezone(dt.UTC).strftime("%m-%d") for m in moments] == [
+        "02-28",
+        "12-31",
+    ]
+    for cmd, _ in calls:
+        # The browser tests are left out by exclusion; every other tests directory is in.
+        assert "--ignore=tests/browser" in cmd and not any(a.startswith("tests/") for a in cmd)
+    assert "FAILED on a shifted clock" in capsys.readouterr().out
+
+    monkeypatch.setattr(
+        stack.subprocess, "run", lambda cmd, **kw: subprocess.CompletedProcess(cmd, 0)
+    )
+    assert stack.run_on_shifted_clocks() == 0
