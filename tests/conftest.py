@@ -7,13 +7,47 @@
 - data_admin: city data administrator
 """
 
+import datetime as dt
+import os
+from collections.abc import Iterator
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
+from django.conf import settings
 from rest_framework.test import APIClient
 
 from core.models import Region
 from core.roles import Role
 
 from .factories import UserFactory, VillageFactory, household_with_members, region
+
+# `XIANJIE_TEST_NOW=2031-02-28T10:00:00+08:00 pytest …` runs the whole session as if on that
+# moment (the clock keeps ticking from there). `make test` uses it to run the suite again on other
+# dates, so a test that passes only this month fails in CI. Tests that freeze their own time still
+# do: time-machine travels nest. A moment without an offset is in the app's time zone.
+TEST_NOW_ENV = "XIANJIE_TEST_NOW"
+
+
+def shifted_now() -> dt.datetime | None:
+    raw = os.environ.get(TEST_NOW_ENV, "").strip()
+    if not raw:
+        return None
+    moment = dt.datetime.fromisoformat(raw)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
+    # In UTC: a ZoneInfo here would also make time-machine change the process's time zone.
+    return moment.astimezone(dt.UTC)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _shifted_clock() -> Iterator[dt.datetime | None]:
+    moment = shifted_now()
+    if moment is None:
+        yield None
+        return
+    with time_machine.travel(moment, tick=True):
+        yield moment
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ import json
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -251,6 +252,8 @@ def test_objection_refusal_and_withdrawal(api, cw_baisha, ca_pengjiang, build): 
     assert r.status_code == 200 and r.json()["status"] == "refused"
 
 
+# The case is suspended on 30 November 2026: its payments stop from 1 December.
+@time_machine.travel("2026-11-30T10:00:00+08:00", tick=False)
 def test_dynamic_management(api, cw_baisha, build):  # type: ignore[no-untyped-def]
     case = build(S.CONFIRMED)
     login(api, cw_baisha)
@@ -269,6 +272,8 @@ def test_dynamic_management(api, cw_baisha, build):  # type: ignore[no-untyped-d
     assert r.status_code == 200 and r.json()["status"] == "terminated"
 
 
+# The ages in the household (45 and 15) are those of November 2026.
+@time_machine.travel("2026-11-20T10:00:00+08:00", tick=False)
 def test_computation_is_live(api, va_baisha, build):  # type: ignore[no-untyped-def]
     case = build(S.INVESTIGATING)
     login(api, va_baisha)

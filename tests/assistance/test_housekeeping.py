@@ -29,7 +29,9 @@ def test_orphan_files_are_removed_and_attached_ones_kept(
     orphan.write_bytes(PNG)
     recent = tmp_path / "attachments" / "2026" / "11" / "uploading.png"
     recent.write_bytes(PNG)
-    old = time.time() - 2 * 86400
+    now = time.time()  # the test's clock, which may not be the file system's
+    os.utime(recent, (now, now))
+    old = now - 2 * 86400
     for path in (orphan, tmp_path / kept.file.name):
         os.utime(path, (old, old))
 

@@ -193,7 +193,8 @@ def test_suspended_case_drops_out_from_the_stop_month(confirmed, cw_baisha, ca_p
     assert (rebuilt.removed, rebuilt.payroll.line_count) == (1, 0)
     assert P.payroll_build(county=district, month=MAR, by=ca_pengjiang).payroll.line_count == 0
     # Resumed: paid again.
-    services.dibao_case_resume(case=confirmed, reason="复核后恢复", by=cw_baisha)
+    with time_machine.travel(dt.datetime(2027, 2, 10, 10, 0), tick=False):  # paid from March
+        services.dibao_case_resume(case=confirmed, reason="复核后恢复", by=cw_baisha)
     assert P.payroll_build(county=district, month=MAR, by=ca_pengjiang).payroll.line_count == 1
 
 

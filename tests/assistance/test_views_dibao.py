@@ -6,6 +6,7 @@ import re
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -458,6 +459,8 @@ class TestInvestigation:
 # ----------------------------------------------------------------------------- proposal, computation
 
 
+# The ages in the household (45 and 15) are those of November 2026.
+@time_machine.travel("2026-11-20T10:00:00+08:00", tick=False)
 def test_proposal_page_shows_the_computation_before_submitting(
     client, cw_baisha, cw_baisha_2, household
 ):  # type: ignore[no-untyped-def]

@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -135,6 +136,8 @@ def test_village_assistant_sees_only_their_village(api, va_baisha, household_a, 
 # --- create (a member joins a household) ---------------------------------------------------
 
 
+# Born in 2012: a child in November 2026.
+@time_machine.travel("2026-11-20T10:00:00+08:00", tick=False)
 def test_caseworker_adds_a_new_member(api, cw_baisha, household_a):  # type: ignore[no-untyped-def]
     payload = new_member(household_a, phone="13800000000")
     response = post(login(api, cw_baisha), LIST, payload)
