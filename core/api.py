@@ -14,7 +14,9 @@ Error shape (one for DRF's own validation and the services'):
   Services report item errors with dotted keys (``members.1.id_number``); they are nested here;
 - 403 / 404 / 401: ``{"detail": "message"}``;
 - 409 ``{"detail": "message"}`` when an edit carried `expected_updated_at` and someone else
-  changed the record since (the services' ValidationError with code "stale").
+  changed the record since (the services' ValidationError with code "stale"), or when a
+  concurrent request won a race for a unique value (code "conflict": two registrations of
+  one ID number at once).
 """
 
 from typing import Any
@@ -24,7 +26,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions
+from rest_framework import exceptions, renderers, serializers
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -84,8 +86,9 @@ def _messages(error: DjangoValidationError, data: Any) -> Any:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]):  # type: ignore[no-untyped-def]
-    if isinstance(exc, DjangoValidationError) and getattr(exc, "code", None) == "stale":
-        exc = Conflict(exc.messages[0], code="stale")
+    code = getattr(exc, "code", None)
+    if isinstance(exc, DjangoValidationError) and code in ("stale", "conflict"):
+        exc = Conflict(exc.messages[0], code=code)
     elif isinstance(exc, DjangoValidationError):
         request = context.get("request")
         data = getattr(request, "data", None) if request is not None else None
@@ -95,3 +98,41 @@ def exception_handler(exc: Exception, context: dict[str, Any]):  # type: ignore[
     elif isinstance(exc, ObjectDoesNotExist | Http404):
         exc = exceptions.NotFound()
     return drf_exception_handler(exc, context)
+
+
+class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
+    """The browsable API, with the PATCH/PUT forms of input serializers left empty.
+
+    DRF fills those forms from the object being viewed; an input serializer (a plain
+    Serializer, not a ModelSerializer) describes a request, not the object, and need not match
+    its attributes (`village` is an id in HouseholdUpdateSerializer, a Region on the model):
+    filling it from the object was a 500 on every household page of the browsable API.
+    """
+
+    def _unbound_inputs(self, view: Any) -> Any:
+        get_serializer = view.get_serializer
+
+        def get(*args: Any, **kwargs: Any) -> Any:
+            if not issubclass(view.get_serializer_class(), serializers.ModelSerializer):
+                kwargs.pop("instance", None)
+            return get_serializer(*args, **kwargs)
+
+        return get
+
+    def get_rendered_html_form(self, data, view, method, request):  # type: ignore[no-untyped-def]
+        if not hasattr(view, "get_serializer"):
+            return super().get_rendered_html_form(data, view, method, request)
+        view.get_serializer = self._unbound_inputs(view)
+        try:
+            return super().get_rendered_html_form(data, view, method, request)
+        finally:
+            del view.get_serializer  # the class's method again
+
+    def get_raw_data_form(self, data, view, method, request):  # type: ignore[no-untyped-def]
+        if not hasattr(view, "get_serializer"):
+            return super().get_raw_data_form(data, view, method, request)
+        view.get_serializer = self._unbound_inputs(view)
+        try:
+            return super().get_raw_data_form(data, view, method, request)
+        finally:
+            del view.get_serializer

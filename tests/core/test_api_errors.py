@@ -51,3 +51,8 @@ def test_service_errors_become_http_answers() -> None:
     assert (r.status_code, r.data["detail"]) == (409, "changed")
     r = _handle(PermissionDenied("no"))
     assert (r.status_code, r.data["detail"]) == (403, "no")
+
+
+def test_conflict_code_becomes_409() -> None:
+    r = _handle(ValidationError("registered meanwhile", code="conflict"))
+    assert (r.status_code, r.data["detail"]) == (409, "registered meanwhile")
