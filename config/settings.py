@@ -173,8 +173,13 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["core.api_permissions.RolePermission"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # Every list: its declared filters, and a 400 naming any other query parameter.
+    "DEFAULT_FILTER_BACKENDS": [
+        "core.api_filters.UnknownParametersFilter",
+        "django_filters.rest_framework.DjangoFilterBackend",
+    ],
+    # page and page_size (at most core.api_filters.MAX_PAGE_SIZE).
+    "DEFAULT_PAGINATION_CLASS": "core.api_filters.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
