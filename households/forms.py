@@ -160,7 +160,7 @@ class HouseholdSearchForm(forms.Form):
 
     def error_messages_flat(self) -> list[str]:
         return [
-            f"{self.fields[name].label or name}: {message}" if name in self.fields else message
+            f"{self.fields[name].label or name}: {message}" if name in self.fields else str(message)
             for name, messages in self.errors.items()
             for message in messages
         ]
