@@ -24,12 +24,15 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, renderers, serializers
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from .middleware import NUL_MESSAGE
 
 NON_FIELD_ERRORS_KEY = api_settings.NON_FIELD_ERRORS_KEY
 
@@ -97,6 +100,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]):  # type: ignore[
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, ObjectDoesNotExist | Http404):
         exc = exceptions.NotFound()
+    elif isinstance(exc, ValueError | DataError) and "NUL (0x00)" in str(exc):
+        # psycopg refusing a NUL that got past core.middleware.RejectNulBytesMiddleware (the
+        # driver checks before sending: the transaction is intact).
+        exc = exceptions.ValidationError({NON_FIELD_ERRORS_KEY: [NUL_MESSAGE]})
     return drf_exception_handler(exc, context)
 
 

@@ -13,6 +13,7 @@ search/ordering parameter of a SearchFilter/OrderingFilter if the view uses one,
 the view declares in `extra_query_params`.
 """
 
+import re
 from typing import Any
 
 from django import forms
@@ -62,7 +63,8 @@ class Pagination(PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None or raw == "":
             return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        # ASCII digits only: "²".isdigit() is true and int("²") fails.
+        if not re.fullmatch(r"[0-9]{1,6}", raw) or not 1 <= int(raw) <= MAX_PAGE_SIZE:
             raise exceptions.ValidationError(
                 {
                     self.page_size_query_param: [

@@ -1,4 +1,6 @@
+import json
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
@@ -33,13 +35,33 @@ def _has_nul(query: QueryDict) -> bool:
     return any("\x00" in key or any("\x00" in v for v in values) for key, values in query.lists())
 
 
+def _json_has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_json_has_nul(k) or _json_has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_json_has_nul(v) for v in value)
+    return False
+
+
+def _json_body_has_nul(request: HttpRequest) -> bool:
+    if not request.content_type.endswith("json") or b"\\u0000" not in request.body:
+        return False  # JSON can only carry a NUL escaped; most bodies stop here
+    try:
+        return _json_has_nul(json.loads(request.body))
+    except ValueError:
+        return False  # not JSON after all: the parser answers 400
+
+
 class RejectNulBytesMiddleware:
     """A NUL character in any query or form value (or name) is a 400, for pages and the API alike.
 
     PostgreSQL text cannot hold NUL, so a value reaching a query or a save fails deep inside the
-    database driver (a 500). Checked once here rather than in every form and filter. JSON bodies
-    are checked by DRF's CharField; other NULs reaching the driver are answered by
-    core.api.exception_handler.
+    database driver (a 500). Checked once here, for query strings, form bodies and JSON bodies
+    (any string, key or value, at any depth: a NUL in a looked-up code was a 500), rather than
+    in every form, filter and serializer field. A NUL reaching the driver some other way is
+    answered 400 by core.api.exception_handler.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -47,7 +69,12 @@ class RejectNulBytesMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         # request.POST is only parsed for form bodies (multipart files stay in FILES, unread).
-        if "\x00" in request.path or _has_nul(request.GET) or _has_nul(request.POST):
+        if (
+            "\x00" in request.path
+            or _has_nul(request.GET)
+            or _has_nul(request.POST)
+            or _json_body_has_nul(request)
+        ):
             message = str(NUL_MESSAGE)
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": message}, status=400)

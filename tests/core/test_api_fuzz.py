@@ -12,12 +12,14 @@ Everything runs in the test's transaction and is rolled back.
 """
 
 import contextlib
+import datetime as dt
 import os
 import time
 from collections import Counter
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.handlers.wsgi import WSGIHandler
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, given, settings
@@ -25,11 +27,12 @@ from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from rest_framework.authtoken.models import Token
 
+from assistance import programmes
 from assistance.models import (
     CategorySupplement,
     DibaoCase,
     DibaoStandard,
-    OutreachReport,
+    Payroll,
     PolicyParameter,
 )
 from core.models import Region
@@ -45,9 +48,8 @@ from schemathesis import GenerationMode  # noqa: E402
 pytestmark = [pytest.mark.django_db, pytest.mark.fuzz]
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
-BUDGET_SECONDS = int(
-    os.environ.get("FUZZ_BUDGET_SECONDS", "240")
-)  # a hard stop, well above the usual run
+# A hard stop, well above the usual run (about a minute on a quiet machine).
+BUDGET_SECONDS = int(os.environ.get("FUZZ_BUDGET_SECONDS", "240"))
 
 
 def _seed(village_a: Region) -> dict[str, int]:
@@ -56,7 +58,15 @@ def _seed(village_a: Region) -> dict[str, int]:
     second = UserFactory(username="fuzz_second", role=Role.CASEWORKER, region=region("440703002"))
     household = household_with_members(village_a, members=3)
     case = build_case(poor_household(village_a), to=S.INVESTIGATING, maker=maker, second=second)
-    outreach = OutreachReport.objects.first()
+    programme_case = programmes.programme_apply(
+        programme="education", household=household, by=maker, applied_on=dt.date(2026, 11, 2)
+    )
+    outreach = programmes.outreach_report(
+        village=village_a, subject_name="陈某", description="独居老人，无收入", by=maker
+    )
+    payroll = Payroll.objects.create(
+        county=region("440703"), month=dt.date(2026, 11, 1), status=Payroll.Status.DRAFT
+    )
     ids = {
         "households": household.pk,
         "persons": Person.objects.filter(memberships__household=household).first().pk,  # type: ignore[union-attr]
@@ -65,9 +75,10 @@ def _seed(village_a: Region) -> dict[str, int]:
         "standards": DibaoStandard.objects.first().pk,  # type: ignore[union-attr]
         "policy-parameters": PolicyParameter.objects.first().pk,  # type: ignore[union-attr]
         "category-supplements": CategorySupplement.objects.first().pk,  # type: ignore[union-attr]
+        "programme-cases": programme_case.pk,
+        "outreach-reports": outreach.pk,
+        "payrolls": payroll.pk,
     }
-    if outreach is not None:
-        ids["outreach-reports"] = outreach.pk
     assert Household.objects.exists() and DibaoCase.objects.exists()
     return ids
 
@@ -136,6 +147,7 @@ def _server_errors(
     return found
 
 
+@time_machine.travel(dt.datetime(2026, 11, 16, 10, 0, tzinfo=dt.UTC), tick=True)
 def test_no_api_request_gets_a_server_error(
     settings, tmp_path, village_a, keep_test_connection
 ) -> None:  # type: ignore[no-untyped-def]

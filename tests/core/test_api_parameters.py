@@ -85,3 +85,20 @@ def test_page_size_is_documented_in_the_schema(api, data_admin) -> None:
     params = schema["paths"]["/api/v1/persons/"]["get"]["parameters"]
     page_size = next(p for p in params if p["name"] == "page_size")
     assert str(MAX_PAGE_SIZE) in page_size["description"]
+
+
+@pytest.mark.parametrize("route", LIST_ROUTES)
+def test_browsable_api_renders_every_list_and_its_first_row(admin_api, route: str) -> None:
+    url = reverse(route)
+    r = admin_api.get(url, {"format": "api"})
+    assert r.status_code == 200
+    rows = admin_api.get(url).json()["results"]
+    if rows and "id" in rows[0]:
+        assert admin_api.get(f"{url}{rows[0]['id']}/", {"format": "api"}).status_code == 200
+
+
+def test_page_size_in_other_digits_is_a_400_not_a_500(admin_api) -> None:
+    """Found by tests/core/test_api_fuzz.py: "²".isdigit() is true, int("²") fails."""
+    for odd in ("²", "٥", " 5", "5.0"):
+        r = admin_api.get(reverse("region-list"), {"page_size": odd})
+        assert r.status_code == 400, odd
