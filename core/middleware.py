@@ -46,7 +46,7 @@ def _json_has_nul(value: Any) -> bool:
 
 
 def _json_body_has_nul(request: HttpRequest) -> bool:
-    if not request.content_type.endswith("json") or b"\\u0000" not in request.body:
+    if not (request.content_type or "").endswith("json") or b"\\u0000" not in request.body:
         return False  # JSON can only carry a NUL escaped; most bodies stop here
     try:
         return _json_has_nul(json.loads(request.body))

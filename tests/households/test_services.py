@@ -284,8 +284,11 @@ def test_parallel_registrations_of_one_id_number_one_wins_the_other_is_a_conflic
     results: list[str] = []
 
     def register(address: str) -> None:
+        from django.utils import translation
+
         try:
-            create(cw_baisha, village_a, members=[member(id_number=number)], address=address)
+            with translation.override("en"):  # per thread
+                create(cw_baisha, village_a, members=[member(id_number=number)], address=address)
             results.append("ok")
         except ValidationError as e:
             results.append(f"{e.code}: {e.messages[0]}")
