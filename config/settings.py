@@ -185,7 +185,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "core.api.BrowsableAPIRenderer",
+        "core.api_renderers.BrowsableAPIRenderer",
     ],
 }
 SPECTACULAR_SETTINGS = {

@@ -27,7 +27,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, renderers, serializers
+from rest_framework import exceptions
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -105,41 +105,3 @@ def exception_handler(exc: Exception, context: dict[str, Any]):  # type: ignore[
         # driver checks before sending: the transaction is intact).
         exc = exceptions.ValidationError({NON_FIELD_ERRORS_KEY: [NUL_MESSAGE]})
     return drf_exception_handler(exc, context)
-
-
-class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
-    """The browsable API, with the PATCH/PUT forms of input serializers left empty.
-
-    DRF fills those forms from the object being viewed; an input serializer (a plain
-    Serializer, not a ModelSerializer) describes a request, not the object, and need not match
-    its attributes (`village` is an id in HouseholdUpdateSerializer, a Region on the model):
-    filling it from the object was a 500 on every household page of the browsable API.
-    """
-
-    def _unbound_inputs(self, view: Any) -> Any:
-        get_serializer = view.get_serializer
-
-        def get(*args: Any, **kwargs: Any) -> Any:
-            if not issubclass(view.get_serializer_class(), serializers.ModelSerializer):
-                kwargs.pop("instance", None)
-            return get_serializer(*args, **kwargs)
-
-        return get
-
-    def get_rendered_html_form(self, data, view, method, request):  # type: ignore[no-untyped-def]
-        if not hasattr(view, "get_serializer"):
-            return super().get_rendered_html_form(data, view, method, request)
-        view.get_serializer = self._unbound_inputs(view)
-        try:
-            return super().get_rendered_html_form(data, view, method, request)
-        finally:
-            del view.get_serializer  # the class's method again
-
-    def get_raw_data_form(self, data, view, method, request):  # type: ignore[no-untyped-def]
-        if not hasattr(view, "get_serializer"):
-            return super().get_raw_data_form(data, view, method, request)
-        view.get_serializer = self._unbound_inputs(view)
-        try:
-            return super().get_raw_data_form(data, view, method, request)
-        finally:
-            del view.get_serializer
