@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.ChineseFirstLocaleMiddleware",
+    # Before anything reads GET/POST into a query (CSRF reads POST): NUL → 400.
+    "core.middleware.RejectNulBytesMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -260,11 +262,20 @@ REST_FRAMEWORK = {
     # how many proxies stand in front.
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "DEFAULT_PERMISSION_CLASSES": ["core.api_permissions.RolePermission"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # Every list: its declared filters, and a 400 naming any other query parameter.
+    "DEFAULT_FILTER_BACKENDS": [
+        "core.api_filters.UnknownParametersFilter",
+        "django_filters.rest_framework.DjangoFilterBackend",
+    ],
+    # page and page_size (at most core.api_filters.MAX_PAGE_SIZE).
+    "DEFAULT_PAGINATION_CLASS": "core.api_filters.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "core.api_renderers.BrowsableAPIRenderer",
+    ],
 }
 # API tokens expire this long after they were issued; revoked by POST /api/v1/auth/token/revoke/,
 # in the admin, and whenever the user's password changes.

@@ -14,7 +14,9 @@ Error shape (one for DRF's own validation and the services'):
   Services report item errors with dotted keys (``members.1.id_number``); they are nested here;
 - 403 / 404 / 401: ``{"detail": "message"}``;
 - 409 ``{"detail": "message"}`` when an edit carried `expected_updated_at` and someone else
-  changed the record since (the services' ValidationError with code "stale").
+  changed the record since (the services' ValidationError with code "stale"), or when a
+  concurrent request won a race for a unique value (code "conflict": two registrations of
+  one ID number at once).
 """
 
 from typing import Any
@@ -22,6 +24,7 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
@@ -30,6 +33,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .api_auth import ExpiringTokenAuthentication
+from .middleware import NUL_MESSAGE
 
 NON_FIELD_ERRORS_KEY = api_settings.NON_FIELD_ERRORS_KEY
 
@@ -86,8 +90,9 @@ def _messages(error: DjangoValidationError, data: Any) -> Any:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]):  # type: ignore[no-untyped-def]
-    if isinstance(exc, DjangoValidationError) and getattr(exc, "code", None) == "stale":
-        exc = Conflict(exc.messages[0], code="stale")
+    code = getattr(exc, "code", None)
+    if isinstance(exc, DjangoValidationError) and code in ("stale", "conflict"):
+        exc = Conflict(exc.messages[0], code=code)
     elif isinstance(exc, DjangoValidationError):
         request = context.get("request")
         data = getattr(request, "data", None) if request is not None else None
@@ -96,4 +101,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]):  # type: ignore[
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, ObjectDoesNotExist | Http404):
         exc = exceptions.NotFound()
+    elif isinstance(exc, ValueError | DataError) and "NUL (0x00)" in str(exc):
+        # psycopg refusing a NUL that got past core.middleware.RejectNulBytesMiddleware (the
+        # driver checks before sending: the transaction is intact).
+        exc = exceptions.ValidationError({NON_FIELD_ERRORS_KEY: [NUL_MESSAGE]})
     return drf_exception_handler(exc, context)

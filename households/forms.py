@@ -144,3 +144,23 @@ class HouseholdEditForm(VersionedFormMixin, HouseholdForm):
 class MemberRemoveForm(forms.Form):
     end_date = forms.DateField(label=_("Left on"), widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(label=_("Reason"), max_length=255)
+
+
+class HouseholdSearchForm(forms.Form):
+    """The household list's and export's query: bad values (`village=abc`) are a form error
+    the page shows (400), never a ValueError from the ORM."""
+
+    q = forms.CharField(required=False, max_length=100)
+    village = forms.IntegerField(required=False, min_value=1, label=_("Village / community"))
+    town = forms.IntegerField(required=False, min_value=1, label=_("Town / street"))
+
+    def selector_filters(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        return {"q": (d["q"] or "").strip(), "village": d["village"], "town": d["town"]}
+
+    def error_messages_flat(self) -> list[str]:
+        return [
+            f"{self.fields[name].label or name}: {message}" if name in self.fields else str(message)
+            for name, messages in self.errors.items()
+            for message in messages
+        ]

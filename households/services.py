@@ -117,8 +117,29 @@ def _person_create(*, data: dict[str, Any], region: Region, by: User) -> Person:
     data = _check_person_data(dict(data), by=by)
     person = Person(**data, region=region)
     _stamp(person, by, _("Registered"))
-    person.save()
+    _save_person(person)
     return person
+
+
+def _save_person(person: Person) -> None:
+    """Save in a savepoint: the duplicate check above runs before the insert, so two requests
+    registering one ID number at once both pass it, and the unique constraint decides. The loser
+    is told (a conflict, API 409) instead of an IntegrityError (500)."""
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError as e:
+        constraint = getattr(getattr(e.__cause__, "diag", None), "constraint_name", "")
+        if constraint != "households_person_id_number_key":
+            raise
+        raise ValidationError(
+            _(
+                "A person with ID number %(n)s has just been registered by someone else. "
+                "Reload and search for them."
+            )
+            % {"n": person.id_number},
+            code="conflict",
+        ) from None
 
 
 def _validate_members(members: list[MemberInput]) -> None:
@@ -175,6 +196,8 @@ def household_create(
         try:
             _member_add(household=household, member=m, start_date=m.start_date or start, by=by)
         except ValidationError as e:
+            if getattr(e, "code", None) == "conflict":
+                raise  # not this member's input: someone else won a race (409)
             if not hasattr(e, "error_dict"):
                 member_errors[f"members.{i}.__all__"] = e.messages
                 continue
@@ -400,5 +423,5 @@ def person_update(
     for k, v in changes.items():
         setattr(person, k, v)
     _stamp(person, by, reason or _("Person details changed"))
-    person.save()
+    _save_person(person)
     return person

@@ -1,13 +1,11 @@
 """Household pages. Thin: forms validate input, services write, selectors read."""
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +23,7 @@ from . import exports, selectors, services
 from .forms import (
     HouseholdEditForm,
     HouseholdForm,
+    HouseholdSearchForm,
     MemberForm,
     MemberFormSet,
     MemberRemoveForm,
@@ -51,28 +50,20 @@ def _get_person(request: HttpRequest, pk: int) -> Person:
         raise Http404 from None
 
 
-def _search_params(request: HttpRequest) -> dict[str, Any]:
-    g = request.GET
-    return {
-        "q": g.get("q", "").strip(),
-        "village": g.get("village") or None,
-        "town": g.get("town") or None,
-    }
-
-
 @login_required
 @permission_required("households.view_household", raise_exception=True)
 def household_list(request: HttpRequest) -> HttpResponse:
-    params = _search_params(request)
+    search = HouseholdSearchForm(request.GET)
+    # The raw values, for the template to keep the search box and selects as typed.
+    params = {k: request.GET.get(k, "").strip() for k in search.fields}
     refused = ""
-    try:
-        qs = selectors.household_list(user=request.user, **params)  # type: ignore[arg-type]
-    except PermissionDenied as e:  # a search by ID number without the reveal permission
-        refused, qs = str(e), Household.objects.none()
-    try:
-        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    except ValueError:
-        raise Http404 from None
+    qs = Household.objects.none()
+    if search.is_valid():
+        try:
+            qs = selectors.household_list(user=request.user, **search.selector_filters())  # type: ignore[arg-type]
+        except PermissionDenied as e:  # a search by ID number without the reveal permission
+            refused = str(e)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     villages = villages_for(request.user)  # type: ignore[arg-type]
     towns = {v.parent_id: v.parent for v in villages if v.parent_id}
     query = request.GET.copy()
@@ -88,7 +79,9 @@ def household_list(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
             "can_export": request.user.has_perm(EXPORT_HOUSEHOLDS),
             "id_search_refused": refused,
+            "search_errors": search.error_messages_flat() if search.errors else [],
         },
+        status=400 if search.errors else 200,
     )
 
 
@@ -98,7 +91,12 @@ def household_export(request: HttpRequest) -> HttpResponse:
     fmt = request.GET.get("format", "xlsx")
     if fmt not in ("xlsx", "csv"):
         raise Http404
-    qs = selectors.household_list(user=request.user, **_search_params(request))  # type: ignore[arg-type]
+    search = HouseholdSearchForm(request.GET)
+    if not search.is_valid():
+        return HttpResponseBadRequest(
+            " ".join(search.error_messages_flat()), content_type="text/plain; charset=utf-8"
+        )
+    qs = selectors.household_list(user=request.user, **search.selector_filters())  # type: ignore[arg-type]
     access_log_record(
         by=request.user,  # type: ignore[arg-type]
         action=AccessLog.Action.EXPORT,

@@ -681,3 +681,29 @@ def test_detail_query_count_is_constant(
     # session, user, region, the case with its joins, 17 prefetches
     with django_assert_max_num_queries(21):
         assert len(api.get(url(more)).json()["investigations"]) == 6
+
+
+def test_nul_in_a_looked_up_code_is_a_400_not_a_500(api, cw_baisha, build):  # type: ignore[no-untyped-def]
+    """Found by tests/core/test_api_fuzz.py: a NUL in `expenditure_type` (a slug looked up in
+    the database) was a DataError (500)."""
+    case = build(S.INVESTIGATING)
+    login(api, cw_baisha)
+    before = written()
+    r = post(
+        api,
+        url(case, "declarations"),
+        {
+            "incomes": [],
+            "expenditures": [
+                {
+                    "person": head_of(case.household).pk,
+                    "expenditure_type": "\x00",
+                    "monthly_amount": "1",
+                }
+            ],
+            "properties": [],
+        },
+    )
+    assert r.status_code == 400
+    assert "\\x00" in r.json()["detail"]
+    assert written() == before

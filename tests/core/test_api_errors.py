@@ -51,3 +51,16 @@ def test_service_errors_become_http_answers() -> None:
     assert (r.status_code, r.data["detail"]) == (409, "changed")
     r = _handle(PermissionDenied("no"))
     assert (r.status_code, r.data["detail"]) == (403, "no")
+
+
+def test_conflict_code_becomes_409() -> None:
+    r = _handle(ValidationError("registered meanwhile", code="conflict"))
+    assert (r.status_code, r.data["detail"]) == (409, "registered meanwhile")
+
+
+def test_a_nul_the_database_driver_refuses_is_a_400() -> None:
+    exc = ValueError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
+    r = _handle(exc)
+    assert r is not None and r.status_code == 400
+    assert "\\x00" in str(r.data["non_field_errors"][0])
+    assert _handle(ValueError("something else")) is None  # other errors stay 500s

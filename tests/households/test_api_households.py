@@ -495,3 +495,31 @@ def test_stale_edit_is_409_and_saves_nothing(api, cw_baisha, household_a):  # ty
     assert household_a.address == "一号"
     # Without the lock the last write wins, as before.
     assert patch(api, detail(household_a.pk), {"address": "三号"}).status_code == 200
+
+
+class TestNoServerErrors:
+    """Defect 10: inputs that used to be 500s."""
+
+    def test_nul_byte_in_a_query_value_is_a_400_in_chinese(self, api, cw_baisha, household_a):
+        login(api, cw_baisha)
+        r = api.get(LIST, {"q": "\x00"})
+        assert r.status_code == 400
+        assert "空字符" in r.json()["detail"]
+
+    def test_nul_byte_in_a_json_body_is_a_400(self, api, cw_baisha, village_a):
+        login(api, cw_baisha)
+        payload = create_payload(village_a)
+        payload["address"] = "白沙\x00路"
+        r = post(api, LIST, payload)
+        assert r.status_code == 400
+        assert not Household.objects.filter(address__startswith="白沙").exists()
+
+    def test_browsable_api_renders_a_household(self, api, cw_baisha, household_a):
+        login(api, cw_baisha)
+        r = api.get(detail(household_a.pk), {"format": "api"})
+        assert r.status_code == 200
+        assert household_a.address in r.content.decode()
+        r = api.get(detail(household_a.pk), HTTP_ACCEPT="text/html")
+        assert r.status_code == 200
+        r = api.get(LIST, HTTP_ACCEPT="text/html")
+        assert r.status_code == 200

@@ -259,3 +259,51 @@ def test_stale_version_is_refused_and_nothing_changes(cw_baisha, household_a):
     assert e.value.code == "stale"
     household_a.refresh_from_db()
     assert household_a.address == "甲"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_registrations_of_one_id_number_one_wins_the_other_is_a_conflict(
+    monkeypatch, cw_baisha, village_a
+):
+    """Defect 10: both pass the duplicate check before either saves; the database's unique
+    constraint decides, and the loser gets a conflict (API 409) instead of an IntegrityError."""
+    import threading
+
+    from django.db import connection
+
+    number = unique_id_number()
+    barrier = threading.Barrier(2, timeout=10)
+    checked = services._check_person_data
+
+    def check_then_wait(data, **kw):  # type: ignore[no-untyped-def]
+        out = checked(data, **kw)
+        barrier.wait()  # both requests have seen "no such person yet"
+        return out
+
+    monkeypatch.setattr(services, "_check_person_data", check_then_wait)
+    results: list[str] = []
+
+    def register(address: str) -> None:
+        from django.utils import translation
+
+        try:
+            with translation.override("en"):  # per thread
+                create(cw_baisha, village_a, members=[member(id_number=number)], address=address)
+            results.append("ok")
+        except ValidationError as e:
+            results.append(f"{e.code}: {e.messages[0]}")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=register, args=(a,)) for a in ("一号", "二号")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [
+        f"conflict: A person with ID number {number} has just been registered by someone "
+        "else. Reload and search for them.",
+        "ok",
+    ]
+    assert Person.objects.filter(id_number=number).count() == 1
+    assert Household.objects.count() == 1  # the loser's household is rolled back

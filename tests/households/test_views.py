@@ -281,3 +281,37 @@ class TestConcurrentEdits:
         assert r2.context["form"].non_field_errors()
         household_a.refresh_from_db()
         assert household_a.address == "第一人地址"
+
+
+class TestBadQueryInput:
+    """Defect 10: bad query values are a 400 with a message, never a 500."""
+
+    def test_nul_byte_in_search_is_a_400_page_not_a_500(self, client, cw_baisha, household_a):
+        login(client, cw_baisha)
+        r = client.get(reverse("households:list"), {"q": "\x00"})
+        assert r.status_code == 400
+        assert "不可见的空字符" in r.content.decode()
+
+    def test_nul_byte_in_any_get_or_post_value_is_a_400(self, client, cw_baisha, village_a):
+        login(client, cw_baisha)
+        assert client.get(reverse("households:list"), {"town": "1\x00"}).status_code == 400
+        r = client.post(reverse("households:create"), formset_data(village_a, [], address="a\x00"))
+        assert r.status_code == 400
+        assert not Household.objects.filter(address__startswith="a").exists()
+
+    def test_non_numeric_village_filter_re_renders_the_list_with_the_error(
+        self, client, cw_baisha, household_a
+    ):
+        login(client, cw_baisha)
+        r = client.get(reverse("households:list"), {"village": "abc"})
+        assert r.status_code == 400
+        assert "输入整数" in r.content.decode()
+
+    def test_non_numeric_village_on_export_is_a_400_and_nothing_is_exported(
+        self, client, cw_baisha, household_a
+    ):
+        login(client, cw_baisha)
+        r = client.get(reverse("households:export"), {"format": "xlsx", "village": "abc"})
+        assert r.status_code == 400
+        assert "输入整数" in r.content.decode()
+        assert not AccessLog.objects.filter(user=cw_baisha, action="export").exists()

@@ -30,10 +30,10 @@ from assistance.payroll import services
 from assistance.payroll.workflow import PAYROLL
 from core.api import API_AUTHENTICATION_CLASSES, Conflict
 from core.api_fields import AllowedActionsField
+from core.api_filters import IntegerFilter, SelectorFilterSet
 from core.models import Job, Region, User
 from core.roles import APPROVE_PAYROLL, BUILD_PAYROLL
 from core.scope import visible_regions
-from households.api.views import IntegerFilter, SelectorFilterSet
 
 E400 = OpenApiResponse(description='Invalid input: `{"field": ["message"]}`.')
 E403 = OpenApiResponse(description="Your role does not allow this action.")
@@ -180,9 +180,6 @@ class PayrollViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             except DjangoValidationError as exc:
                 raise ValidationError(exc.message_dict) from None
         return qs
-
-    def filter_queryset(self, queryset):  # type: ignore[no-untyped-def]
-        return queryset  # filtered in get_queryset (the filterset only validates and documents)
 
     @extend_schema(
         summary="Build (or rebuild) a district's payroll for a month, in the background",
