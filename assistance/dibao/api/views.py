@@ -83,7 +83,6 @@ from core.roles import CONFIRM_DIBAO
 from core.scope import region_in_scope
 from core.services import require_perm
 from households import selectors as household_selectors
-from households.api.views import IntegerFilter, SelectorFilterSet
 from households.models import Person
 
 E400 = OpenApiResponse(
