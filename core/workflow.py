@@ -228,7 +228,8 @@ class Workflow(Generic[M]):
         obj: M,
         name: str,
         by: User | None,
-        reason: str | Promise = "",
+        why: str | Promise = "",
+        /,
         *,
         to: str | None = None,
         **fields: Any,
@@ -249,7 +250,7 @@ class Workflow(Generic[M]):
             from_status=old,
             to_status=getattr(obj, "status"),  # noqa: B009
             by=by,
-            reason=str(reason),
+            reason=str(why),
         )
         return obj
 
@@ -265,7 +266,7 @@ class Workflow(Generic[M]):
         by_id = by.pk if by is not None else None
         table = self.model._meta.db_table
         hist = self.history._meta.db_table
-        fk_col = self.history._meta.get_field(self.fk).column
+        fk_col = self.history._meta.get_field(self.fk).column  # type: ignore[union-attr]
         touch = ", updated_at = now()" if hasattr(self.model, "updated_at") else ""
         sql = f"""
             WITH src AS (

@@ -250,7 +250,8 @@ def case_actions(case: DibaoCase, user: User) -> list[dict[str, Any]]:
     allow this user now (assistance.dibao.workflow), each under the page that takes it."""
     allowed = set(DIBAO.allowed(case, user))
     actions = []
-    for page in [*PAGES, *STEPS.values()]:
+    pages: list[Page | Step] = [*PAGES, *STEPS.values()]
+    for page in pages:
         if allowed & set(page.actions):
             actions.append(
                 {

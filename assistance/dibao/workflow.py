@@ -62,7 +62,7 @@ def investigated_by(user: User) -> dict[str, QuerySet[Any]]:
     return {"investigate": through.values("investigation__case_id")}
 
 
-_decide = {
+_decide: dict[str, Any] = {
     "permission": CONFIRM,
     "levels": (L.COUNTY, L.TOWNSHIP),
     "incompatible": BASIS,

@@ -386,6 +386,7 @@ def payroll_build(
     say(3, steps, _("Totals"))
     action = "build" if by is not None else "build_scheduled"
     PAYROLL.check(payroll, action, by)
+    extra: dict[str, Any] = {"job": job} if job is not None else {}
     PAYROLL.move(
         payroll,
         action,
@@ -395,7 +396,7 @@ def payroll_build(
         total=total,
         built_at=timezone.now(),
         built_by=by,
-        **({"job": job} if job is not None else {}),
+        **extra,
     )
     unchanged = len(rows) - elsewhere - added - updated
     say(steps, steps, _("Done"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
@@ -107,7 +108,7 @@ def one_off_award(case: ProgrammeCase, user: User) -> None:
 
 
 ACT = (CHANGE, DECIDE_PROGRAMME)  # the township caseworker or the deciding reviewer
-DECIDE = {"permission": DECIDE_PROGRAMME, "incompatible": ("apply",)}
+DECIDE: dict[str, Any] = {"permission": DECIDE_PROGRAMME, "incompatible": ("apply",)}
 
 PROGRAMME = Workflow(
     name="programme",
