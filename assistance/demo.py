@@ -15,8 +15,9 @@ from households.models import Household, Relation
 S = DibaoCase.Status
 # (township code, caseworker, co-investigator, district reviewer)
 TEAMS = [
-    ("440703002", "cw_baisha", "ca_pengjiang", "ca_pengjiang"),
-    ("440781001", "cw_taicheng", "ca_taishan", "ca_taishan"),
+    # town, maker, second investigator, the district reviewer who confirms (took no part)
+    ("440703002", "cw_baisha", "cw_baisha_2", "ca_pengjiang"),
+    ("440781001", "cw_taicheng", "cw_taicheng_2", "ca_taishan"),
 ]
 # How many cases to leave at each stage, per township.
 PLAN = [
@@ -101,7 +102,7 @@ def seed_demo_cases(*, today: dt.date | None = None) -> int:
             u.username: u
             for u in User.objects.filter(username__in=[maker_name, second_name, checker_name])
         }
-        if len(users) < 2:
+        if len(users) < 3:
             continue
         households = list(
             Household.objects.filter(

@@ -28,6 +28,7 @@ from typing import Any, Generic, TypeVar
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, models
 from django.db.models import Q, TextChoices
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
@@ -121,8 +122,6 @@ class Workflow(Generic[M]):
     ) -> None:
         """Raise if `user` may not take action `name` on `obj` now; the one guard."""
         action = self.actions[name]
-        if not action.system and (user is None or not has_any_perm(user, action.permission)):
-            raise PermissionDenied(_("Your role does not allow this action."))
         status = getattr(obj, "status")  # noqa: B009 - every process model has a status
         # An action without sources creates the object: no status to check.
         if action.sources and status not in action.sources:
@@ -138,6 +137,10 @@ class Workflow(Generic[M]):
                 },
                 code="wrong_status",
             )
+        # Status first: whoever acts on a page that has gone stale learns that (409), whatever
+        # their role; then the permission and everything else.
+        if not action.system and (user is None or not has_any_perm(user, action.permission)):
+            raise PermissionDenied(_("Your role does not allow this action."))
         if user is None or action.system:
             return
         if not region_in_scope(user, self.region_of(obj)):
@@ -267,7 +270,9 @@ class Workflow(Generic[M]):
         table = self.model._meta.db_table
         hist = self.history._meta.db_table
         fk_col = self.history._meta.get_field(self.fk).column  # type: ignore[union-attr]
-        touch = ", updated_at = now()" if hasattr(self.model, "updated_at") else ""
+        # The same clock as the rows Django writes (PostgreSQL's now() is the transaction's start).
+        at = timezone.now()
+        touch = ", updated_at = %s" if hasattr(self.model, "updated_at") else ""
         sql = f"""
             WITH src AS (
                 SELECT o.id, o.status FROM {table} o
@@ -278,11 +283,21 @@ class Workflow(Generic[M]):
                 RETURNING t.id, src.status AS old
             )
             INSERT INTO {hist} ({fk_col}, action, from_status, to_status, by_id, at, reason)
-            SELECT id, %s, old, %s, %s, now(), %s FROM moved
+            SELECT id, %s, old, %s, %s, %s, %s FROM moved
         """  # noqa: S608 - identifiers come from model metadata, values are parameters
         with connection.cursor() as cur:
             cur.execute(
                 sql,
-                [*params, list(action.sources), action.target, name, action.target, by_id, reason],
+                [
+                    *params,
+                    list(action.sources),
+                    action.target,
+                    *([at] if touch else []),
+                    name,
+                    action.target,
+                    by_id,
+                    at,
+                    reason,
+                ],
             )
             return cur.rowcount

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
+from core import exports
 from core.admin import ScopedAdminMixin
 from core.exports import FORMATS, SafeCSV, SafeXLSX, file_response, write_file
 from core.models import AccessLog, Job
@@ -234,14 +235,11 @@ class PersonAdmin(ScopedAdminMixin, ImportExportMixin, SimpleHistoryAdmin):
         job = self._import_job(request, job_id)
         if job.status != Job.Status.DONE:
             raise Http404
-        response = HttpResponse(
+        return exports.file_response(
             import_report_xlsx(job.result),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            fmt="xlsx",
+            filename=f"household-import-{job.pk}-report.xlsx",
         )
-        response["Content-Disposition"] = (
-            f'attachment; filename="household-import-{job.pk}-report.xlsx"'
-        )
-        return response
 
     def import_template_view(self, request: HttpRequest) -> HttpResponse:
         fmt = request.GET.get("format", "xlsx")

@@ -25,7 +25,6 @@ from dataclasses import asdict, dataclass, field
 from functools import partial
 from typing import Any
 
-import openpyxl
 import python_calamine
 import tablib
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -37,6 +36,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from simple_history.utils import bulk_create_with_history
 
+from core import exports
 from core.job_progress import Progress, job_finish, job_progress_writer
 from core.models import Job, Region, User
 from core.roles import IMPORT_HOUSEHOLDS
@@ -801,34 +801,18 @@ def _outcome(report: ImportReport) -> str:
     return _("Imported %(h)d households with %(p)d persons.") % counts
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe_cell(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula is written as text (CSV/formula
-    injection): the report repeats what was typed into the uploaded file."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def import_report_xlsx(result: dict[str, Any]) -> bytes:
-    """The row report of a finished import job as an xlsx workbook."""
-    wb = openpyxl.Workbook(write_only=True)
-    ws = wb.create_sheet(_("Import report"))
-    ws.append([_("Row"), _("Column"), _("Value"), _("Problem")])
-    for e in result.get("errors", []):
-        ws.append(
-            [
-                e["row"] or None,
-                _safe_cell(e["column"]),
-                _safe_cell(e.get("value", "")),
-                _safe_cell(e["message"]),
-            ]
-        )
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    """The row report of a finished import job as an xlsx workbook (through the formula-safe
+    export helper: the report repeats what was typed into the uploaded file)."""
+    rows = (
+        [e["row"] or None, e["column"], e.get("value", ""), e["message"]]
+        for e in result.get("errors", [])
+    )
+    return exports.write_xlsx(
+        rows,
+        headers=[_("Row"), _("Column"), _("Value"), _("Problem")],
+        sheet_title=str(_("Import report")),
+    )
 
 
 __all__ = [

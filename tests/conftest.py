@@ -92,6 +92,14 @@ def ca_pengjiang(db):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def ca_pengjiang_2(db):  # type: ignore[no-untyped-def]
+    """A second reviewer of 蓬江区: approves what the first built (separation of duties)."""
+    return UserFactory(
+        username="ca_pengjiang_2", role=Role.CIVIL_AFFAIRS_REVIEWER, region=region("440703")
+    )
+
+
+@pytest.fixture
 def cw_taicheng(db):  # type: ignore[no-untyped-def]
     return UserFactory(username="cw_taicheng", role=Role.CASEWORKER, region=region("440781001"))
 

@@ -146,9 +146,14 @@ def dibao_case_sign(
     today = timezone.localdate()
     if authorization_on > today or good_faith_on > today:
         raise ValidationError(_("Signature dates cannot be in the future."))
-    case.authorization_signed_on, case.good_faith_signed_on = authorization_on, good_faith_on
-    case.save(update_fields=["authorization_signed_on", "good_faith_signed_on", "updated_at"])
-    return case
+    return DIBAO.move(
+        case,
+        "sign",
+        by,
+        _("Signatures recorded"),
+        authorization_signed_on=authorization_on,
+        good_faith_signed_on=good_faith_on,
+    )
 
 
 @transaction.atomic
@@ -190,12 +195,17 @@ def dibao_case_extend(*, case: DibaoCase, reason: str, by: User) -> DibaoCase:
         raise ValidationError(_("The limit has already been extended."))
     if case.accepted_on is None:
         raise ValidationError(_("The application has no acceptance date."))
-    case.extension_reason = reason.strip()
-    case.procedure_due = add_working_days(
-        case.accepted_on, policy_data.int_parameter("procedure_limit_extended_wd", case.accepted_on)
+    return DIBAO.move(
+        case,
+        "extend",
+        by,
+        reason.strip(),
+        extension_reason=reason.strip(),
+        procedure_due=add_working_days(
+            case.accepted_on,
+            policy_data.int_parameter("procedure_limit_extended_wd", case.accepted_on),
+        ),
     )
-    case.save(update_fields=["extension_reason", "procedure_due", "updated_at"])
-    return case
 
 
 @transaction.atomic
@@ -284,8 +294,7 @@ def declarations_replace(
         ExpenditureDeclaration(case=case, **r) for r in expenditures
     )
     PropertyDeclaration.objects.bulk_create(PropertyDeclaration(case=case, **r) for r in properties)
-    case.save(update_fields=["updated_at"])
-    return case
+    return DIBAO.move(case, "declare", by, _("Declarations entered"))
 
 
 # ----------------------------------------------------------------------------- computation
@@ -406,6 +415,7 @@ def investigation_record(
     inv.investigators.set(distinct.values())
     if persons_without_supporter is not None:
         case.persons_without_supporter.set(persons_without_supporter)
+    DIBAO.move(case, "investigate", by, _("Home visit of %(d)s recorded") % {"d": home_visit_on})
     return inv
 
 

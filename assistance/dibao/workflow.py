@@ -9,7 +9,7 @@ the decision stage — checked against the case's whole history, not only the pr
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -48,7 +48,7 @@ def confirmation_level(case: DibaoCase, user: User) -> None:
 
 def not_extended(case: DibaoCase, user: User) -> None:
     if case.extension_reason:
-        raise PermissionDenied(_("The limit has already been extended."))
+        raise ValidationError(_("The limit has already been extended."), code="extended")
 
 
 def investigators(case: DibaoCase) -> dict[str, set[int]]:

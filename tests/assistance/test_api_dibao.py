@@ -24,9 +24,10 @@ from assistance.models import (
     Objection,
     PublicNotice,
 )
+from core.roles import Role
 
 from ..conftest import login
-from ..factories import region
+from ..factories import UserFactory, region
 from .conftest import APPLIED_ON, S, build_case, head_of, poor_household
 
 pytestmark = pytest.mark.django_db
@@ -166,8 +167,12 @@ def test_detail_shows_the_procedure(api, va_baisha, build):  # type: ignore[no-u
     assert body["proposed_amount"] == "1711.00"
     assert body["computation"]["total"] == "1711"
     assert body["procedure_due"] and body["investigation_due"]
-    assert [t["to_status"] for t in body["transitions"]] == [
-        "draft", "applied", "accepted", "investigating", "proposed", "in_notice", "confirmed",
+    # Every action, recorded steps included (who entered the basis: separation of duties).
+    assert [(t["action"], t["to_status"]) for t in body["transitions"]] == [
+        ("create", "draft"), ("sign", "draft"), ("apply", "applied"), ("accept", "accepted"),
+        ("start_investigation", "investigating"), ("declare", "investigating"),
+        ("investigate", "investigating"), ("propose", "proposed"), ("start_notice", "in_notice"),
+        ("confirm", "confirmed"),
     ]  # fmt: skip
     assert body["transitions"][-1]["by_name"]
     assert [i["income_type"] for i in body["incomes"]] == ["wages"]
@@ -408,7 +413,11 @@ def test_maker_is_not_the_checker(api, cw_baisha, cw_baisha_2, build):  # type: 
     r = post(api, url(case, "refuse"), {"reasons": "x"})
     assert r.status_code == 403
     assert written() == before
+    # The second investigator took part in the basis too; a caseworker who did not confirms.
     r = post(login(api, cw_baisha_2), url(case, "confirm"), {"on": "2026-11-13"})
+    assert r.status_code == 403 and "separation of duties" in r.json()["detail"]
+    third = UserFactory(username="cw_baisha_3", role=Role.CASEWORKER, region=region("440703002"))
+    r = post(login(api, third), url(case, "confirm"), {"on": "2026-11-13"})
     assert r.status_code == 200 and r.json()["status"] == "confirmed"
 
 

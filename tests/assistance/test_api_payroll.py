@@ -100,11 +100,13 @@ def test_build_validation(api, case, ca_pengjiang, district):
     assert not Payroll.objects.exists()
 
 
-def test_approve_then_locked(api, draft, case, ca_pengjiang, district):
-    api.force_authenticate(ca_pengjiang)
+def test_approve_then_locked(api, draft, case, ca_pengjiang, ca_pengjiang_2, district):
+    api.force_authenticate(ca_pengjiang)  # built it: may not approve it
+    assert api.post(f"{URL}{draft.pk}/approve/").status_code == 403
+    api.force_authenticate(ca_pengjiang_2)
     resp = api.post(f"{URL}{draft.pk}/approve/")
     assert resp.status_code == 200
-    assert (resp.json()["status"], resp.json()["approved_by"]) == ("approved", "ca_pengjiang")
+    assert (resp.json()["status"], resp.json()["approved_by"]) == ("approved", "ca_pengjiang_2")
     case.refresh_from_db()
     assert case.status == S.ACTIVE
     assert api.post(f"{URL}{draft.pk}/approve/").status_code == 409

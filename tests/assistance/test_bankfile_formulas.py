@@ -19,14 +19,14 @@ EVIL_PAYEE = "@SUM(1+1)"
 
 
 @pytest.fixture
-def approved(cw_baisha, cw_baisha_2, ca_pengjiang, village_a, district):  # type: ignore[no-untyped-def]
+def approved(ca_pengjiang_2, cw_baisha, cw_baisha_2, ca_pengjiang, village_a, district):  # type: ignore[no-untyped-def]
     h = poor_household(village_a)
     head = head_of(h)
     head.name, head.bank_name, head.bank_account = EVIL_PAYEE, "=cmd|' /C calc'!A0", "-6228480000"
     head.save()
     build_case(h, to=S.CONFIRMED, maker=cw_baisha, second=cw_baisha_2, checker=ca_pengjiang)
     payroll = P.payroll_build(county=district, month=dt.date(2026, 12, 1), by=ca_pengjiang).payroll
-    return P.payroll_approve(payroll=payroll, by=ca_pengjiang)
+    return P.payroll_approve(payroll=payroll, by=ca_pengjiang_2)
 
 
 def test_bank_file_xlsx_has_no_formula_and_a_numeric_amount(approved):

@@ -149,11 +149,13 @@ def test_newly_confirmed_case_is_added_on_rebuild(
     )
 
 
-def test_approved_payroll_is_locked_and_its_lines_never_change(confirmed, ca_pengjiang, district):
+def test_approved_payroll_is_locked_and_its_lines_never_change(
+    ca_pengjiang_2, confirmed, ca_pengjiang, district
+):
     payroll = P.payroll_build(county=district, month=DEC, by=ca_pengjiang).payroll
-    approved = P.payroll_approve(payroll=payroll, by=ca_pengjiang)
+    approved = P.payroll_approve(payroll=payroll, by=ca_pengjiang_2)
     assert approved.status == Payroll.Status.APPROVED
-    assert approved.approved_by == ca_pengjiang and approved.approved_at is not None
+    assert approved.approved_by == ca_pengjiang_2 and approved.approved_at is not None
     before = lines(payroll)
     # The award changes afterwards (a correction of the ledger), and a rebuild is attempted.
     BenefitAward.objects.filter(case=confirmed).update(base_amount=Decimal("1.00"), total=184)
@@ -163,21 +165,27 @@ def test_approved_payroll_is_locked_and_its_lines_never_change(confirmed, ca_pen
     payroll.refresh_from_db()
     assert (payroll.status, payroll.total) == (Payroll.Status.APPROVED, Decimal("1711.00"))
     with pytest.raises(ValidationError, match="already approved"):
-        P.payroll_approve(payroll=payroll, by=ca_pengjiang)
+        P.payroll_approve(payroll=payroll, by=ca_pengjiang_2)
 
 
-def test_approval_activates_confirmed_cases_once(confirmed, ca_pengjiang, district):
+def test_approval_activates_confirmed_cases_once(ca_pengjiang_2, confirmed, ca_pengjiang, district):
     payroll = P.payroll_build(county=district, month=DEC, by=ca_pengjiang).payroll
     confirmed.refresh_from_db()
     assert confirmed.status == S.CONFIRMED  # a draft pays nothing yet
-    P.payroll_approve(payroll=payroll, by=ca_pengjiang)
+    P.payroll_approve(payroll=payroll, by=ca_pengjiang_2)
     confirmed.refresh_from_db()
     assert confirmed.status == S.ACTIVE
     t = CaseTransition.objects.filter(case=confirmed).last()
-    assert (t.from_status, t.to_status, t.by) == (S.CONFIRMED, S.ACTIVE, ca_pengjiang)
+    # Moved by the approval, in the approver's name.
+    assert (t.action, t.from_status, t.to_status, t.by) == (
+        "activate",
+        S.CONFIRMED,
+        S.ACTIVE,
+        ca_pengjiang_2,
+    )
     assert "2026-12" in t.reason
     jan = P.payroll_build(county=district, month=JAN, by=ca_pengjiang).payroll
-    P.payroll_approve(payroll=jan, by=ca_pengjiang)
+    P.payroll_approve(payroll=jan, by=ca_pengjiang_2)
     assert CaseTransition.objects.filter(case=confirmed, to_status=S.ACTIVE).count() == 1
 
 
@@ -267,11 +275,11 @@ def test_build_and_approve_need_the_role_and_the_district(
     assert payroll.status == Payroll.Status.DRAFT and payroll.approved_by is None
 
 
-def test_export_bank_file_csv_and_xlsx(confirmed, ca_pengjiang, district):
+def test_export_bank_file_csv_and_xlsx(ca_pengjiang_2, confirmed, ca_pengjiang, district):
     payroll = P.payroll_build(county=district, month=DEC, by=ca_pengjiang).payroll
     with pytest.raises(ValidationError, match="approved"):
         P.payroll_export(payroll, "csv")
-    P.payroll_approve(payroll=payroll, by=ca_pengjiang)
+    P.payroll_approve(payroll=payroll, by=ca_pengjiang_2)
     payroll.refresh_from_db()
     body, ctype, name = P.payroll_export(payroll, "csv")
     assert body.startswith("\ufeff".encode()) and ctype.startswith("text/csv")
@@ -321,9 +329,11 @@ def test_task_builds_and_reports_progress_on_the_job(confirmed, ca_pengjiang, di
     )
 
 
-def test_task_on_a_locked_payroll_fails_the_job_with_the_message(confirmed, ca_pengjiang, district):
+def test_task_on_a_locked_payroll_fails_the_job_with_the_message(
+    ca_pengjiang_2, confirmed, ca_pengjiang, district
+):
     payroll = P.payroll_build(county=district, month=DEC, by=ca_pengjiang).payroll
-    P.payroll_approve(payroll=payroll, by=ca_pengjiang)
+    P.payroll_approve(payroll=payroll, by=ca_pengjiang_2)
     job = Job.objects.create(kind=P.JOB_KIND, region=district, created_by=ca_pengjiang)
     build_payroll.apply(args=(job.pk, district.pk, DEC.isoformat(), ca_pengjiang.pk))
     job.refresh_from_db()
@@ -342,9 +352,11 @@ def test_start_enqueues_after_commit_and_runs_eagerly(
     assert Payroll.objects.get(county=district, month=DEC).line_count == 1
 
 
-def test_start_refuses_a_locked_payroll_at_once(confirmed, ca_pengjiang, district, cw_baisha):
+def test_start_refuses_a_locked_payroll_at_once(
+    ca_pengjiang_2, confirmed, ca_pengjiang, district, cw_baisha
+):
     payroll = P.payroll_build(county=district, month=DEC, by=ca_pengjiang).payroll
-    P.payroll_approve(payroll=payroll, by=ca_pengjiang)
+    P.payroll_approve(payroll=payroll, by=ca_pengjiang_2)
     with pytest.raises(ValidationError, match="locked"):
         P.payroll_build_start(county=district, month=DEC, by=ca_pengjiang)
     with pytest.raises(PermissionDenied):

@@ -19,6 +19,7 @@ from assistance.models import (
     BenefitAward,
     CaseTransition,
     DibaoCase,
+    DistrictSetting,
     IncomeDeclaration,
     IncomeType,
     Investigation,
@@ -26,6 +27,7 @@ from assistance.models import (
 from households.panels import household_panels, register
 
 from ..conftest import login
+from ..factories import region
 from .conftest import APPLIED_ON, S, build_case, head_of, poor_household
 
 pytestmark = pytest.mark.django_db
@@ -228,7 +230,7 @@ def test_bad_date_shows_field_error_and_writes_nothing(client, cw_baisha, cw_bai
     assert r.status_code == 200 and "accepted_on" in r.context["form"].errors
     case.refresh_from_db()
     assert case.status == S.APPLIED and case.accepted_on is None
-    assert case.transitions.count() == 2
+    assert case.transitions.count() == 3  # opened, signed, applied: nothing more
 
 
 def test_start_investigation_without_signatures_shows_the_reason(client, cw_baisha, household):  # type: ignore[no-untyped-def]
@@ -596,6 +598,8 @@ class TestDecision:
         self, client, cw_baisha, cw_baisha_2, household
     ):
         case = case_at(S.IN_NOTICE, household, cw_baisha, cw_baisha_2)
+        # Delegated to the township, so the refusal is for separation of duties alone.
+        DistrictSetting.objects.create(county=region("440703"), confirmation_delegated=True)
         login(client, cw_baisha)
         assert 'data-testid="action-decide"' not in client.get(url("detail", case)).content.decode()
         r = client.post(url("decide", case), {"confirm-on": "2026-11-13", "final": "yes"})

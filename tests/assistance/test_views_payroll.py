@@ -45,8 +45,8 @@ def draft(case, ca_pengjiang, district):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def approved(draft, ca_pengjiang):  # type: ignore[no-untyped-def]
-    return P.payroll_approve(payroll=draft, by=ca_pengjiang)
+def approved(ca_pengjiang_2, draft, ca_pengjiang):  # type: ignore[no-untyped-def]
+    return P.payroll_approve(payroll=draft, by=ca_pengjiang_2)
 
 
 def test_list_shows_the_districts_payrolls(client, draft, ca_pengjiang):
@@ -171,15 +171,15 @@ def test_build_form_bad_month_and_locked_month_are_messages(
     assert not Job.objects.exists()
 
 
-def test_approve_asks_for_confirmation_then_locks(client, draft, ca_pengjiang):
-    c = login(client, ca_pengjiang)
+def test_approve_asks_for_confirmation_then_locks(client, draft, ca_pengjiang_2):
+    c = login(client, ca_pengjiang_2)  # not the reviewer who built it
     page = c.get(reverse("assistance_payroll:approve", args=[draft.pk]))
     assert page.status_code == 200 and 'data-testid="approve-form"' in page.content.decode()
     draft.refresh_from_db()
     assert draft.status == Payroll.Status.DRAFT  # GET changes nothing
     resp = c.post(reverse("assistance_payroll:approve", args=[draft.pk]), follow=True)
     draft.refresh_from_db()
-    assert draft.status == Payroll.Status.APPROVED and draft.approved_by == ca_pengjiang
+    assert draft.status == Payroll.Status.APPROVED and draft.approved_by == ca_pengjiang_2
     body = resp.content.decode()
     assert 'data-testid="export-csv"' in body and 'data-testid="approve-link"' not in body
     resp = c.post(reverse("assistance_payroll:approve", args=[draft.pk]), follow=True)

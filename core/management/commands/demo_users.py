@@ -10,8 +10,11 @@ from core.roles import Role
 DEMO_USERS = [
     # username, role, region code (None: first village of 白沙街道), display name
     ("cw_baisha", Role.CASEWORKER, "440703002", "白沙街道 低保经办员"),
+    # The second investigator of home visits (who takes part never confirms: separation of duties).
+    ("cw_baisha_2", Role.CASEWORKER, "440703002", "白沙街道 入户调查员"),
     ("va_baisha", Role.VILLAGE_ASSISTANT, None, "白沙 村居协理员"),
     ("cw_taicheng", Role.CASEWORKER, "440781001", "台城街道 低保经办员"),
+    ("cw_taicheng_2", Role.CASEWORKER, "440781001", "台城街道 入户调查员"),
     ("ca_pengjiang", Role.CIVIL_AFFAIRS_REVIEWER, "440703", "蓬江区民政局 审核员"),
     ("po_pengjiang", Role.POVERTY_OFFICE_REVIEWER, "440703", "蓬江区扶贫办 审核员"),
     ("ca_taishan", Role.CIVIL_AFFAIRS_REVIEWER, "440781", "台山市民政局 审核员"),
