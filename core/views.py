@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from .calendar import CALENDAR_PERM, years_needing_data
-from .roles import EXPORT_HOUSEHOLDS, IMPORT_HOUSEHOLDS
 
 
 @dataclass(frozen=True)
@@ -28,38 +27,6 @@ tile_providers: list[Callable[[Any], list[Tile]]] = []
 
 def _tiles(user) -> list[Tile]:  # type: ignore[no-untyped-def]
     tiles: list[Tile] = []
-    if user.has_perm("households.view_household"):
-        tiles.append(
-            Tile(
-                _("Households"),
-                _("Search the household register of your area."),
-                reverse("households:list"),
-            )
-        )
-    if user.has_perm("households.add_household"):
-        tiles.append(
-            Tile(
-                _("Register a household"),
-                _("Create a household with its members."),
-                reverse("households:create"),
-            )
-        )
-    if user.has_perm(EXPORT_HOUSEHOLDS):
-        tiles.append(
-            Tile(
-                _("Export"),
-                _("Download the household list as a spreadsheet."),
-                reverse("households:export") + "?format=xlsx",
-            )
-        )
-    if user.has_perm(IMPORT_HOUSEHOLDS):
-        tiles.append(
-            Tile(
-                _("Import"),
-                _("Import households from a spreadsheet (all or nothing)."),
-                reverse("admin:households_person_import"),
-            )
-        )
     for provider in tile_providers:
         tiles.extend(provider(user))
     if user.has_perm(CALENDAR_PERM):

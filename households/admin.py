@@ -17,8 +17,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from core.admin import ScopedAdminMixin
 from core.exports import FORMATS, SafeCSV, SafeXLSX, file_response, write_file
 from core.models import AccessLog, Job
-from core.roles import EXPORT_HOUSEHOLDS, IMPORT_HOUSEHOLDS
 from core.services import access_log_record
+from households.permissions import EXPORT_HOUSEHOLDS, IMPORT_HOUSEHOLDS
 
 from . import selectors
 from .importing import (

@@ -39,9 +39,9 @@ from simple_history.utils import bulk_create_with_history
 
 from core.job_progress import Progress, job_finish, job_progress_writer
 from core.models import Job, Region, User
-from core.roles import IMPORT_HOUSEHOLDS
 from core.scope import region_in_scope
 from core.services import require_perm
+from households.permissions import IMPORT_HOUSEHOLDS
 
 from .idnumber import parse_id_number
 from .models import Household, HouseholdImport, Membership, Person, Relation

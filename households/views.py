@@ -17,9 +17,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.forms import apply_service_errors
 from core.models import AccessLog
-from core.roles import EXPORT_HOUSEHOLDS, REVEAL_ID
 from core.selectors import villages_for
 from core.services import access_log_record
+from households.permissions import EXPORT_HOUSEHOLDS, REVEAL_ID
 
 from . import exports, selectors, services
 from .forms import (

@@ -27,8 +27,9 @@ from assistance.models import (
     ProgrammeCase,
     PublicNotice,
 )
+from assistance.permissions import APPROVE_PAYROLL, CONFIRM_DIBAO, DECIDE_PROGRAMME, REPORT_OUTREACH
 from core.models import User
-from core.roles import APPROVE_PAYROLL, CONFIRM_DIBAO, DECIDE_PROGRAMME, REPORT_OUTREACH, Role
+from core.roles import Role
 from core.scope import county_code, scope_queryset
 
 S = DibaoCase.Status

@@ -34,12 +34,12 @@ from psycopg import sql
 from assistance.dibao.workflow import DIBAO
 from assistance.models import BenefitAward, DibaoCase, Payroll, PayrollLine
 from assistance.payroll.workflow import PAYROLL
+from assistance.permissions import APPROVE_PAYROLL, BUILD_PAYROLL
 from assistance.policy import selectors as policy_data
 from assistance.policy.rules import HUNDRED, ZERO, fen, monthly_total
 from core import exports
 from core.job_progress import job_progress_writer  # noqa: F401  (tasks use it from here)
 from core.models import Job, Region, User
-from core.roles import APPROVE_PAYROLL, BUILD_PAYROLL
 from core.services import require_perm, require_region
 from households.models import Household, Membership, Person
 

@@ -21,8 +21,8 @@ from assistance.dibao import selectors
 from assistance.dibao.services import first_of_next_month
 from assistance.models import Payroll, PayrollLine
 from assistance.payroll import services
+from assistance.permissions import APPROVE_PAYROLL, BUILD_PAYROLL
 from core.models import AccessLog, Job, Region
-from core.roles import APPROVE_PAYROLL, BUILD_PAYROLL
 from core.scope import scope_queryset, visible_regions
 from core.services import access_log_record
 

@@ -7,9 +7,9 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
 from assistance.models import OutreachReport
+from assistance.permissions import REPORT_OUTREACH
 from assistance.programmes import selectors as programme_selectors
 from assistance.programmes import workflow as programme_workflow
-from core.roles import REPORT_OUTREACH
 from households.models import Household
 
 

@@ -17,14 +17,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from assistance.models import OutreachReport, Programme, ProgrammeCase
-from assistance.permissions import CHANGE_OUTREACH
+from assistance.permissions import CHANGE_OUTREACH, DECIDE_PROGRAMME, REPORT_OUTREACH
 from assistance.programmes import outreach
 from assistance.programmes import selectors as programme_selectors
 from assistance.programmes import services as svc
 from assistance.programmes import workflow as programme_workflow
 from core.forms import apply_service_errors
 from core.models import Region, User
-from core.roles import DECIDE_PROGRAMME, REPORT_OUTREACH
 from core.selectors import villages_for
 from households.models import Household, Person
 from households.selectors import household_get, household_list

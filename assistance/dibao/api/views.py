@@ -75,10 +75,10 @@ from assistance.models import (
     PublicNotice,
     SupplementCategory,
 )
+from assistance.permissions import CONFIRM_DIBAO
 from core.api import API_AUTHENTICATION_CLASSES, Conflict
 from core.api_permissions import RolePermission
 from core.models import Region, User
-from core.roles import CONFIRM_DIBAO
 from core.scope import region_in_scope
 from core.services import require_perm
 from households import selectors as household_selectors

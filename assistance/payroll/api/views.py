@@ -27,9 +27,9 @@ from rest_framework.response import Response
 from assistance.dibao import selectors
 from assistance.models import Payroll, PayrollLine
 from assistance.payroll import services
+from assistance.permissions import APPROVE_PAYROLL, BUILD_PAYROLL
 from core.api import API_AUTHENTICATION_CLASSES, Conflict
 from core.models import Job, Region, User
-from core.roles import APPROVE_PAYROLL, BUILD_PAYROLL
 from core.scope import visible_regions
 from households.api.views import IntegerFilter, SelectorFilterSet
 

@@ -22,14 +22,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from assistance.models import OutreachReport, Programme, ProgrammeCase, ProgrammeTransition
-from assistance.permissions import CHANGE_OUTREACH
+from assistance.permissions import CHANGE_OUTREACH, DECIDE_PROGRAMME
 from assistance.programmes import outreach
 from assistance.programmes import selectors as programme_selectors
 from assistance.programmes import services as svc
 from assistance.programmes import workflow as programme_workflow
 from core.api import API_AUTHENTICATION_CLASSES
 from core.models import Region, User
-from core.roles import DECIDE_PROGRAMME
 from core.selectors import villages_for
 from households.models import Household, Person
 from households.selectors import household_list
