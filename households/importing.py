@@ -562,7 +562,7 @@ def _check_id_numbers(groups: list[Group], err: Any) -> None:
     registered = {
         p.id_number: p.active
         for p in Person.objects.filter(id_number__in=first).annotate(
-            active=Exists(Membership.objects.filter(person=OuterRef("pk"), end_date__isnull=True))
+            active=Exists(Membership.objects.active().filter(person=OuterRef("pk")))
         )
     }
     for number, active in registered.items():

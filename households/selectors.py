@@ -22,9 +22,9 @@ from .models import Household, LabourCapacity, Membership, Person, Relation
 
 def _active_head_name() -> Subquery:
     return Subquery(
-        Membership.objects.filter(
-            household=OuterRef("pk"), end_date__isnull=True, relation=Relation.HEAD
-        ).values("person__name")[:1]
+        Membership.objects.active()
+        .filter(household=OuterRef("pk"), relation=Relation.HEAD)
+        .values("person__name")[:1]
     )
 
 
@@ -92,15 +92,16 @@ def _households_of(user: User, person_match: Q) -> QuerySet[Membership, Any]:
     """Ids of households with an active member matching `person_match`, among the persons the
     user may see (their scoped region narrows the search before the name or ID match)."""
     persons = scope_queryset(Person.objects.filter(person_match), user, region_field="region")
-    return Membership.objects.filter(end_date__isnull=True, person__in=persons.values("pk")).values(
-        "household_id"
+    return (
+        Membership.objects.active().filter(person__in=persons.values("pk")).values("household_id")
     )
 
 
 def _active_member_count() -> Coalesce:
     # A correlated subquery (not a GROUP BY): the paginator's COUNT(*) then skips it entirely.
     counts = (
-        Membership.objects.filter(household=OuterRef("pk"), end_date__isnull=True)
+        Membership.objects.active()
+        .filter(household=OuterRef("pk"))
         .order_by()
         .values("household")
         .annotate(n=Count("id"))
@@ -138,7 +139,7 @@ def person_list(
     if region:
         reg = Region.objects.filter(pk=region).first()
         qs = qs.filter(region__path__startswith=reg.path) if reg else qs.none()
-    active = Membership.objects.filter(person=OuterRef("pk"), end_date__isnull=True)
+    active = Membership.objects.active().filter(person=OuterRef("pk"))
     return (
         qs.select_related("region", "serious_illness")
         .annotate(

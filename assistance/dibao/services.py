@@ -93,9 +93,7 @@ def dibao_case_create(
 ) -> DibaoCase:
     household = Household.objects.select_for_update().select_related("village").get(pk=household.pk)
     DIBAO.check(DibaoCase(household=household), "create", by)
-    active_ids = set(
-        household.memberships.filter(end_date__isnull=True).values_list("person_id", flat=True)
-    )
+    active_ids = set(household.memberships.active().values_list("person_id", flat=True))
     errors: dict[str, list[str]] = {}
     if unit == DibaoCase.Unit.SINGLE_PERSON:
         if single_person is None or single_person.pk not in active_ids:
@@ -218,9 +216,7 @@ def dibao_case_start_investigation(*, case: DibaoCase, by: User) -> DibaoCase:
 def _unit_person_ids(case: DibaoCase) -> set[int]:
     if case.unit == DibaoCase.Unit.SINGLE_PERSON and case.single_person_id:
         return {case.single_person_id}
-    return set(
-        case.household.memberships.filter(end_date__isnull=True).values_list("person_id", flat=True)
-    )
+    return set(case.household.memberships.active().values_list("person_id", flat=True))
 
 
 def _check_amount(amount: Decimal, field: str = "monthly_amount") -> Decimal:
@@ -248,9 +244,7 @@ def declarations_replace(
     exempt_reason}. Persons must be members of the household.
     """
     case = _begin(case, "declare", by)
-    members = set(
-        case.household.memberships.filter(end_date__isnull=True).values_list("person_id", flat=True)
-    )
+    members = set(case.household.memberships.active().values_list("person_id", flat=True))
     errors: dict[str, list[str]] = {}
 
     def person_ok(key: str, person: Person | None, required: bool = True) -> None:
@@ -501,7 +495,8 @@ def dibao_case_start_notice(*, case: DibaoCase, starts_on: dt.date, by: User) ->
         raise ValidationError({"starts_on": [_("The notice start is too far in the future.")]})
     days = policy_data.int_parameter("notice_days", starts_on)
     head = (
-        case.household.memberships.filter(end_date__isnull=True, relation=Relation.HEAD)
+        case.household.memberships.active()
+        .filter(relation=Relation.HEAD)
         .select_related("person")
         .first()
     )

@@ -137,9 +137,9 @@ def _get_case(request: HttpRequest, pk: int) -> DibaoCase:
 
 def head_name_subquery() -> Subquery:
     return Subquery(
-        Membership.objects.filter(
-            household=OuterRef("household_id"), end_date__isnull=True, relation=Relation.HEAD
-        ).values("person__name")[:1]
+        Membership.objects.active()
+        .filter(household=OuterRef("household_id"), relation=Relation.HEAD)
+        .values("person__name")[:1]
     )
 
 
@@ -199,9 +199,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.dibao_case_list(user=request.user, status=status)  # type: ignore[arg-type]
     qs = qs.annotate(head_name=head_name_subquery())
     if q:
-        heads = Membership.objects.filter(
+        heads = Membership.objects.active().filter(
             household=OuterRef("household_id"),
-            end_date__isnull=True,
             relation=Relation.HEAD,
             person__name__contains=q,
         )
@@ -305,7 +304,8 @@ def case_context(case: DibaoCase) -> dict[str, Any]:
         "reviews": list(case.reviews.select_related("opened_by", "closed_by").order_by("-id")),
         "without_supporter": list(case.persons_without_supporter.all()),
         "members": list(
-            Membership.objects.filter(household=case.household, end_date__isnull=True)
+            Membership.objects.active()
+            .filter(household=case.household)
             .select_related("person")
             .order_by("start_date", "id")
         ),

@@ -63,10 +63,7 @@ from households.models import Household, Person
 
 def _members(household: Household) -> list[Person]:
     return [
-        m.person
-        for m in household.memberships.filter(end_date__isnull=True)
-        .select_related("person")
-        .order_by("id")
+        m.person for m in household.memberships.active().select_related("person").order_by("id")
     ]
 
 

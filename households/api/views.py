@@ -98,7 +98,7 @@ def _household_detail_qs(user: User) -> QuerySet[Household]:
     return selectors.household_list(user=user).prefetch_related(
         Prefetch(
             "memberships",
-            queryset=Membership.objects.filter(end_date__isnull=True)
+            queryset=Membership.objects.active()
             .select_related("person")
             .order_by("start_date", "id"),
         )
@@ -255,9 +255,9 @@ class HouseholdViewSet(
         ser = MemberRemoveSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         d = ser.validated_data
-        membership = Membership.objects.filter(
-            household=household, pk=d["membership"], end_date__isnull=True
-        ).first()
+        membership = (
+            Membership.objects.active().filter(household=household, pk=d["membership"]).first()
+        )
         if membership is None:
             raise _unknown("membership", _("Not an active member of this household."))
         services.member_remove(
