@@ -43,6 +43,7 @@ from assistance.policy.rules import (
 from core.calendar import add_working_days
 from core.masking import mask_name
 from core.models import User
+from core.months import add_months, first_of_next_month
 from core.services import require_perm
 from households.models import Household, Person, Relation
 
@@ -53,15 +54,6 @@ ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 # Hooks other apps register at start-up (AppConfig.ready) without assistance importing them,
 # e.g. verification adds "no unresolved disqualifying findings". Each returns error messages.
 proposal_checks: list[Callable[[DibaoCase], list[str]]] = []
-
-
-def first_of_next_month(day: dt.date) -> dt.date:
-    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-
-
-def add_months(month: dt.date, n: int) -> dt.date:
-    y, m = divmod(month.month - 1 + n, 12)
-    return dt.date(month.year + y, m + 1, 1)
 
 
 # ----------------------------------------------------------------------------- the transition core

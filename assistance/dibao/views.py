@@ -61,6 +61,7 @@ from assistance.models import (
 )
 from core.forms import apply_service_errors
 from core.models import User
+from core.months import first_of_next_month
 from core.uploads import download_response
 from core.workflow import has_any_perm
 from households import selectors as household_selectors
@@ -639,7 +640,7 @@ def case_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             findings=property_findings(case, on),
         )
         if step == "review_close":
-            award = services.current_award(case, month=services.first_of_next_month(on))
+            award = services.current_award(case, month=first_of_next_month(on))
             context["current_award"] = award
     return render(request, "assistance/step.html", context)
 
@@ -850,7 +851,7 @@ def case_decide(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 pending = {
                     "computation": comp,
-                    "start_month": services.first_of_next_month(on),
+                    "start_month": first_of_next_month(on),
                 }
     notice = case.notices.order_by("-starts_on", "-id").first()
     return render(

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -15,6 +15,7 @@ from assistance.oversight import inbox as inbox_selectors
 from assistance.oversight import report as reports
 from core.exports import file_response
 from core.models import AccessLog, Region
+from core.months import month_start, parse_month
 from core.services import access_log_record
 
 PAGE_SIZE = 50
@@ -63,10 +64,8 @@ def _report_params(request: HttpRequest) -> tuple[Region | None, list[Region], d
     error = ""
     month: dt.date | None
     try:
-        month = (
-            reports.parse_month(month_text) if month_text else timezone.localdate().replace(day=1)
-        )
-    except ValueError:
+        month = parse_month(month_text) if month_text else month_start(timezone.localdate())
+    except ValidationError:
         month, error = None, _("Enter the month as YYYY-MM, e.g. 2026-12.")
     return county, counties, month, error
 

@@ -29,6 +29,7 @@ from django.utils import timezone
 from assistance.models import DibaoCase, Payroll
 from assistance.payroll import services as payroll_services
 from core.models import Job, Region, User
+from core.months import first_of_next_month
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ def build_next_month_payrolls(on: str | None = None) -> list[int]:
     """Beat, on the 25th: a draft payroll of next month for every district with paid cases.
     Districts whose payroll for that month is already approved are skipped; returns the jobs."""
     day = dt.date.fromisoformat(on) if on else timezone.localdate()
-    month = (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    month = first_of_next_month(day)
     paying = DibaoCase.objects.filter(
         household__village__path__startswith=OuterRef("path"),
         status__in=[*payroll_services.PAID_STATUSES, *payroll_services.STOPPED_STATUSES],

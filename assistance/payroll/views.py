@@ -18,11 +18,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assistance.dibao import selectors
-from assistance.dibao.services import first_of_next_month
 from assistance.models import Payroll, PayrollLine
 from assistance.payroll import services
 from assistance.permissions import APPROVE_PAYROLL, BUILD_PAYROLL
 from core.models import AccessLog, Job, Region
+from core.months import first_of_next_month, parse_month
 from core.scope import scope_queryset, visible_regions
 from core.services import access_log_record
 
@@ -81,7 +81,7 @@ def payroll_build(request: HttpRequest) -> HttpResponse:
     if county is None:
         raise Http404
     try:
-        month = services.parse_month(request.POST.get("month", ""))
+        month = parse_month(request.POST.get("month", ""))
         job = services.payroll_build_start(county=county, month=month, by=request.user)  # type: ignore[arg-type]
     except ValidationError as exc:
         for message in exc.messages:

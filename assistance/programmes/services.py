@@ -34,7 +34,6 @@ from assistance.policy import selectors as policy_data
 from assistance.programmes.rules import (
     LowIncomeBand,
     check_decided_amount,
-    fen,
     low_income_band,
     medical_aid,
     tekun_findings,
@@ -52,12 +51,12 @@ from assistance.programmes.workflow import (
     OPEN,
     PROGRAMME,
     PS,
-    ZERO,
     P,
     TemporaryCause,
 )
 from core.calendar import add_working_days
 from core.models import User
+from core.money import ZERO, fen
 from households.models import Household, Person
 
 

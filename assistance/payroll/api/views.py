@@ -30,6 +30,7 @@ from assistance.payroll import services
 from assistance.permissions import APPROVE_PAYROLL, BUILD_PAYROLL
 from core.api import API_AUTHENTICATION_CLASSES, Conflict
 from core.models import Job, Region, User
+from core.months import parse_month
 from core.scope import visible_regions
 from households.api.views import IntegerFilter, SelectorFilterSet
 
@@ -166,7 +167,7 @@ class PayrollViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             qs = qs.filter(status=d["status"])
         if d.get("month"):
             try:
-                qs = qs.filter(month=services.parse_month(d["month"]))
+                qs = qs.filter(month=parse_month(d["month"]))
             except DjangoValidationError as exc:
                 raise ValidationError(exc.message_dict) from None
         return qs
@@ -191,7 +192,7 @@ class PayrollViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         )
         if county is None:
             raise ValidationError({"county": [_("Unknown district, or outside your area.")]})
-        month = services.parse_month(d["month"])
+        month = parse_month(d["month"])
         try:
             job = services.payroll_build_start(county=county, month=month, by=_user(request))
         except DjangoValidationError as exc:
