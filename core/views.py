@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from .calendar import CALENDAR_PERM, years_needing_data
+from .http import AuthenticatedHttpRequest
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def _tiles(user) -> list[Tile]:  # type: ignore[no-untyped-def]
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     missing = (
         years_needing_data(timezone.localdate()) if request.user.has_perm(CALENDAR_PERM) else []
     )

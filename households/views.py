@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.forms import apply_service_errors
+from core.http import AuthenticatedHttpRequest
 from core.models import AccessLog
 from core.selectors import villages_for
 from core.services import access_log_record
@@ -37,21 +38,21 @@ from .panels import render_panels
 PAGE_SIZE = 50
 
 
-def _get_household(request: HttpRequest, pk: int) -> Household:
+def _get_household(request: AuthenticatedHttpRequest, pk: int) -> Household:
     try:
-        return selectors.household_get(user=request.user, pk=pk)  # type: ignore[arg-type]
+        return selectors.household_get(user=request.user, pk=pk)
     except Household.DoesNotExist:
         raise Http404 from None
 
 
-def _get_person(request: HttpRequest, pk: int) -> Person:
+def _get_person(request: AuthenticatedHttpRequest, pk: int) -> Person:
     try:
-        return selectors.person_get(user=request.user, pk=pk)  # type: ignore[arg-type]
+        return selectors.person_get(user=request.user, pk=pk)
     except Person.DoesNotExist:
         raise Http404 from None
 
 
-def _search_params(request: HttpRequest) -> dict[str, Any]:
+def _search_params(request: AuthenticatedHttpRequest) -> dict[str, Any]:
     g = request.GET
     return {
         "q": g.get("q", "").strip(),
@@ -62,18 +63,18 @@ def _search_params(request: HttpRequest) -> dict[str, Any]:
 
 @login_required
 @permission_required("households.view_household", raise_exception=True)
-def household_list(request: HttpRequest) -> HttpResponse:
+def household_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     params = _search_params(request)
     refused = ""
     try:
-        qs = selectors.household_list(user=request.user, **params)  # type: ignore[arg-type]
+        qs = selectors.household_list(user=request.user, **params)
     except PermissionDenied as e:  # a search by ID number without the reveal permission
         refused, qs = str(e), Household.objects.none()
     try:
         page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     except ValueError:
         raise Http404 from None
-    villages = villages_for(request.user)  # type: ignore[arg-type]
+    villages = villages_for(request.user)
     towns = {v.parent_id: v.parent for v in villages if v.parent_id}
     query = request.GET.copy()
     query.pop("page", None)
@@ -94,15 +95,15 @@ def household_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required(EXPORT_HOUSEHOLDS, raise_exception=True)
-def household_export(request: HttpRequest) -> HttpResponse:
+def household_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     fmt = request.GET.get("format", "xlsx")
     if fmt not in ("xlsx", "csv"):
         raise Http404
-    qs = selectors.household_list(user=request.user, **_search_params(request))  # type: ignore[arg-type]
+    qs = selectors.household_list(user=request.user, **_search_params(request))
     access_log_record(
-        by=request.user,  # type: ignore[arg-type]
+        by=request.user,
         action=AccessLog.Action.EXPORT,
-        obj=Household(),  # type: ignore[arg-type]
+        obj=Household(),
         detail=request.GET.urlencode()[:250],
     )
     return exports.household_export_response(qs, fmt=fmt)
@@ -110,8 +111,8 @@ def household_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required("households.add_household", raise_exception=True)
-def household_create(request: HttpRequest) -> HttpResponse:
-    villages = villages_for(request.user)  # type: ignore[arg-type]
+def household_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    villages = villages_for(request.user)
     check_url = reverse("households:check_id")
     form = HouseholdForm(request.POST or None, villages=villages)
     formset = MemberFormSet(
@@ -132,7 +133,7 @@ def household_create(request: HttpRequest) -> HttpResponse:
                     )
                     for f in formset.forms
                 ],
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
             )
         except ValidationError as e:
             apply_service_errors(e, form, formsets={"members": formset.forms})
@@ -148,7 +149,7 @@ def household_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required("households.view_household", raise_exception=True)
-def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def household_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     household = _get_household(request, pk)
     memberships = list(household.memberships.all())
     active = [m for m in memberships if m.end_date is None]
@@ -161,7 +162,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "active": active,
             "former": [m for m in memberships if m.end_date is not None],
             "figures": selectors.household_figures([m.person for m in active]),
-            "timeline": selectors.household_timeline(household, user=request.user),  # type: ignore[arg-type]
+            "timeline": selectors.household_timeline(household, user=request.user),
             "can_edit": request.user.has_perm("households.change_household"),
             "panels": render_panels(request, household),
         },
@@ -170,12 +171,12 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @permission_required("households.change_household", raise_exception=True)
-def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def household_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     household = _get_household(request, pk)
     form = HouseholdEditForm(
         request.POST or None,
         instance=household,
-        villages=villages_for(request.user),  # type: ignore[arg-type]
+        villages=villages_for(request.user),
     )
     form.set_version(household)
     if request.method == "POST" and form.is_valid():
@@ -183,7 +184,7 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.household_update(
                 household=household,
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 reason=form.cleaned_data["reason"],
                 expected_updated_at=form.expected_version(),
                 **data,
@@ -198,7 +199,7 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @permission_required("households.add_membership", raise_exception=True)
-def member_add(request: HttpRequest, pk: int) -> HttpResponse:
+def member_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     household = _get_household(request, pk)
     form = MemberForm(
         request.POST or None, prefix="member", check_url=reverse("households:check_id")
@@ -210,7 +211,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
                 household=household,
                 relation=form.cleaned_data["relation"],
                 person_data=data,
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
             )
         except ValidationError as e:
             apply_service_errors(e, form)
@@ -222,7 +223,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @permission_required("households.change_membership", raise_exception=True)
-def member_remove(request: HttpRequest, pk: int, membership_id: int) -> HttpResponse:
+def member_remove(request: AuthenticatedHttpRequest, pk: int, membership_id: int) -> HttpResponse:
     household = _get_household(request, pk)
     membership = next(
         (m for m in household.memberships.all() if m.pk == membership_id and m.end_date is None),
@@ -237,7 +238,7 @@ def member_remove(request: HttpRequest, pk: int, membership_id: int) -> HttpResp
                 membership=membership,
                 reason=form.cleaned_data["reason"],
                 end_date=form.cleaned_data["end_date"],
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
             )
         except ValidationError as e:
             apply_service_errors(e, form)
@@ -253,7 +254,7 @@ def member_remove(request: HttpRequest, pk: int, membership_id: int) -> HttpResp
 
 @login_required
 @permission_required("households.view_person", raise_exception=True)
-def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def person_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     person = _get_person(request, pk)
     return render(
         request,
@@ -271,7 +272,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @permission_required("households.change_person", raise_exception=True)
-def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def person_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     person = _get_person(request, pk)
     form = PersonEditForm(
         request.POST or None,
@@ -284,7 +285,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         # The form holds the full ID number (to correct it): opening it is a reveal.
         access_log_record(
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             action=AccessLog.Action.REVEAL_ID_NUMBER,
             obj=person,
             detail="edit form",
@@ -295,7 +296,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.person_update(
                 person=person,
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 reason=form.cleaned_data["reason"],
                 expected_updated_at=form.expected_version(),
                 **data,
@@ -311,13 +312,13 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def person_reveal_id(request: HttpRequest, pk: int) -> HttpResponse:
+def person_reveal_id(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not request.user.has_perm(REVEAL_ID):
         raise PermissionDenied
     person = _get_person(request, pk)
     with transaction.atomic():
         access_log_record(
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             action=AccessLog.Action.REVEAL_ID_NUMBER,
             obj=person,
             ip_address=request.META.get("REMOTE_ADDR"),
@@ -329,7 +330,7 @@ def person_reveal_id(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def check_id(request: HttpRequest) -> HttpResponse:
+def check_id(request: AuthenticatedHttpRequest) -> HttpResponse:
     """HTMX: check an ID number as it is typed (the same validator as on submit)."""
     raw = str(next((v for k, v in request.GET.items() if k.endswith("id_number")), ""))
     if not raw.strip():

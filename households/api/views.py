@@ -16,7 +16,6 @@ index, `{"members": {"1": {"id_number": ["..."]}}}`).
 
 from typing import Any
 
-from django import forms
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
@@ -34,6 +33,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api import API_AUTHENTICATION_CLASSES
+from core.api_filters import IntegerFilter, SelectorFilterSet, cleaned_filters
+from core.http import request_user as _user
 from core.models import Region, User
 from core.selectors import region_list
 
@@ -65,22 +66,6 @@ E409 = OpenApiResponse(
 
 
 @extend_schema_field(OpenApiTypes.INT)
-class IntegerFilter(filters.NumberFilter):
-    field_class = forms.IntegerField
-
-
-def _cleaned_filters(view: Any) -> dict[str, Any]:
-    """The query parameters, checked by the view's FilterSet (bad values → 400, never a 500)."""
-    filterset = view.filterset_class(view.request.query_params, queryset=view.queryset)
-    if not filterset.is_valid():
-        raise ValidationError(filterset.errors)
-    return {k: v for k, v in filterset.form.cleaned_data.items() if v not in (None, "")}
-
-
-def _user(request: Request) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def _unknown(field: str, message: str) -> ValidationError:
     return ValidationError({field: [message]})
 
@@ -103,14 +88,6 @@ def _household_detail_qs(user: User) -> QuerySet[Household]:
             .order_by("start_date", "id"),
         )
     )
-
-
-class SelectorFilterSet(filters.FilterSet):
-    """Declares and validates the query parameters (and documents them in the schema); the
-    filtering itself is the selector's, called in get_queryset."""
-
-    def noop(self, qs, name, value):  # type: ignore[no-untyped-def]
-        return qs
 
 
 class RegionFilter(filters.FilterSet):
@@ -171,7 +148,7 @@ class HouseholdViewSet(
     def get_queryset(self) -> QuerySet[Household]:
         user = _user(self.request)
         if self.action == "list":
-            return selectors.household_list(user=user, **_cleaned_filters(self))
+            return selectors.household_list(user=user, **cleaned_filters(self))
         if self.action == "retrieve":
             return _household_detail_qs(user)
         return selectors.household_list(user=user)
@@ -299,7 +276,7 @@ class PersonViewSet(
     def get_queryset(self) -> QuerySet[Person]:
         user = _user(self.request)
         if self.action == "list":
-            return selectors.person_list(user=user, **_cleaned_filters(self))
+            return selectors.person_list(user=user, **cleaned_filters(self))
         return selectors.person_list(user=user)
 
     def get_serializer_class(self):  # type: ignore[no-untyped-def]

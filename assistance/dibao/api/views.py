@@ -77,12 +77,13 @@ from assistance.models import (
 )
 from assistance.permissions import CONFIRM_DIBAO
 from core.api import API_AUTHENTICATION_CLASSES, Conflict
+from core.api_filters import IntegerFilter, SelectorFilterSet, cleaned_filters
 from core.api_permissions import RolePermission
+from core.http import request_user as _user
 from core.models import Region, User
 from core.scope import region_in_scope
 from core.services import require_perm
 from households import selectors as household_selectors
-from households.api.views import IntegerFilter, SelectorFilterSet, _cleaned_filters
 from households.models import Person
 
 E400 = OpenApiResponse(
@@ -103,10 +104,6 @@ E409 = OpenApiResponse(
 
 CHANGE = "assistance.change_dibaocase"
 VIEW = "assistance.view_dibaocase"
-
-
-def _user(request: Request) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _today() -> dt.date:
@@ -242,7 +239,7 @@ class DibaoCaseViewSet(
     def get_queryset(self) -> QuerySet[DibaoCase]:
         user = _user(self.request)
         if self.action == "list":
-            return _case_list(user, **_cleaned_filters(self))
+            return _case_list(user, **cleaned_filters(self))
         if self.action == "retrieve":
             return _case_detail_qs(user)
         return selectors.dibao_case_list(user=user)

@@ -29,10 +29,11 @@ from assistance.models import Payroll, PayrollLine
 from assistance.payroll import services
 from assistance.permissions import APPROVE_PAYROLL, BUILD_PAYROLL
 from core.api import API_AUTHENTICATION_CLASSES, Conflict
-from core.models import Job, Region, User
+from core.api_filters import IntegerFilter, SelectorFilterSet, cleaned_filters
+from core.http import request_user as _user
+from core.models import Job, Region
 from core.months import parse_month
 from core.scope import visible_regions
-from households.api.views import IntegerFilter, SelectorFilterSet
 
 E400 = OpenApiResponse(description='Invalid input: `{"field": ["message"]}`.')
 E403 = OpenApiResponse(description="Your role does not allow this action.")
@@ -137,10 +138,6 @@ class PayrollFilter(SelectorFilterSet):
     status = filters.ChoiceFilter(method="noop", choices=Payroll.Status.choices)
 
 
-def _user(request: Request) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 @extend_schema_view(
     list=extend_schema(summary="Payrolls of your area"),
     retrieve=extend_schema(summary="One payroll", responses={200: PayrollSerializer, 404: E404}),
@@ -156,11 +153,7 @@ class PayrollViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         qs = selectors.payroll_list(user=_user(self.request)).select_related("built_by")
         if self.action != "list":
             return qs
-        params = self.request.query_params
-        filterset = PayrollFilter(params, queryset=qs)
-        if not filterset.is_valid():
-            raise ValidationError(filterset.errors)
-        d = filterset.form.cleaned_data
+        d = cleaned_filters(self)
         if d.get("county"):
             qs = qs.filter(county_id=d["county"])
         if d.get("status"):

@@ -28,6 +28,7 @@ from assistance.programmes import selectors as programme_selectors
 from assistance.programmes import services as svc
 from assistance.programmes import workflow as programme_workflow
 from core.api import API_AUTHENTICATION_CLASSES
+from core.http import request_user as _user
 from core.models import Region, User
 from core.selectors import villages_for
 from households.models import Household, Person
@@ -36,10 +37,6 @@ from households.selectors import household_list
 E400 = OpenApiResponse(description='Invalid input: `{"field": ["message"]}`.')
 E403 = OpenApiResponse(description="Your role does not allow this action.")
 E404 = OpenApiResponse(description="Not found, or outside your area (the two are not told apart).")
-
-
-def _user(request: Request) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _household(user: User, pk: int | None) -> Household:
