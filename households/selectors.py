@@ -190,11 +190,6 @@ def household_figures(members: list[Person], *, on: dt.date | None = None) -> Ho
     )
 
 
-def active_members(household: Household) -> list[Membership]:
-    """Uses the prefetch from household_get when present."""
-    return [m for m in household.memberships.all() if m.end_date is None]
-
-
 @dataclass(frozen=True)
 class TimelineEntry:
     at: dt.datetime

@@ -21,9 +21,7 @@ from assistance.models import (
     CaseReview,
     DibaoCase,
     ExpenditureDeclaration,
-    ExpenditureType,
     IncomeDeclaration,
-    IncomeType,
     Investigation,
     Objection,
     PropertyDeclaration,
@@ -810,11 +808,3 @@ def dibao_case_terminate(*, case: DibaoCase, reason: str, by: User) -> DibaoCase
         raise ValidationError({"reason": [_("Give the reason.")]})
     stop = case.payment_stop_month or first_of_next_month(timezone.localdate())
     return DIBAO.move(case, "terminate", by, reason.strip(), payment_stop_month=stop)
-
-
-def income_type(code: str) -> IncomeType:
-    return IncomeType.objects.get(code=code)
-
-
-def expenditure_type(code: str) -> ExpenditureType:
-    return ExpenditureType.objects.get(code=code)
