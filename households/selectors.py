@@ -20,10 +20,11 @@ from .idnumber import normalise
 from .models import Household, LabourCapacity, Membership, Person, Relation
 
 
-def _active_head_name() -> Subquery:
+def active_head_name(household: str = "pk") -> Subquery:
+    """The active head's name, to annotate rows whose `household` field holds the household id."""
     return Subquery(
         Membership.objects.active()
-        .filter(household=OuterRef("pk"), relation=Relation.HEAD)
+        .filter(household=OuterRef(household), relation=Relation.HEAD)
         .values("person__name")[:1]
     )
 
@@ -70,7 +71,7 @@ def household_list(
         qs = qs.filter(village__path__startswith=reg.path) if reg else qs.none()
     return (
         qs.select_related("village", "village__parent")
-        .annotate(head_name=_active_head_name(), member_count=_active_member_count())
+        .annotate(head_name=active_head_name(), member_count=_active_member_count())
         .order_by("-id")
     )
 

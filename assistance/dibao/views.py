@@ -18,7 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.forms.models import model_to_dict
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -126,7 +126,7 @@ def _files(request: AuthenticatedHttpRequest) -> Any:
 
 
 def require(user: Any, *perms: str) -> None:
-    if not any(user.has_perm(p) for p in perms):
+    if not has_any_perm(user, perms):
         raise PermissionDenied(_("Your role does not allow this action."))
 
 
@@ -135,14 +135,6 @@ def _get_case(request: AuthenticatedHttpRequest, pk: int) -> DibaoCase:
         return selectors.dibao_case_get(user=request.user, pk=pk)
     except DibaoCase.DoesNotExist:
         raise Http404 from None
-
-
-def head_name_subquery() -> Subquery:
-    return Subquery(
-        Membership.objects.active()
-        .filter(household=OuterRef("household_id"), relation=Relation.HEAD)
-        .values("person__name")[:1]
-    )
 
 
 def is_overdue(due: dt.date | None, today: dt.date) -> bool:
@@ -199,7 +191,7 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if form.is_valid():
         status, q = form.cleaned_data["status"], form.cleaned_data["q"].strip()
     qs = selectors.dibao_case_list(user=request.user, status=status)
-    qs = qs.annotate(head_name=head_name_subquery())
+    qs = qs.annotate(head_name=household_selectors.active_head_name("household_id"))
     if q:
         heads = Membership.objects.active().filter(
             household=OuterRef("household_id"),

@@ -83,6 +83,7 @@ from core.http import request_user as _user
 from core.models import Region, User
 from core.scope import region_in_scope
 from core.services import require_perm
+from core.workflow import has_any_perm
 from households import selectors as household_selectors
 from households.models import Person
 
@@ -118,7 +119,7 @@ class ActionPermission(RolePermission):
         any_perms = getattr(view, "any_perms", None)
         if any_perms is not None:
             user = request.user
-            return bool(user and user.is_authenticated) and any(user.has_perm(p) for p in any_perms)
+            return bool(user and user.is_authenticated) and has_any_perm(user, tuple(any_perms))
         return super().has_permission(request, view)
 
 

@@ -31,6 +31,7 @@ from core.api import API_AUTHENTICATION_CLASSES
 from core.http import request_user as _user
 from core.models import Region, User
 from core.selectors import villages_for
+from core.workflow import has_any_perm
 from households.models import Household, Person
 from households.selectors import household_list
 
@@ -58,7 +59,7 @@ def _person(household: Household, pk: int | None, field: str = "person") -> Pers
 
 
 def _require_any(user: User, *perms: str) -> None:
-    if not any(user.has_perm(p) for p in perms):
+    if not has_any_perm(user, perms):
         raise PermissionDenied(_("Your role does not allow this action."))
 
 
