@@ -7,11 +7,14 @@ class AssistanceConfig(AppConfig):
     verbose_name = _("Dibao and other assistance")
 
     def ready(self) -> None:
+        # Grants the assistance permissions to roles (core.roles' registry).
         # The household page shows the household's dibao cases and other programmes; households
         # (a lower layer) never imports assistance.
         from assistance.dibao.panels import dibao_panel
         from assistance.programmes.panels import programmes_panel
         from households.panels import register
+
+        from . import permissions  # noqa: F401
 
         register(dibao_panel)
         register(programmes_panel)

@@ -49,7 +49,7 @@ def _drive(
     wages: Decimal,
     notice_running: bool = False,
 ) -> DibaoCase:
-    head = household.memberships.get(relation=Relation.HEAD, end_date__isnull=True).person
+    head = household.memberships.active().get(relation=Relation.HEAD).person
     start = today - dt.timedelta(days=20)
     stage = ORDER.index(target)
     case = services.dibao_case_create(household=household, applicant=head, by=maker)

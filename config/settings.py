@@ -171,7 +171,8 @@ CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
-CELERY_IMPORTS = ("assistance.dibao.tasks",)
+# Task modules autodiscovery misses (it finds only `<app>.tasks`); a worker must know every task.
+CELERY_IMPORTS = ("assistance.dibao.tasks", "assistance.payroll.tasks")
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Dynamic management: periodic reviews that are due are opened every night (Asia/Shanghai).
     "assistance-open-due-reviews": {

@@ -19,6 +19,7 @@ from .calendar import (
     spans_of,
     year_has_data,
 )
+from .http import request_user
 from .models import CalendarYear
 
 
@@ -97,6 +98,6 @@ class CalendarYearView(APIView):
             working_days=spans(d["working_days"]),
             complete=d["complete"],
             source=d.get("source_document", ""),
-            by=request.user,  # type: ignore[arg-type]
+            by=request_user(request),
         )
         return Response(_out(year))

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from .calendar import CALENDAR_PERM, years_needing_data
-from .roles import EXPORT_HOUSEHOLDS, IMPORT_HOUSEHOLDS
+from .http import AuthenticatedHttpRequest
 
 
 @dataclass(frozen=True)
@@ -28,38 +28,6 @@ tile_providers: list[Callable[[Any], list[Tile]]] = []
 
 def _tiles(user) -> list[Tile]:  # type: ignore[no-untyped-def]
     tiles: list[Tile] = []
-    if user.has_perm("households.view_household"):
-        tiles.append(
-            Tile(
-                _("Households"),
-                _("Search the household register of your area."),
-                reverse("households:list"),
-            )
-        )
-    if user.has_perm("households.add_household"):
-        tiles.append(
-            Tile(
-                _("Register a household"),
-                _("Create a household with its members."),
-                reverse("households:create"),
-            )
-        )
-    if user.has_perm(EXPORT_HOUSEHOLDS):
-        tiles.append(
-            Tile(
-                _("Export"),
-                _("Download the household list as a spreadsheet."),
-                reverse("households:export") + "?format=xlsx",
-            )
-        )
-    if user.has_perm(IMPORT_HOUSEHOLDS):
-        tiles.append(
-            Tile(
-                _("Import"),
-                _("Import households from a spreadsheet (all or nothing)."),
-                reverse("admin:households_person_import"),
-            )
-        )
     for provider in tile_providers:
         tiles.extend(provider(user))
     if user.has_perm(CALENDAR_PERM):
@@ -81,7 +49,7 @@ def _tiles(user) -> list[Tile]:  # type: ignore[no-untyped-def]
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     missing = (
         years_needing_data(timezone.localdate()) if request.user.has_perm(CALENDAR_PERM) else []
     )

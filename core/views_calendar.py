@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from .calendar import (
     year_has_data,
 )
 from .forms import apply_service_errors
+from .http import AuthenticatedHttpRequest
 from .models import CalendarYear
 
 DATE = r"\d{4}-\d{1,2}-\d{1,2}"
@@ -107,7 +108,7 @@ class CalendarYearForm(forms.Form):
 
 @login_required
 @permission_required(CALENDAR_PERM, raise_exception=True)
-def calendar_year(request: HttpRequest, year: int) -> HttpResponse:
+def calendar_year(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
     entered = CalendarYear.objects.filter(year=year).first()
     if request.method == "POST":
         form = CalendarYearForm(request.POST, year=year)
@@ -119,7 +120,7 @@ def calendar_year(request: HttpRequest, year: int) -> HttpResponse:
                     working_days=form.cleaned_data["working_days"],
                     complete=form.cleaned_data["complete"],
                     source=form.cleaned_data["source"],
-                    by=request.user,  # type: ignore[arg-type]
+                    by=request.user,
                 )
             except ValidationError as e:
                 apply_service_errors(e, form)

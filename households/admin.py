@@ -17,9 +17,10 @@ from simple_history.admin import SimpleHistoryAdmin
 from core import exports
 from core.admin import ScopedAdminMixin
 from core.exports import FORMATS, SafeCSV, SafeXLSX, file_response, write_file
+from core.http import request_user
 from core.models import AccessLog, Job
-from core.roles import EXPORT_HOUSEHOLDS, IMPORT_HOUSEHOLDS
 from core.services import access_log_record
+from households.permissions import EXPORT_HOUSEHOLDS, IMPORT_HOUSEHOLDS
 
 from . import selectors
 from .importing import (
@@ -160,7 +161,7 @@ class PersonAdmin(ScopedAdminMixin, ImportExportMixin, SimpleHistoryAdmin):
                         job = household_import_start(
                             upload=upload,
                             dry_run=form.cleaned_data["dry_run"],
-                            by=request.user,  # type: ignore[arg-type]
+                            by=request_user(request),
                         )
                     except ValidationError as e:
                         form.add_error("file", e.messages)
@@ -186,7 +187,7 @@ class PersonAdmin(ScopedAdminMixin, ImportExportMixin, SimpleHistoryAdmin):
 
     def _import_job(self, request: HttpRequest, job_id: int) -> Job:
         try:
-            return selectors.household_import_get(user=request.user, pk=job_id)  # type: ignore[arg-type]
+            return selectors.household_import_get(user=request_user(request), pk=job_id)
         except Job.DoesNotExist:
             raise Http404 from None
 

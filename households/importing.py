@@ -39,9 +39,9 @@ from simple_history.utils import bulk_create_with_history
 from core import exports
 from core.job_progress import Progress, job_finish, job_progress_writer
 from core.models import Job, Region, User
-from core.roles import IMPORT_HOUSEHOLDS
 from core.scope import region_in_scope
 from core.services import require_perm
+from households.permissions import IMPORT_HOUSEHOLDS
 
 from .idnumber import parse_id_number
 from .models import Household, HouseholdImport, Membership, Person, Relation
@@ -562,7 +562,7 @@ def _check_id_numbers(groups: list[Group], err: Any) -> None:
     registered = {
         p.id_number: p.active
         for p in Person.objects.filter(id_number__in=first).annotate(
-            active=Exists(Membership.objects.filter(person=OuterRef("pk"), end_date__isnull=True))
+            active=Exists(Membership.objects.active().filter(person=OuterRef("pk")))
         )
     }
     for number, active in registered.items():

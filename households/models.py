@@ -221,6 +221,12 @@ class Relation(models.TextChoices):
     OTHER = "other", _("Other relative")
 
 
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def active(self) -> "MembershipQuerySet":
+        """The open memberships (no end date): a household's current members."""
+        return self.filter(end_date__isnull=True)
+
+
 class Membership(models.Model):
     """A person's membership of a household over time. At most one active (open) per person,
     and at most one active head per household — both enforced by the database."""
@@ -235,6 +241,7 @@ class Membership(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
 
+    objects = MembershipQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

@@ -477,9 +477,7 @@ class PersonResource(resources.ModelResource):
         return qs.select_related("serious_illness").prefetch_related(
             Prefetch(
                 "memberships",
-                queryset=Membership.objects.filter(end_date__isnull=True).select_related(
-                    "household__village"
-                ),
+                queryset=Membership.objects.active().select_related("household__village"),
                 to_attr="active_memberships",
             )
         )
@@ -494,7 +492,7 @@ class PersonResource(resources.ModelResource):
     def _membership(person: Person) -> Membership | None:
         active = getattr(person, "active_memberships", None)
         if active is None:
-            active = list(person.memberships.filter(end_date__isnull=True))
+            active = list(person.memberships.active())
         return active[0] if active else None
 
     def _household_value(self, person: Person, key: str) -> str:

@@ -20,11 +20,12 @@ from .idnumber import normalise
 from .models import Household, LabourCapacity, Membership, Person, Relation
 
 
-def _active_head_name() -> Subquery:
+def active_head_name(household: str = "pk") -> Subquery:
+    """The active head's name, to annotate rows whose `household` field holds the household id."""
     return Subquery(
-        Membership.objects.filter(
-            household=OuterRef("pk"), end_date__isnull=True, relation=Relation.HEAD
-        ).values("person__name")[:1]
+        Membership.objects.active()
+        .filter(household=OuterRef(household), relation=Relation.HEAD)
+        .values("person__name")[:1]
     )
 
 
@@ -70,7 +71,7 @@ def household_list(
         qs = qs.filter(village__path__startswith=reg.path) if reg else qs.none()
     return (
         qs.select_related("village", "village__parent")
-        .annotate(head_name=_active_head_name(), member_count=_active_member_count())
+        .annotate(head_name=active_head_name(), member_count=_active_member_count())
         .order_by("-id")
     )
 
@@ -92,15 +93,16 @@ def _households_of(user: User, person_match: Q) -> QuerySet[Membership, Any]:
     """Ids of households with an active member matching `person_match`, among the persons the
     user may see (their scoped region narrows the search before the name or ID match)."""
     persons = scope_queryset(Person.objects.filter(person_match), user, region_field="region")
-    return Membership.objects.filter(end_date__isnull=True, person__in=persons.values("pk")).values(
-        "household_id"
+    return (
+        Membership.objects.active().filter(person__in=persons.values("pk")).values("household_id")
     )
 
 
 def _active_member_count() -> Coalesce:
     # A correlated subquery (not a GROUP BY): the paginator's COUNT(*) then skips it entirely.
     counts = (
-        Membership.objects.filter(household=OuterRef("pk"), end_date__isnull=True)
+        Membership.objects.active()
+        .filter(household=OuterRef("pk"))
         .order_by()
         .values("household")
         .annotate(n=Count("id"))
@@ -138,7 +140,7 @@ def person_list(
     if region:
         reg = Region.objects.filter(pk=region).first()
         qs = qs.filter(region__path__startswith=reg.path) if reg else qs.none()
-    active = Membership.objects.filter(person=OuterRef("pk"), end_date__isnull=True)
+    active = Membership.objects.active().filter(person=OuterRef("pk"))
     return (
         qs.select_related("region", "serious_illness")
         .annotate(
@@ -187,11 +189,6 @@ def household_figures(members: list[Person], *, on: dt.date | None = None) -> Ho
         severely_disabled=sum(1 for p in members if p.severely_disabled),
         seriously_ill=sum(1 for p in members if p.serious_illness_id),
     )
-
-
-def active_members(household: Household) -> list[Membership]:
-    """Uses the prefetch from household_get when present."""
-    return [m for m in household.memberships.all() if m.end_date is None]
 
 
 @dataclass(frozen=True)

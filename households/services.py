@@ -360,7 +360,8 @@ def member_remove(
     if end < membership.start_date:
         raise ValidationError({"end_date": [_("The end date is before the start date.")]})
     if membership.relation == Relation.HEAD and (
-        Membership.objects.filter(household=membership.household_id, end_date__isnull=True)
+        Membership.objects.active()
+        .filter(household=membership.household_id)
         .exclude(pk=membership.pk)
         .exists()
     ):
@@ -385,9 +386,7 @@ def head_change(
         raise ValidationError(
             {"former_head_relation": [_("Choose the former head's new relation.")]}
         )
-    active = list(
-        Membership.objects.select_for_update().filter(household=household, end_date__isnull=True)
-    )
+    active = list(Membership.objects.select_for_update().active().filter(household=household))
     target = next((m for m in active if m.pk == new_head.pk), None)
     if target is None:
         raise ValidationError({"new_head": [_("The new head must be an active member.")]})

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,10 +14,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.forms import apply_service_errors
+from core.http import AuthenticatedHttpRequest
 from core.models import AccessLog
-from core.roles import EXPORT_HOUSEHOLDS, REVEAL_ID
 from core.selectors import villages_for
 from core.services import access_log_record
+from households.permissions import EXPORT_HOUSEHOLDS, REVEAL_ID
 
 from . import exports, selectors, services
 from .forms import (
@@ -36,23 +37,23 @@ from .panels import render_panels
 PAGE_SIZE = 50
 
 
-def _get_household(request: HttpRequest, pk: int) -> Household:
+def _get_household(request: AuthenticatedHttpRequest, pk: int) -> Household:
     try:
-        return selectors.household_get(user=request.user, pk=pk)  # type: ignore[arg-type]
+        return selectors.household_get(user=request.user, pk=pk)
     except Household.DoesNotExist:
         raise Http404 from None
 
 
-def _get_person(request: HttpRequest, pk: int) -> Person:
+def _get_person(request: AuthenticatedHttpRequest, pk: int) -> Person:
     try:
-        return selectors.person_get(user=request.user, pk=pk)  # type: ignore[arg-type]
+        return selectors.person_get(user=request.user, pk=pk)
     except Person.DoesNotExist:
         raise Http404 from None
 
 
 @login_required
 @permission_required("households.view_household", raise_exception=True)
-def household_list(request: HttpRequest) -> HttpResponse:
+def household_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     search = HouseholdSearchForm(request.GET)
     # The raw values, for the template to keep the search box and selects as typed.
     params = {k: request.GET.get(k, "").strip() for k in search.fields}
@@ -87,7 +88,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required(EXPORT_HOUSEHOLDS, raise_exception=True)
-def household_export(request: HttpRequest) -> HttpResponse:
+def household_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     fmt = request.GET.get("format", "xlsx")
     if fmt not in ("xlsx", "csv"):
         raise Http404
@@ -98,9 +99,9 @@ def household_export(request: HttpRequest) -> HttpResponse:
         )
     qs = selectors.household_list(user=request.user, **search.selector_filters())  # type: ignore[arg-type]
     access_log_record(
-        by=request.user,  # type: ignore[arg-type]
+        by=request.user,
         action=AccessLog.Action.EXPORT,
-        obj=Household(),  # type: ignore[arg-type]
+        obj=Household(),
         detail=request.GET.urlencode()[:250],
     )
     return exports.household_export_response(qs, fmt=fmt)
@@ -108,8 +109,8 @@ def household_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required("households.add_household", raise_exception=True)
-def household_create(request: HttpRequest) -> HttpResponse:
-    villages = villages_for(request.user)  # type: ignore[arg-type]
+def household_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    villages = villages_for(request.user)
     check_url = reverse("households:check_id")
     form = HouseholdForm(request.POST or None, villages=villages)
     formset = MemberFormSet(
@@ -130,7 +131,7 @@ def household_create(request: HttpRequest) -> HttpResponse:
                     )
                     for f in formset.forms
                 ],
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
             )
         except ValidationError as e:
             apply_service_errors(e, form, formsets={"members": formset.forms})
@@ -146,7 +147,7 @@ def household_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required("households.view_household", raise_exception=True)
-def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def household_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     household = _get_household(request, pk)
     memberships = list(household.memberships.all())
     active = [m for m in memberships if m.end_date is None]
@@ -159,7 +160,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "active": active,
             "former": [m for m in memberships if m.end_date is not None],
             "figures": selectors.household_figures([m.person for m in active]),
-            "timeline": selectors.household_timeline(household, user=request.user),  # type: ignore[arg-type]
+            "timeline": selectors.household_timeline(household, user=request.user),
             "can_edit": request.user.has_perm("households.change_household"),
             "panels": render_panels(request, household),
         },
@@ -168,12 +169,12 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @permission_required("households.change_household", raise_exception=True)
-def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def household_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     household = _get_household(request, pk)
     form = HouseholdEditForm(
         request.POST or None,
         instance=household,
-        villages=villages_for(request.user),  # type: ignore[arg-type]
+        villages=villages_for(request.user),
     )
     form.set_version(household)
     if request.method == "POST" and form.is_valid():
@@ -181,7 +182,7 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.household_update(
                 household=household,
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 reason=form.cleaned_data["reason"],
                 expected_updated_at=form.expected_version(),
                 **data,
@@ -196,7 +197,7 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @permission_required("households.add_membership", raise_exception=True)
-def member_add(request: HttpRequest, pk: int) -> HttpResponse:
+def member_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     household = _get_household(request, pk)
     form = MemberForm(
         request.POST or None, prefix="member", check_url=reverse("households:check_id")
@@ -208,7 +209,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
                 household=household,
                 relation=form.cleaned_data["relation"],
                 person_data=data,
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
             )
         except ValidationError as e:
             apply_service_errors(e, form)
@@ -220,7 +221,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @permission_required("households.change_membership", raise_exception=True)
-def member_remove(request: HttpRequest, pk: int, membership_id: int) -> HttpResponse:
+def member_remove(request: AuthenticatedHttpRequest, pk: int, membership_id: int) -> HttpResponse:
     household = _get_household(request, pk)
     membership = next(
         (m for m in household.memberships.all() if m.pk == membership_id and m.end_date is None),
@@ -235,7 +236,7 @@ def member_remove(request: HttpRequest, pk: int, membership_id: int) -> HttpResp
                 membership=membership,
                 reason=form.cleaned_data["reason"],
                 end_date=form.cleaned_data["end_date"],
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
             )
         except ValidationError as e:
             apply_service_errors(e, form)
@@ -251,7 +252,7 @@ def member_remove(request: HttpRequest, pk: int, membership_id: int) -> HttpResp
 
 @login_required
 @permission_required("households.view_person", raise_exception=True)
-def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def person_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     person = _get_person(request, pk)
     return render(
         request,
@@ -269,7 +270,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @permission_required("households.change_person", raise_exception=True)
-def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def person_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     person = _get_person(request, pk)
     form = PersonEditForm(
         request.POST or None,
@@ -282,7 +283,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         # The form holds the full ID number (to correct it): opening it is a reveal.
         access_log_record(
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             action=AccessLog.Action.REVEAL_ID_NUMBER,
             obj=person,
             detail="edit form",
@@ -293,7 +294,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.person_update(
                 person=person,
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 reason=form.cleaned_data["reason"],
                 expected_updated_at=form.expected_version(),
                 **data,
@@ -309,13 +310,13 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def person_reveal_id(request: HttpRequest, pk: int) -> HttpResponse:
+def person_reveal_id(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not request.user.has_perm(REVEAL_ID):
         raise PermissionDenied
     person = _get_person(request, pk)
     with transaction.atomic():
         access_log_record(
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             action=AccessLog.Action.REVEAL_ID_NUMBER,
             obj=person,
             ip_address=request.META.get("REMOTE_ADDR"),
@@ -327,7 +328,7 @@ def person_reveal_id(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def check_id(request: HttpRequest) -> HttpResponse:
+def check_id(request: AuthenticatedHttpRequest) -> HttpResponse:
     """HTMX: check an ID number as it is typed (the same validator as on submit)."""
     raw = str(next((v for k, v in request.GET.items() if k.endswith("id_number")), ""))
     if not raw.strip():

@@ -15,8 +15,9 @@ from assistance.models import (
     IncomeType,
     PropertyDeclaration,
 )
+from assistance.permissions import CONFIRM_DIBAO
 from core.models import Region, User
-from core.roles import CONFIRM_DIBAO, PERMISSIONS
+from core.roles import PERMISSIONS
 from households.models import Household, Person
 
 

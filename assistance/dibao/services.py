@@ -21,9 +21,7 @@ from assistance.models import (
     CaseReview,
     DibaoCase,
     ExpenditureDeclaration,
-    ExpenditureType,
     IncomeDeclaration,
-    IncomeType,
     Investigation,
     Objection,
     PropertyDeclaration,
@@ -43,6 +41,7 @@ from assistance.policy.rules import (
 from core.calendar import add_working_days
 from core.masking import mask_name
 from core.models import User
+from core.months import add_months, first_of_next_month
 from core.services import require_perm
 from households.models import Household, Person, Relation
 
@@ -53,15 +52,6 @@ ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 # Hooks other apps register at start-up (AppConfig.ready) without assistance importing them,
 # e.g. verification adds "no unresolved disqualifying findings". Each returns error messages.
 proposal_checks: list[Callable[[DibaoCase], list[str]]] = []
-
-
-def first_of_next_month(day: dt.date) -> dt.date:
-    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-
-
-def add_months(month: dt.date, n: int) -> dt.date:
-    y, m = divmod(month.month - 1 + n, 12)
-    return dt.date(month.year + y, m + 1, 1)
 
 
 # ----------------------------------------------------------------------------- the transition core
@@ -93,9 +83,7 @@ def dibao_case_create(
 ) -> DibaoCase:
     household = Household.objects.select_for_update().select_related("village").get(pk=household.pk)
     DIBAO.check(DibaoCase(household=household), "create", by)
-    active_ids = set(
-        household.memberships.filter(end_date__isnull=True).values_list("person_id", flat=True)
-    )
+    active_ids = set(household.memberships.active().values_list("person_id", flat=True))
     errors: dict[str, list[str]] = {}
     if unit == DibaoCase.Unit.SINGLE_PERSON:
         if single_person is None or single_person.pk not in active_ids:
@@ -228,9 +216,7 @@ def dibao_case_start_investigation(*, case: DibaoCase, by: User) -> DibaoCase:
 def _unit_person_ids(case: DibaoCase) -> set[int]:
     if case.unit == DibaoCase.Unit.SINGLE_PERSON and case.single_person_id:
         return {case.single_person_id}
-    return set(
-        case.household.memberships.filter(end_date__isnull=True).values_list("person_id", flat=True)
-    )
+    return set(case.household.memberships.active().values_list("person_id", flat=True))
 
 
 def _check_amount(amount: Decimal, field: str = "monthly_amount") -> Decimal:
@@ -258,9 +244,7 @@ def declarations_replace(
     exempt_reason}. Persons must be members of the household.
     """
     case = _begin(case, "declare", by)
-    members = set(
-        case.household.memberships.filter(end_date__isnull=True).values_list("person_id", flat=True)
-    )
+    members = set(case.household.memberships.active().values_list("person_id", flat=True))
     errors: dict[str, list[str]] = {}
 
     def person_ok(key: str, person: Person | None, required: bool = True) -> None:
@@ -511,7 +495,8 @@ def dibao_case_start_notice(*, case: DibaoCase, starts_on: dt.date, by: User) ->
         raise ValidationError({"starts_on": [_("The notice start is too far in the future.")]})
     days = policy_data.int_parameter("notice_days", starts_on)
     head = (
-        case.household.memberships.filter(end_date__isnull=True, relation=Relation.HEAD)
+        case.household.memberships.active()
+        .filter(relation=Relation.HEAD)
         .select_related("person")
         .first()
     )
@@ -833,11 +818,3 @@ def dibao_case_terminate(*, case: DibaoCase, reason: str, by: User) -> DibaoCase
         raise ValidationError({"reason": [_("Give the reason.")]})
     stop = case.payment_stop_month or first_of_next_month(timezone.localdate())
     return DIBAO.move(case, "terminate", by, reason.strip(), payment_stop_month=stop)
-
-
-def income_type(code: str) -> IncomeType:
-    return IncomeType.objects.get(code=code)
-
-
-def expenditure_type(code: str) -> ExpenditureType:
-    return ExpenditureType.objects.get(code=code)

@@ -1,12 +1,7 @@
 """Celery tasks for dynamic management. Thin: the work is in assistance.dibao.reviews.
 
 Idempotent (a case already under review is skipped), so a retry or a double beat is harmless.
-Beat entry (config/settings.py, CELERY_TIMEZONE is Asia/Shanghai):
-
-    "assistance-open-due-reviews": {
-        "task": "assistance.open_due_reviews",
-        "schedule": crontab(hour=1, minute=0),
-    }
+Beat entries: CELERY_BEAT_SCHEDULE in config/settings.py (the one place).
 """
 
 import datetime as dt

@@ -18,9 +18,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.forms.models import model_to_dict
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -60,7 +60,9 @@ from assistance.models import (
     PublicNotice,
 )
 from core.forms import apply_service_errors
+from core.http import AuthenticatedHttpRequest
 from core.models import User
+from core.months import first_of_next_month
 from core.uploads import download_response
 from core.workflow import has_any_perm
 from households import selectors as household_selectors
@@ -89,7 +91,7 @@ MAIN_PATH = (
 # ----------------------------------------------------------------------------- plumbing
 
 
-def forbidden(request: HttpRequest, message: str = "") -> HttpResponse:
+def forbidden(request: AuthenticatedHttpRequest, message: str = "") -> HttpResponse:
     return render(
         request,
         "assistance/forbidden.html",
@@ -103,7 +105,7 @@ def case_page(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+    def wrapper(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> Any:
         try:
             if not request.user.has_perm(VIEW):
                 raise PermissionDenied(_("Your role cannot see dibao cases."))
@@ -114,33 +116,25 @@ def case_page(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _posted(request: HttpRequest) -> Any:
+def _posted(request: AuthenticatedHttpRequest) -> Any:
     """The POST data on a POST (even when empty), else None: the form is bound on every POST."""
     return request.POST if request.method == "POST" else None
 
 
-def _files(request: HttpRequest) -> Any:
+def _files(request: AuthenticatedHttpRequest) -> Any:
     return request.FILES if request.method == "POST" else None
 
 
 def require(user: Any, *perms: str) -> None:
-    if not any(user.has_perm(p) for p in perms):
+    if not has_any_perm(user, perms):
         raise PermissionDenied(_("Your role does not allow this action."))
 
 
-def _get_case(request: HttpRequest, pk: int) -> DibaoCase:
+def _get_case(request: AuthenticatedHttpRequest, pk: int) -> DibaoCase:
     try:
-        return selectors.dibao_case_get(user=request.user, pk=pk)  # type: ignore[arg-type]
+        return selectors.dibao_case_get(user=request.user, pk=pk)
     except DibaoCase.DoesNotExist:
         raise Http404 from None
-
-
-def head_name_subquery() -> Subquery:
-    return Subquery(
-        Membership.objects.filter(
-            household=OuterRef("household_id"), end_date__isnull=True, relation=Relation.HEAD
-        ).values("person__name")[:1]
-    )
 
 
 def is_overdue(due: dt.date | None, today: dt.date) -> bool:
@@ -191,17 +185,16 @@ def property_findings(case: DibaoCase, on: dt.date) -> list[str] | None:
 
 
 @case_page
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = CaseSearchForm(request.GET or None)
     status = q = ""
     if form.is_valid():
         status, q = form.cleaned_data["status"], form.cleaned_data["q"].strip()
-    qs = selectors.dibao_case_list(user=request.user, status=status)  # type: ignore[arg-type]
-    qs = qs.annotate(head_name=head_name_subquery())
+    qs = selectors.dibao_case_list(user=request.user, status=status)
+    qs = qs.annotate(head_name=household_selectors.active_head_name("household_id"))
     if q:
-        heads = Membership.objects.filter(
+        heads = Membership.objects.active().filter(
             household=OuterRef("household_id"),
-            end_date__isnull=True,
             relation=Relation.HEAD,
             person__name__contains=q,
         )
@@ -306,7 +299,8 @@ def case_context(case: DibaoCase) -> dict[str, Any]:
         "reviews": list(case.reviews.select_related("opened_by", "closed_by").order_by("-id")),
         "without_supporter": list(case.persons_without_supporter.all()),
         "members": list(
-            Membership.objects.filter(household=case.household, end_date__isnull=True)
+            Membership.objects.active()
+            .filter(household=case.household)
             .select_related("person")
             .order_by("start_date", "id")
         ),
@@ -343,7 +337,7 @@ def computation_context(case: DibaoCase, today: dt.date) -> dict[str, Any]:
 
 
 @case_page
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = _get_case(request, pk)
     today = timezone.localdate()
     context = case_context(case)
@@ -354,7 +348,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "case": case,
             "today": today,
             "steps": stepper(case, context["transitions"]),
-            "actions": case_actions(case, request.user),  # type: ignore[arg-type]
+            "actions": case_actions(case, request.user),
             "deadlines": case_deadlines(case, today),
             "can_change": request.user.has_perm(CHANGE),
             **context,
@@ -367,9 +361,9 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @case_page
-def case_create(request: HttpRequest, household_pk: int) -> HttpResponse:
+def case_create(request: AuthenticatedHttpRequest, household_pk: int) -> HttpResponse:
     try:
-        household = household_selectors.household_get(user=request.user, pk=household_pk)  # type: ignore[arg-type]
+        household = household_selectors.household_get(user=request.user, pk=household_pk)
     except Household.DoesNotExist:
         raise Http404 from None
     require(request.user, ADD)
@@ -379,7 +373,7 @@ def case_create(request: HttpRequest, household_pk: int) -> HttpResponse:
         try:
             case = services.dibao_case_create(
                 household=household,
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 unit=data["unit"],
                 single_person=data["single_person"],
                 applicant=data["applicant"],
@@ -610,17 +604,17 @@ STEPS: dict[str, Step] = {
 
 
 @case_page
-def case_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+def case_step(request: AuthenticatedHttpRequest, pk: int, step: str) -> HttpResponse:
     spec = STEPS[step]
     case = _get_case(request, pk)
-    problem = step_refusal(case, spec.actions, request.user)  # type: ignore[arg-type]
+    problem = step_refusal(case, spec.actions, request.user)
     if problem is not None and request.method != "POST":
         messages.error(request, problem)
         return redirect("assistance:detail", pk=case.pk)
     form = spec.form(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            spec.run(case, dict(form.cleaned_data), request.user)  # type: ignore[arg-type]
+            spec.run(case, dict(form.cleaned_data), request.user)
         except ValidationError as e:
             apply_service_errors(e, form)
         else:
@@ -640,7 +634,7 @@ def case_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             findings=property_findings(case, on),
         )
         if step == "review_close":
-            award = services.current_award(case, month=services.first_of_next_month(on))
+            award = services.current_award(case, month=first_of_next_month(on))
             context["current_award"] = award
     return render(request, "assistance/step.html", context)
 
@@ -666,9 +660,9 @@ DECLARATION_FORMSETS: dict[str, tuple[Any, tuple[str, ...]]] = {
 
 
 @case_page
-def case_declarations(request: HttpRequest, pk: int) -> HttpResponse:
+def case_declarations(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = _get_case(request, pk)
-    problem = step_refusal(case, ("declare",), request.user)  # type: ignore[arg-type]
+    problem = step_refusal(case, ("declare",), request.user)
     if problem is not None and request.method != "POST":
         messages.error(request, problem)
         return redirect("assistance:detail", pk=case.pk)
@@ -692,7 +686,7 @@ def case_declarations(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.declarations_replace(
                 case=case,
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 **{
                     name: _declaration_rows(formsets[name], fields)
                     for name, (_cls, fields) in DECLARATION_FORMSETS.items()
@@ -717,9 +711,9 @@ def case_declarations(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @case_page
-def case_investigation(request: HttpRequest, pk: int) -> HttpResponse:
+def case_investigation(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = _get_case(request, pk)
-    problem = step_refusal(case, ("investigate",), request.user)  # type: ignore[arg-type]
+    problem = step_refusal(case, ("investigate",), request.user)
     if problem is not None and request.method != "POST":
         messages.error(request, problem)
         return redirect("assistance:detail", pk=case.pk)
@@ -746,7 +740,7 @@ def case_investigation(request: HttpRequest, pk: int) -> HttpResponse:
                     neighbour_interviews=data["neighbour_interviews"],
                     evidence_requests=data["evidence_requests"],
                     persons_without_supporter=list(data["persons_without_supporter"]),
-                    by=request.user,  # type: ignore[arg-type]
+                    by=request.user,
                 )
                 for upload in data["attachments"]:
                     try:
@@ -754,7 +748,7 @@ def case_investigation(request: HttpRequest, pk: int) -> HttpResponse:
                             case=case,
                             uploaded=upload,
                             investigation=investigation,
-                            by=request.user,  # type: ignore[arg-type]
+                            by=request.user,
                         )
                     except ValidationError as e:
                         raise ValidationError(
@@ -769,7 +763,7 @@ def case_investigation(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @case_page
-def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
+def attachment_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = _get_case(request, pk)
     require(request.user, CHANGE)
     investigation: Investigation | None = None
@@ -785,7 +779,7 @@ def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
                 uploaded=form.cleaned_data["file"],
                 investigation=investigation,
                 description=form.cleaned_data["description"],
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
             )
         except ValidationError as e:
             apply_service_errors(e, form)
@@ -801,7 +795,7 @@ def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @case_page
 def attachment_download(
-    request: HttpRequest, pk: int, attachment_pk: int
+    request: AuthenticatedHttpRequest, pk: int, attachment_pk: int
 ) -> HttpResponse | FileResponse:
     case = _get_case(request, pk)
     attachment = Attachment.objects.filter(case=case, pk=attachment_pk).first()
@@ -818,10 +812,10 @@ def attachment_download(
 
 
 @case_page
-def case_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def case_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The reviewer's page: computation, investigation, notice; confirm (two steps) or refuse."""
     case = _get_case(request, pk)
-    problem = step_refusal(case, ("confirm", "decide_refuse"), request.user)  # type: ignore[arg-type]
+    problem = step_refusal(case, ("confirm", "decide_refuse"), request.user)
     if problem is not None and request.method != "POST":
         messages.error(request, problem)
         return redirect("assistance:detail", pk=case.pk)
@@ -837,7 +831,7 @@ def case_decide(request: HttpRequest, pk: int) -> HttpResponse:
                     case=case,
                     on=on,
                     reason=form.cleaned_data["reason"],
-                    by=request.user,  # type: ignore[arg-type]
+                    by=request.user,
                 )
             except ValidationError as e:
                 apply_service_errors(e, form)
@@ -851,7 +845,7 @@ def case_decide(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 pending = {
                     "computation": comp,
-                    "start_month": services.first_of_next_month(on),
+                    "start_month": first_of_next_month(on),
                 }
     notice = case.notices.order_by("-starts_on", "-id").first()
     return render(
@@ -876,7 +870,7 @@ def case_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @case_page
-def notice_print(request: HttpRequest, pk: int) -> HttpResponse:
+def notice_print(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The A4 notice posted in the village: masked name, members, amount — nothing else."""
     case = _get_case(request, pk)
     notice: PublicNotice | None = case.notices.order_by("-starts_on", "-id").first()

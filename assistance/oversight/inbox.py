@@ -28,9 +28,10 @@ from assistance.models import (
     PublicNotice,
 )
 from assistance.payroll.workflow import PAYROLL
+from assistance.permissions import APPROVE_PAYROLL, CONFIRM_DIBAO, DECIDE_PROGRAMME, REPORT_OUTREACH
 from assistance.programmes.workflow import PROGRAMME
 from core.models import User
-from core.roles import APPROVE_PAYROLL, CONFIRM_DIBAO, DECIDE_PROGRAMME, REPORT_OUTREACH, Role
+from core.roles import Role
 from core.scope import county_code, scope_queryset
 
 S = DibaoCase.Status

@@ -16,12 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assistance.dibao import reviews
-from assistance.dibao.services import first_of_next_month
 from assistance.models import BenefitAward, DibaoCase, Payroll, PayrollLine
 from assistance.policy import selectors as policy_data
 from core.calendar import is_working_day
 from core.exports import CONTENT_TYPES
 from core.models import CalendarOverride, Region, User
+from core.months import first_of_next_month, month_start
 from core.scope import is_city_level, region_in_scope
 from households.models import Household
 
@@ -131,11 +131,6 @@ def report_counties(user: User) -> QuerySet[Region]:
     return counties.filter(pk=user.region_id)  # type: ignore[misc]  # None matches nothing
 
 
-def parse_month(value: str) -> dt.date:
-    """'2026-12' → 2026-12-01; ValueError otherwise."""
-    return dt.datetime.strptime(value.strip(), "%Y-%m").date().replace(day=1)
-
-
 # ----------------------------------------------------------------------------- figures
 
 
@@ -217,7 +212,7 @@ def district_report(
     if not report_allowed(user) or not region_in_scope(user, county):
         raise PermissionDenied(_("This district is outside your area of responsibility."))
     today = today or timezone.localdate()
-    month = month.replace(day=1)
+    month = month_start(month)
     next_month = first_of_next_month(month)
 
     payroll = (

@@ -3,9 +3,9 @@
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,7 +14,9 @@ from django.views.decorators.http import require_GET
 from assistance.oversight import inbox as inbox_selectors
 from assistance.oversight import report as reports
 from core.exports import file_response
+from core.http import AuthenticatedHttpRequest
 from core.models import AccessLog, Region
+from core.months import month_start, parse_month
 from core.services import access_log_record
 
 PAGE_SIZE = 50
@@ -22,14 +24,14 @@ PAGE_SIZE = 50
 
 @login_required
 @require_GET
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    kinds = inbox_selectors.inbox_kinds(user)  # type: ignore[arg-type]
+    kinds = inbox_selectors.inbox_kinds(user)
     kind = request.GET.get("kind", "")
     if kind and kind not in dict(kinds):
         raise Http404
-    counts = inbox_selectors.inbox_counts(user)  # type: ignore[arg-type]
-    items = inbox_selectors.inbox_items(user, kind=kind)  # type: ignore[arg-type]
+    counts = inbox_selectors.inbox_counts(user)
+    items = inbox_selectors.inbox_items(user, kind=kind)
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -45,12 +47,14 @@ def inbox(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _report_params(request: HttpRequest) -> tuple[Region | None, list[Region], dt.date | None, str]:
+def _report_params(
+    request: AuthenticatedHttpRequest,
+) -> tuple[Region | None, list[Region], dt.date | None, str]:
     """(county or None, counties to choose from, month or None, error). 403/404 raised here."""
     user = request.user
-    if not reports.report_allowed(user):  # type: ignore[arg-type]
+    if not reports.report_allowed(user):
         raise PermissionDenied(_("Your role cannot see the district report."))
-    counties = list(reports.report_counties(user))  # type: ignore[arg-type]
+    counties = list(reports.report_counties(user))
     code = request.GET.get("county", "").strip()
     county: Region | None = None
     if code:
@@ -63,21 +67,19 @@ def _report_params(request: HttpRequest) -> tuple[Region | None, list[Region], d
     error = ""
     month: dt.date | None
     try:
-        month = (
-            reports.parse_month(month_text) if month_text else timezone.localdate().replace(day=1)
-        )
-    except ValueError:
+        month = parse_month(month_text) if month_text else month_start(timezone.localdate())
+    except ValidationError:
         month, error = None, _("Enter the month as YYYY-MM, e.g. 2026-12.")
     return county, counties, month, error
 
 
 @login_required
 @require_GET
-def report(request: HttpRequest) -> HttpResponse:
+def report(request: AuthenticatedHttpRequest) -> HttpResponse:
     county, counties, month, error = _report_params(request)
     result = None
     if county is not None and month is not None:
-        result = reports.district_report(user=request.user, county=county, month=month)  # type: ignore[arg-type]
+        result = reports.district_report(user=request.user, county=county, month=month)
     return render(
         request,
         "assistance/oversight/report.html",
@@ -96,13 +98,13 @@ def report(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def report_export(request: HttpRequest) -> HttpResponse:
+def report_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     county, _counties, month, _error = _report_params(request)
     if county is None or month is None:
         raise Http404
-    result = reports.district_report(user=request.user, county=county, month=month)  # type: ignore[arg-type]
+    result = reports.district_report(user=request.user, county=county, month=month)
     access_log_record(
-        by=request.user,  # type: ignore[arg-type]
+        by=request.user,
         action=AccessLog.Action.EXPORT,
         obj=county,
         detail=f"district report {month:%Y-%m}",

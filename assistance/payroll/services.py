@@ -34,12 +34,14 @@ from psycopg import sql
 from assistance.dibao.workflow import DIBAO
 from assistance.models import BenefitAward, DibaoCase, Payroll, PayrollLine
 from assistance.payroll.workflow import PAYROLL
+from assistance.permissions import APPROVE_PAYROLL, BUILD_PAYROLL
 from assistance.policy import selectors as policy_data
-from assistance.policy.rules import HUNDRED, ZERO, fen, monthly_total
+from assistance.policy.rules import monthly_total
 from core import exports
 from core.job_progress import job_progress_writer  # noqa: F401  (tasks use it from here)
 from core.models import Job, Region, User
-from core.roles import APPROVE_PAYROLL, BUILD_PAYROLL
+from core.money import HUNDRED, ZERO, fen
+from core.months import month_start
 from core.services import require_perm, require_region
 from households.models import Household, Membership, Person
 
@@ -75,21 +77,6 @@ class BuildResult:
             "unchanged": self.unchanged,
             "elsewhere": self.elsewhere,
         }
-
-
-def month_start(month: dt.date) -> dt.date:
-    return month.replace(day=1)
-
-
-def parse_month(value: str) -> dt.date:
-    """'2026-12' or '2026-12-01' → date(2026, 12, 1); ValidationError otherwise."""
-    value = (value or "").strip()
-    try:
-        if len(value) == 7:
-            return dt.date.fromisoformat(value + "-01")
-        return month_start(dt.date.fromisoformat(value))
-    except ValueError:
-        raise ValidationError({"month": [_("Give the month as YYYY-MM.")]}) from None
 
 
 def _check_county(county: Region) -> None:

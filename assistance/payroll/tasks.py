@@ -1,16 +1,9 @@
-"""Celery tasks of the assistance app. Thin: the work is in assistance.payroll.services.
+"""Celery tasks of payroll. Thin: the work is in assistance.payroll.services.
 
 `build_payroll` is idempotent (the build itself is: running it twice gives the same lines, and a
 finished job is not run again), retried on database errors (deadlock, lost connection) and
-enqueued with `transaction.on_commit` by `payroll.payroll_build_start`.
-
-Beat entry (config/settings.py; CELERY_TIMEZONE is Asia/Shanghai): see `beat_schedule()`:
-
-    from celery.schedules import crontab
-    "assistance-build-next-month-payrolls": {
-        "task": "assistance.build_next_month_payrolls",
-        "schedule": crontab(day_of_month="25", hour=2, minute=0),
-    }
+enqueued with `transaction.on_commit` by `assistance.payroll.services.payroll_build_start`.
+Beat entries: CELERY_BEAT_SCHEDULE in config/settings.py (the one place).
 """
 
 from __future__ import annotations
@@ -20,7 +13,6 @@ import logging
 from functools import partial
 
 from celery import shared_task
-from celery.schedules import crontab
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 from django.db.models import Exists, OuterRef
@@ -29,18 +21,9 @@ from django.utils import timezone
 from assistance.models import DibaoCase, Payroll
 from assistance.payroll import services as payroll_services
 from core.models import Job, Region, User
+from core.months import first_of_next_month
 
 log = logging.getLogger(__name__)
-
-
-def beat_schedule() -> dict[str, dict]:
-    """What to merge into CELERY_BEAT_SCHEDULE."""
-    return {
-        "assistance-build-next-month-payrolls": {
-            "task": "assistance.build_next_month_payrolls",
-            "schedule": crontab(day_of_month="25", hour=2, minute=0),
-        }
-    }
 
 
 def _finish(job_id: int, *, status: str, message: str, result: dict | None = None) -> None:
@@ -111,7 +94,7 @@ def build_next_month_payrolls(on: str | None = None) -> list[int]:
     """Beat, on the 25th: a draft payroll of next month for every district with paid cases.
     Districts whose payroll for that month is already approved are skipped; returns the jobs."""
     day = dt.date.fromisoformat(on) if on else timezone.localdate()
-    month = (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    month = first_of_next_month(day)
     paying = DibaoCase.objects.filter(
         household__village__path__startswith=OuterRef("path"),
         status__in=[*payroll_services.PAID_STATUSES, *payroll_services.STOPPED_STATUSES],

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet, Sum
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,11 +18,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assistance.dibao import selectors
-from assistance.dibao.services import first_of_next_month
 from assistance.models import Payroll, PayrollLine
 from assistance.payroll import services
+from assistance.permissions import APPROVE_PAYROLL, BUILD_PAYROLL
+from core.http import AuthenticatedHttpRequest
 from core.models import AccessLog, Job, Region
-from core.roles import APPROVE_PAYROLL, BUILD_PAYROLL
+from core.months import first_of_next_month, parse_month
 from core.scope import scope_queryset, visible_regions
 from core.services import access_log_record
 
@@ -30,25 +31,23 @@ VIEW_PAYROLL = "assistance.view_payroll"
 PAGE_SIZE = 50
 
 
-def _payroll(request: HttpRequest, pk: int) -> Payroll:
+def _payroll(request: AuthenticatedHttpRequest, pk: int) -> Payroll:
     try:
         return (
-            selectors.payroll_list(user=request.user)  # type: ignore[arg-type]
-            .select_related("job", "built_by")
-            .get(pk=pk)
+            selectors.payroll_list(user=request.user).select_related("job", "built_by").get(pk=pk)
         )
     except Payroll.DoesNotExist:
         raise Http404 from None
 
 
-def _counties(request: HttpRequest) -> QuerySet[Region]:
-    return visible_regions(request.user).filter(level=Region.Level.COUNTY).order_by("code")  # type: ignore[arg-type]
+def _counties(request: AuthenticatedHttpRequest) -> QuerySet[Region]:
+    return visible_regions(request.user).filter(level=Region.Level.COUNTY).order_by("code")
 
 
-def _jobs(request: HttpRequest) -> QuerySet[Job]:
+def _jobs(request: AuthenticatedHttpRequest) -> QuerySet[Job]:
     return scope_queryset(
         Job.objects.filter(kind=services.JOB_KIND),
-        request.user,  # type: ignore[arg-type]
+        request.user,
         region_field="region",
     )
 
@@ -56,8 +55,8 @@ def _jobs(request: HttpRequest) -> QuerySet[Job]:
 @login_required
 @permission_required(VIEW_PAYROLL, raise_exception=True)
 @require_GET
-def payroll_list(request: HttpRequest) -> HttpResponse:
-    qs = selectors.payroll_list(user=request.user).select_related("job")  # type: ignore[arg-type]
+def payroll_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    qs = selectors.payroll_list(user=request.user).select_related("job")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     can_build = request.user.has_perm(BUILD_PAYROLL)
     return render(
@@ -76,13 +75,13 @@ def payroll_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required(BUILD_PAYROLL, raise_exception=True)
 @require_POST
-def payroll_build(request: HttpRequest) -> HttpResponse:
+def payroll_build(request: AuthenticatedHttpRequest) -> HttpResponse:
     county = _counties(request).filter(pk=request.POST.get("county") or 0).first()
     if county is None:
         raise Http404
     try:
-        month = services.parse_month(request.POST.get("month", ""))
-        job = services.payroll_build_start(county=county, month=month, by=request.user)  # type: ignore[arg-type]
+        month = parse_month(request.POST.get("month", ""))
+        job = services.payroll_build_start(county=county, month=month, by=request.user)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -95,7 +94,7 @@ def payroll_build(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required(VIEW_PAYROLL, raise_exception=True)
 @require_GET
-def job_status(request: HttpRequest, pk: int) -> HttpResponse:
+def job_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The build's progress: JSON, or the progress-bar fragment for HTMX polling (which asks the
     page to reload once the job has finished)."""
     job = _jobs(request).filter(pk=pk).first()
@@ -124,7 +123,7 @@ def job_status(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @permission_required(VIEW_PAYROLL, raise_exception=True)
 @require_GET
-def payroll_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def payroll_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     payroll = _payroll(request, pk)
     lines = PayrollLine.objects.filter(payroll=payroll).order_by("case_id")
     page = Paginator(lines, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -164,11 +163,11 @@ def payroll_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @permission_required(APPROVE_PAYROLL, raise_exception=True)
 @require_http_methods(["GET", "POST"])
-def payroll_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def payroll_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     payroll = _payroll(request, pk)
     if request.method == "POST":
         try:
-            services.payroll_approve(payroll=payroll, by=request.user)  # type: ignore[arg-type]
+            services.payroll_approve(payroll=payroll, by=request.user)
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)
@@ -181,7 +180,7 @@ def payroll_approve(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @permission_required(APPROVE_PAYROLL, raise_exception=True)
 @require_GET
-def payroll_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+def payroll_export(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> HttpResponse:
     payroll = _payroll(request, pk)
     try:
         body, content_type, name = services.payroll_export(payroll, fmt)
@@ -189,7 +188,7 @@ def payroll_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
         return redirect("assistance_payroll:detail", pk=payroll.pk)
     access_log_record(
-        by=request.user,  # type: ignore[arg-type]
+        by=request.user,
         action=AccessLog.Action.EXPORT,
         obj=payroll,
         detail=f"bank file {fmt}",

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-FEN = Decimal("0.01")
-YUAN = Decimal("1")
-ZERO = Decimal("0")
-HUNDRED = Decimal("100")
+from core.money import HUNDRED, ZERO, ceil_yuan, fen
 
 # Highest applicable supplement only; order is irrelevant (max is taken).
 SUPPLEMENT_LABELS = {
@@ -25,14 +22,6 @@ SUPPLEMENT_LABELS = {
     "minor": "未成年人",
     "serious_illness": "重病患者",
 }
-
-
-def fen(x: Decimal) -> Decimal:
-    return x.quantize(FEN, ROUND_HALF_UP)
-
-
-def ceil_yuan(x: Decimal) -> Decimal:
-    return x.quantize(YUAN, ROUND_CEILING)
 
 
 @dataclass(frozen=True)

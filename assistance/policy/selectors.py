@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from assistance.models import CategorySupplement, CpiReading, DibaoStandard, PolicyParameter
 from assistance.policy.rules import Policy
 from core.models import Region
+from core.months import month_start
 
 
 def parameter(key: str, on: dt.date) -> Decimal:
@@ -43,7 +44,7 @@ def standard_on(county: Region, on: dt.date) -> DibaoStandard:
 
 
 def cpi_on(on: dt.date) -> Decimal | None:
-    row = CpiReading.objects.filter(month=on.replace(day=1)).first()
+    row = CpiReading.objects.filter(month=month_start(on)).first()
     return row.yoy_percent if row else None
 
 

@@ -14,12 +14,11 @@ from assistance.models import (
     Programme,
     ProgrammeTransition,
 )
-from assistance.permissions import CHANGE_OUTREACH
+from assistance.permissions import CHANGE_OUTREACH, REPORT_OUTREACH
 from assistance.programmes.services import (
     programme_apply,
 )
 from core.models import Region, User
-from core.roles import REPORT_OUTREACH
 from core.services import require_perm, require_region
 from households.models import Household, Person
 

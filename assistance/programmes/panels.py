@@ -7,14 +7,15 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
 from assistance.models import OutreachReport
+from assistance.permissions import REPORT_OUTREACH
 from assistance.programmes import selectors as programme_selectors
 from assistance.programmes import workflow as programme_workflow
-from core.roles import REPORT_OUTREACH
+from core.http import request_user
 from households.models import Household
 
 
 def programmes_panel(request: HttpRequest, household: Household) -> SafeString | None:
-    user = request.user
+    user = request_user(request)
     see_dibao = user.has_perm("assistance.view_dibaocase")
     see_programmes = user.has_perm("assistance.view_programmecase")
     see_outreach = user.has_perm("assistance.view_outreachreport")
@@ -24,13 +25,13 @@ def programmes_panel(request: HttpRequest, household: Household) -> SafeString |
     # Dibao cases have their own section (assistance.dibao.panels.dibao_panel) just above this one.
     dibao: list = []
     cases = (
-        list(programme_selectors.programme_cases(user=user, household=household.pk))  # type: ignore[arg-type]
+        list(programme_selectors.programme_cases(user=user, household=household.pk))
         if see_programmes
         else []
     )
     reports = (
         list(
-            programme_selectors.outreach_reports(user=user)  # type: ignore[arg-type]
+            programme_selectors.outreach_reports(user=user)
             .filter(household=household)
             .order_by("-reported_at")
         )

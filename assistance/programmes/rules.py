@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from assistance.programmes.workflow import (
-    FEN,
-    HUNDRED,
-    MAX_AMOUNT,
-    ZERO,
-)
+from assistance.programmes.workflow import MAX_AMOUNT
+from core.money import FEN, HUNDRED, ZERO, fen
 from households.models import LabourCapacity
-
-
-def fen(x: Decimal) -> Decimal:
-    return x.quantize(FEN, ROUND_HALF_UP)
 
 
 def tekun_findings(

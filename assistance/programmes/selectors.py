@@ -63,15 +63,6 @@ def documentation_overdue(case: ProgrammeCase, *, today: dt.date | None = None) 
     )
 
 
-def documentation_overdue_list(
-    *, user: User, today: dt.date | None = None
-) -> QuerySet[ProgrammeCase]:
-    today = today or timezone.localdate()
-    return selectors.programme_case_list(user=user).filter(
-        documentation_due__lt=today, documented_on__isnull=True
-    )
-
-
 def household_recognitions(household: Household) -> list[str]:
     """What the household is already in (the basis for categorical aid): dibao, tekun,
     low-income recognition."""

@@ -34,7 +34,6 @@ from assistance.policy import selectors as policy_data
 from assistance.programmes.rules import (
     LowIncomeBand,
     check_decided_amount,
-    fen,
     low_income_band,
     medical_aid,
     tekun_findings,
@@ -52,21 +51,18 @@ from assistance.programmes.workflow import (
     OPEN,
     PROGRAMME,
     PS,
-    ZERO,
     P,
     TemporaryCause,
 )
 from core.calendar import add_working_days
 from core.models import User
+from core.money import ZERO, fen
 from households.models import Household, Person
 
 
 def _members(household: Household) -> list[Person]:
     return [
-        m.person
-        for m in household.memberships.filter(end_date__isnull=True)
-        .select_related("person")
-        .order_by("id")
+        m.person for m in household.memberships.active().select_related("person").order_by("id")
     ]
 
 

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -17,15 +17,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from assistance.models import OutreachReport, Programme, ProgrammeCase
-from assistance.permissions import CHANGE_OUTREACH
+from assistance.permissions import CHANGE_OUTREACH, DECIDE_PROGRAMME, REPORT_OUTREACH
 from assistance.programmes import outreach
 from assistance.programmes import selectors as programme_selectors
 from assistance.programmes import services as svc
 from assistance.programmes import workflow as programme_workflow
 from assistance.programmes.workflow import PROGRAMME
 from core.forms import apply_service_errors
+from core.http import AuthenticatedHttpRequest
 from core.models import Region, User
-from core.roles import DECIDE_PROGRAMME, REPORT_OUTREACH
 from core.selectors import villages_for
 from core.workflow import has_any_perm
 from households.models import Household, Person
@@ -73,8 +73,8 @@ DETAIL_LABELS = {
 }
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+def _user(request: AuthenticatedHttpRequest) -> User:
+    return request.user
 
 
 def dibao_case_url(pk: int) -> str | None:
@@ -255,14 +255,14 @@ class ConvertProgrammeForm(forms.Form):
 # ----------------------------------------------------------------------------- programme cases
 
 
-def _get_case(request: HttpRequest, pk: int) -> ProgrammeCase:
+def _get_case(request: AuthenticatedHttpRequest, pk: int) -> ProgrammeCase:
     try:
         return programme_selectors.programme_case_get(user=_user(request), pk=pk)
     except ProgrammeCase.DoesNotExist:
         raise Http404 from None
 
 
-def _get_household(request: HttpRequest, pk: int) -> Household:
+def _get_household(request: AuthenticatedHttpRequest, pk: int) -> Household:
     try:
         return household_get(user=_user(request), pk=pk)
     except Household.DoesNotExist:
@@ -271,7 +271,7 @@ def _get_household(request: HttpRequest, pk: int) -> Household:
 
 @login_required
 @permission_required(VIEW, raise_exception=True)
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     programme = request.GET.get("programme", "")
     status = request.GET.get("status", "")
     if programme not in ("", *Programme.values) or status not in ("", *PS.values):
@@ -299,7 +299,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required(programme_workflow.APPLY, raise_exception=True)
-def case_apply(request: HttpRequest, household_pk: int) -> HttpResponse:
+def case_apply(request: AuthenticatedHttpRequest, household_pk: int) -> HttpResponse:
     household = _get_household(request, household_pk)
     report = None
     if request.GET.get("outreach") or request.POST.get("outreach"):
@@ -369,7 +369,9 @@ def _detail_rows(case: ProgrammeCase) -> list[tuple[Any, Any]]:
     return rows
 
 
-def _render_case(request: HttpRequest, case: ProgrammeCase, **forms_: Any) -> HttpResponse:
+def _render_case(
+    request: AuthenticatedHttpRequest, case: ProgrammeCase, **forms_: Any
+) -> HttpResponse:
     user = _user(request)
     today = timezone.localdate()
     forms_.setdefault("approve_form", ApproveForm(initial={"on": today}))
@@ -406,12 +408,17 @@ def _render_case(request: HttpRequest, case: ProgrammeCase, **forms_: Any) -> Ht
 
 @login_required
 @permission_required(VIEW, raise_exception=True)
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _render_case(request, _get_case(request, pk))
 
 
 def _action(
-    request: HttpRequest, pk: int, form_class: type[forms.Form], form_name: str, run: Any, done: str
+    request: AuthenticatedHttpRequest,
+    pk: int,
+    form_class: type[forms.Form],
+    form_name: str,
+    run: Any,
+    done: str,
 ) -> HttpResponse:
     case = _get_case(request, pk)
     form = form_class(request.POST)
@@ -429,7 +436,7 @@ def _action(
 @login_required
 @require_POST
 @permission_required(DECIDE_PROGRAMME, raise_exception=True)
-def case_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def case_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _action(
         request,
         pk,
@@ -445,7 +452,7 @@ def case_approve(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 @permission_required(DECIDE_PROGRAMME, raise_exception=True)
-def case_refuse(request: HttpRequest, pk: int) -> HttpResponse:
+def case_refuse(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _action(
         request,
         pk,
@@ -456,14 +463,14 @@ def case_refuse(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _require_act(request: HttpRequest) -> None:
+def _require_act(request: AuthenticatedHttpRequest) -> None:
     if not has_any_perm(_user(request), PROGRAMME["pay"].permission):
         raise PermissionDenied
 
 
 @login_required
 @require_POST
-def case_pay(request: HttpRequest, pk: int) -> HttpResponse:
+def case_pay(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _require_act(request)
     return _action(
         request,
@@ -477,7 +484,7 @@ def case_pay(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def case_document(request: HttpRequest, pk: int) -> HttpResponse:
+def case_document(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _require_act(request)
     return _action(
         request,
@@ -493,7 +500,7 @@ def case_document(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def case_close(request: HttpRequest, pk: int) -> HttpResponse:
+def case_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _require_act(request)
     return _action(
         request,
@@ -508,7 +515,7 @@ def case_close(request: HttpRequest, pk: int) -> HttpResponse:
 # ----------------------------------------------------------------------------- outreach
 
 
-def _get_report(request: HttpRequest, pk: int) -> OutreachReport:
+def _get_report(request: AuthenticatedHttpRequest, pk: int) -> OutreachReport:
     try:
         return programme_selectors.outreach_report_get(user=_user(request), pk=pk)
     except OutreachReport.DoesNotExist:
@@ -517,7 +524,7 @@ def _get_report(request: HttpRequest, pk: int) -> OutreachReport:
 
 @login_required
 @permission_required(VIEW_OUTREACH, raise_exception=True)
-def outreach_list(request: HttpRequest) -> HttpResponse:
+def outreach_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status not in ("", *OutreachReport.Status.values):
         raise Http404
@@ -540,7 +547,7 @@ def outreach_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required(REPORT_OUTREACH, raise_exception=True)
-def outreach_new(request: HttpRequest) -> HttpResponse:
+def outreach_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = _user(request)
     initial: dict[str, Any] = {}
     if request.GET.get("household"):
@@ -572,7 +579,9 @@ def outreach_new(request: HttpRequest) -> HttpResponse:
     return render(request, "assistance/programmes/outreach_form.html", {"form": form})
 
 
-def _render_report(request: HttpRequest, report: OutreachReport, **forms_: Any) -> HttpResponse:
+def _render_report(
+    request: AuthenticatedHttpRequest, report: OutreachReport, **forms_: Any
+) -> HttpResponse:
     user = _user(request)
     initial = {"household": report.household_id} if report.household_id else {}
     forms_.setdefault("dibao_form", ConvertDibaoForm(initial=initial))
@@ -595,14 +604,14 @@ def _render_report(request: HttpRequest, report: OutreachReport, **forms_: Any) 
 
 @login_required
 @permission_required(VIEW_OUTREACH, raise_exception=True)
-def outreach_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def outreach_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _render_report(request, _get_report(request, pk))
 
 
 @login_required
 @require_POST
 @permission_required(CHANGE_OUTREACH, raise_exception=True)
-def outreach_convert(request: HttpRequest, pk: int) -> HttpResponse:
+def outreach_convert(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """To dibao: opens the dibao case here. To a programme: continues on the apply form."""
     report = _get_report(request, pk)
     user = _user(request)
@@ -646,7 +655,7 @@ def outreach_convert(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 @permission_required(CHANGE_OUTREACH, raise_exception=True)
-def outreach_close(request: HttpRequest, pk: int) -> HttpResponse:
+def outreach_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     report = _get_report(request, pk)
     form = ReasonForm(request.POST)
     if form.is_valid():

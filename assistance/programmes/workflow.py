@@ -20,9 +20,6 @@ from core.workflow import Action, Workflow
 
 P = Programme
 PS = ProgrammeCase.Status
-FEN = Decimal("0.01")
-ZERO = Decimal("0")
-HUNDRED = Decimal("100")
 MAX_AMOUNT = Decimal("1000000")
 APPLY = APPLY_PROGRAMME
 CHANGE = CHANGE_PROGRAMME

@@ -32,6 +32,7 @@ from rest_framework.response import Response
 
 from core.api import API_AUTHENTICATION_CLASSES
 from core.api_filters import IntegerFilter, SelectorFilterSet, cleaned_filters
+from core.http import request_user as _user
 from core.models import Region, User
 from core.selectors import region_list
 
@@ -62,10 +63,6 @@ E409 = OpenApiResponse(
 )
 
 
-def _user(request: Request) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def _unknown(field: str, message: str) -> ValidationError:
     return ValidationError({field: [message]})
 
@@ -83,7 +80,7 @@ def _household_detail_qs(user: User) -> QuerySet[Household]:
     return selectors.household_list(user=user).prefetch_related(
         Prefetch(
             "memberships",
-            queryset=Membership.objects.filter(end_date__isnull=True)
+            queryset=Membership.objects.active()
             .select_related("person")
             .order_by("start_date", "id"),
         )
@@ -232,9 +229,9 @@ class HouseholdViewSet(
         ser = MemberRemoveSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         d = ser.validated_data
-        membership = Membership.objects.filter(
-            household=household, pk=d["membership"], end_date__isnull=True
-        ).first()
+        membership = (
+            Membership.objects.active().filter(household=household, pk=d["membership"]).first()
+        )
         if membership is None:
             raise _unknown("membership", _("Not an active member of this household."))
         services.member_remove(

@@ -26,6 +26,7 @@ from assistance.payroll import services as P
 from assistance.payroll.tasks import build_next_month_payrolls, build_payroll
 from config.celery import app as celery_app
 from core.models import Job
+from core.months import parse_month
 
 from ..factories import region
 from .conftest import S, build_case, head_of, poor_household
@@ -379,10 +380,10 @@ def test_beat_builds_next_months_drafts(
 
 
 def test_parse_month():
-    assert P.parse_month("2026-12") == DEC
-    assert P.parse_month("2026-12-17") == DEC
+    assert parse_month("2026-12") == DEC
+    assert parse_month("2026-12-17") == DEC
     with pytest.raises(ValidationError):
-        P.parse_month("12/2026")
+        parse_month("12/2026")
 
 
 def test_months_of_a_suspension_stay_unpaid_after_resumption(

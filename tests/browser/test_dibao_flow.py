@@ -12,9 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from assistance.dibao.services import first_of_next_month
 from assistance.models import BenefitAward, DibaoCase, Investigation, PayrollLine
 from core.models import Region
+from core.months import first_of_next_month
 from core.roles import Role
 from households.panels import household_panels, register
 

@@ -75,13 +75,15 @@ from assistance.models import (
     PublicNotice,
     SupplementCategory,
 )
+from assistance.permissions import CONFIRM_DIBAO
 from core.api import API_AUTHENTICATION_CLASSES, Conflict
 from core.api_filters import IntegerFilter, SelectorFilterSet, cleaned_filters
 from core.api_permissions import RolePermission
+from core.http import request_user as _user
 from core.models import Region, User
-from core.roles import CONFIRM_DIBAO
 from core.scope import region_in_scope
 from core.services import require_perm
+from core.workflow import has_any_perm
 from households import selectors as household_selectors
 from households.models import Person
 
@@ -105,10 +107,6 @@ CHANGE = "assistance.change_dibaocase"
 VIEW = "assistance.view_dibaocase"
 
 
-def _user(request: Request) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def _today() -> dt.date:
     return timezone.localdate()
 
@@ -121,7 +119,7 @@ class ActionPermission(RolePermission):
         any_perms = getattr(view, "any_perms", None)
         if any_perms is not None:
             user = request.user
-            return bool(user and user.is_authenticated) and any(user.has_perm(p) for p in any_perms)
+            return bool(user and user.is_authenticated) and has_any_perm(user, tuple(any_perms))
         return super().has_permission(request, view)
 
 

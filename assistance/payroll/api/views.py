@@ -28,11 +28,13 @@ from assistance.dibao import selectors
 from assistance.models import Payroll, PayrollLine
 from assistance.payroll import services
 from assistance.payroll.workflow import PAYROLL
+from assistance.permissions import APPROVE_PAYROLL, BUILD_PAYROLL
 from core.api import API_AUTHENTICATION_CLASSES, Conflict
 from core.api_fields import AllowedActionsField
-from core.api_filters import IntegerFilter, SelectorFilterSet
-from core.models import Job, Region, User
-from core.roles import APPROVE_PAYROLL, BUILD_PAYROLL
+from core.api_filters import IntegerFilter, SelectorFilterSet, cleaned_filters
+from core.http import request_user as _user
+from core.models import Job, Region
+from core.months import parse_month
 from core.scope import visible_regions
 
 E400 = OpenApiResponse(description='Invalid input: `{"field": ["message"]}`.')
@@ -146,10 +148,6 @@ class PayrollFilter(SelectorFilterSet):
     status = filters.ChoiceFilter(method="noop", choices=Payroll.Status.choices)
 
 
-def _user(request: Request) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 @extend_schema_view(
     list=extend_schema(summary="Payrolls of your area"),
     retrieve=extend_schema(summary="One payroll", responses={200: PayrollSerializer, 404: E404}),
@@ -165,18 +163,14 @@ class PayrollViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         qs = selectors.payroll_list(user=_user(self.request)).select_related("built_by")
         if self.action != "list":
             return qs
-        params = self.request.query_params
-        filterset = PayrollFilter(params, queryset=qs)
-        if not filterset.is_valid():
-            raise ValidationError(filterset.errors)
-        d = filterset.form.cleaned_data
+        d = cleaned_filters(self)
         if d.get("county"):
             qs = qs.filter(county_id=d["county"])
         if d.get("status"):
             qs = qs.filter(status=d["status"])
         if d.get("month"):
             try:
-                qs = qs.filter(month=services.parse_month(d["month"]))
+                qs = qs.filter(month=parse_month(d["month"]))
             except DjangoValidationError as exc:
                 raise ValidationError(exc.message_dict) from None
         return qs
@@ -198,7 +192,7 @@ class PayrollViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         )
         if county is None:
             raise ValidationError({"county": [_("Unknown district, or outside your area.")]})
-        month = services.parse_month(d["month"])
+        month = parse_month(d["month"])
         try:
             job = services.payroll_build_start(county=county, month=month, by=_user(request))
         except DjangoValidationError as exc:

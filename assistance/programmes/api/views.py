@@ -22,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from assistance.models import OutreachReport, Programme, ProgrammeCase, ProgrammeTransition
-from assistance.permissions import CHANGE_OUTREACH
+from assistance.permissions import CHANGE_OUTREACH, DECIDE_PROGRAMME
 from assistance.programmes import outreach
 from assistance.programmes import selectors as programme_selectors
 from assistance.programmes import services as svc
@@ -30,8 +30,8 @@ from assistance.programmes import workflow as programme_workflow
 from assistance.programmes.workflow import PROGRAMME
 from core.api import API_AUTHENTICATION_CLASSES
 from core.api_fields import AllowedActionsField
+from core.http import request_user as _user
 from core.models import Region, User
-from core.roles import DECIDE_PROGRAMME
 from core.selectors import villages_for
 from core.workflow import has_any_perm
 from households.models import Household, Person
@@ -40,10 +40,6 @@ from households.selectors import household_list
 E400 = OpenApiResponse(description='Invalid input: `{"field": ["message"]}`.')
 E403 = OpenApiResponse(description="Your role does not allow this action.")
 E404 = OpenApiResponse(description="Not found, or outside your area (the two are not told apart).")
-
-
-def _user(request: Request) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _household(user: User, pk: int | None) -> Household:
