@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.models import EffectiveDated, Region
+from core.models import EffectiveDated, Region, no_overlap
 from core.money import MONEY, NON_NEGATIVE
 from households.models import Household
 
@@ -43,6 +43,7 @@ class DibaoStandard(EffectiveDated):
             models.CheckConstraint(
                 condition=Q(urban__gte=0) & Q(rural__gte=0), name="standard_non_negative"
             ),
+            no_overlap("standard_no_overlap", integer=("county",)),
         ]
 
     def __str__(self) -> str:
@@ -78,6 +79,7 @@ class CategorySupplement(EffectiveDated):
             models.CheckConstraint(
                 condition=Q(percent__gte=0) & Q(percent__lte=100), name="supplement_percent_range"
             ),
+            no_overlap("supplement_no_overlap", text=("category",)),
         ]
 
     def __str__(self) -> str:
@@ -170,6 +172,7 @@ class PolicyParameter(EffectiveDated):
         ordering = ["key", "-valid_from"]
         constraints = [
             models.UniqueConstraint(fields=["key", "valid_from"], name="parameter_once_per_start"),
+            no_overlap("parameter_no_overlap", text=("key",)),
         ]
 
     def __str__(self) -> str:
