@@ -74,8 +74,8 @@ class PolicyParameterAdmin(EffectiveDatedAdmin):
 
 @admin.register(IncomeType)
 class IncomeTypeAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "counted"]
-    list_filter = ["counted"]
+    list_display = ["code", "name", "counted", "unstable"]
+    list_filter = ["counted", "unstable"]
 
 
 @admin.register(ExpenditureType)

@@ -90,6 +90,14 @@ class IncomeType(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
     counted = models.BooleanField(_("counted as income"), default=True)
+    # Unstable income (wages, business) with a member able to work: the shorter review interval.
+    unstable = models.BooleanField(
+        _("unstable income"),
+        default=False,
+        help_text=_(
+            "Households with this income and a member able to work are reviewed more often."
+        ),
+    )
     note = models.CharField(_("note"), max_length=255, blank=True)
 
     class Meta:
@@ -161,6 +169,19 @@ class PolicyParameter(EffectiveDated):
         PHASE_OUT_MONTHS = "phase_out_months", _("Phase-out (months)")
         TOPUP_TARGET_URBAN_PCT = "topup_target_urban_pct", _("Top-up level target, urban (%)")
         TOPUP_TARGET_RURAL_PCT = "topup_target_rural_pct", _("Top-up level target, rural (%)")
+        # Age bands (domain.md §2, §6): working age is [working_age_from, elderly_age_from).
+        WORKING_AGE_FROM = "working_age_from", _("Working age from (years)")
+        ELDERLY_AGE_FROM = "elderly_age_from", _("Elderly from (years; working age ends)")
+        ADULT_AGE = "adult_age", _("Adult from (years; younger is a minor)")
+        SUPPLEMENT_AGED_FROM = "supplement_aged_from", _("Aged supplement from (years)")
+        SUPPLEMENT_AGED_HIGH_FROM = (
+            "supplement_aged_high_from",
+            _("Higher aged supplement from (years)"),
+        )
+        NOTICE_START_HORIZON_DAYS = (
+            "notice_start_horizon_days",
+            _("A public notice starts at most this many days ahead"),
+        )
 
     key = models.CharField(_("parameter"), max_length=40, choices=Key.choices)
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=4)

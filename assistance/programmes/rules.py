@@ -15,6 +15,7 @@ from assistance.programmes.workflow import (
     MAX_AMOUNT,
     ZERO,
 )
+from households.ages import AgeBands
 from households.models import LabourCapacity
 
 
@@ -29,16 +30,21 @@ def tekun_findings(
     severely_disabled: bool,
     has_income: bool,
     has_legal_supporter: bool,
+    bands: AgeBands,
 ) -> list[str]:
     """Why a person does NOT qualify as tekun (empty list = qualifies).
 
-    The three "no"s: no labour capacity, no income, no legal supporter; and the person is aged
-    60 or over, under 16, or severely disabled (domain.md §1, §2).
+    The three "no"s: no labour capacity, no income, no legal supporter; and the person is
+    elderly (60 or over), below working age (16), or severely disabled (domain.md §1, §2).
     """
     problems = []
-    if not (age >= 60 or age < 16 or severely_disabled):
+    if bands.working_age(age) and not severely_disabled:
         problems.append(
-            _("Tekun is for persons aged 60 or over, under 16, or with a severe disability.")
+            _(
+                "Tekun is for persons aged %(elderly)s or over, under %(young)s, or with a "
+                "severe disability."
+            )
+            % {"elderly": bands.elderly_from, "young": bands.working_from}
         )
     if labour_capacity != LabourCapacity.NONE:
         problems.append(_("The person has labour capacity."))

@@ -110,7 +110,7 @@ def test_admin_turns_a_racing_overlap_into_a_message(client, data_admin, monkeyp
             "rural": "960",
             "source_document": "x",
             "note": "",
-        },  # fmt: skip
+        },
         follow=True,
     )
     assert r.status_code == 200
