@@ -4,20 +4,57 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assistance', '0007_no_overlap'),
+        ("assistance", "0007_no_overlap"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='incometype',
-            name='unstable',
-            field=models.BooleanField(default=False, help_text='Households with this income and a member able to work are reviewed more often.', verbose_name='unstable income'),
+            model_name="incometype",
+            name="unstable",
+            field=models.BooleanField(
+                default=False,
+                help_text="Households with this income and a member able to work are reviewed more often.",
+                verbose_name="unstable income",
+            ),
         ),
         migrations.AlterField(
-            model_name='policyparameter',
-            name='key',
-            field=models.CharField(choices=[('notice_days', 'Public notice length (days)'), ('procedure_limit_wd', 'Procedure limit (working days)'), ('procedure_limit_extended_wd', 'Extended procedure limit (working days)'), ('start_investigation_wd', 'Start investigating within (working days)'), ('refusal_notice_wd', 'Written refusal within (working days)'), ('review_months_stable', 'Review interval, stable (months)'), ('review_months_unstable', 'Review interval, unstable (months)'), ('price_trigger_pct', 'Price linkage trigger (CPI % y/y)'), ('price_subsidy_pct', 'Price subsidy (% of standard)'), ('tekun_multiple', 'Tekun support (× standard)'), ('low_income_multiple', 'Low-income threshold (× standard)'), ('asset_months', 'Financial assets limit (× monthly standard per person)'), ('medical_rate_pct', 'Medical aid rate (%)'), ('medical_capacity_pct', 'Medical: household capacity (% of annual income)'), ('medical_annual_cap', 'Medical aid annual cap (yuan)'), ('temporary_cap_multiple', 'Temporary assistance cap (× standard × members)'), ('temporary_document_wd', 'Emergency aid: document within (working days)'), ('phase_out_months', 'Phase-out (months)'), ('topup_target_urban_pct', 'Top-up level target, urban (%)'), ('topup_target_rural_pct', 'Top-up level target, rural (%)'), ('working_age_from', 'Working age from (years)'), ('elderly_age_from', 'Elderly from (years; working age ends)'), ('adult_age', 'Adult from (years; younger is a minor)'), ('supplement_aged_from', 'Aged supplement from (years)'), ('supplement_aged_high_from', 'Higher aged supplement from (years)'), ('notice_start_horizon_days', 'A public notice starts at most this many days ahead')], max_length=40, verbose_name='parameter'),
+            model_name="policyparameter",
+            name="key",
+            field=models.CharField(
+                choices=[
+                    ("notice_days", "Public notice length (days)"),
+                    ("procedure_limit_wd", "Procedure limit (working days)"),
+                    ("procedure_limit_extended_wd", "Extended procedure limit (working days)"),
+                    ("start_investigation_wd", "Start investigating within (working days)"),
+                    ("refusal_notice_wd", "Written refusal within (working days)"),
+                    ("review_months_stable", "Review interval, stable (months)"),
+                    ("review_months_unstable", "Review interval, unstable (months)"),
+                    ("price_trigger_pct", "Price linkage trigger (CPI % y/y)"),
+                    ("price_subsidy_pct", "Price subsidy (% of standard)"),
+                    ("tekun_multiple", "Tekun support (× standard)"),
+                    ("low_income_multiple", "Low-income threshold (× standard)"),
+                    ("asset_months", "Financial assets limit (× monthly standard per person)"),
+                    ("medical_rate_pct", "Medical aid rate (%)"),
+                    ("medical_capacity_pct", "Medical: household capacity (% of annual income)"),
+                    ("medical_annual_cap", "Medical aid annual cap (yuan)"),
+                    ("temporary_cap_multiple", "Temporary assistance cap (× standard × members)"),
+                    ("temporary_document_wd", "Emergency aid: document within (working days)"),
+                    ("phase_out_months", "Phase-out (months)"),
+                    ("topup_target_urban_pct", "Top-up level target, urban (%)"),
+                    ("topup_target_rural_pct", "Top-up level target, rural (%)"),
+                    ("working_age_from", "Working age from (years)"),
+                    ("elderly_age_from", "Elderly from (years; working age ends)"),
+                    ("adult_age", "Adult from (years; younger is a minor)"),
+                    ("supplement_aged_from", "Aged supplement from (years)"),
+                    ("supplement_aged_high_from", "Higher aged supplement from (years)"),
+                    (
+                        "notice_start_horizon_days",
+                        "A public notice starts at most this many days ahead",
+                    ),
+                ],
+                max_length=40,
+                verbose_name="parameter",
+            ),
         ),
     ]
