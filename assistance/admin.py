@@ -1,6 +1,9 @@
 """Policy data is maintained here by data administrators (each change names who made it)."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import IntegrityError
+from django.http import HttpResponseRedirect
+from django.utils.translation import gettext as _
 
 from assistance.models import (
     CategorySupplement,
@@ -12,7 +15,7 @@ from assistance.models import (
     PolicyParameter,
 )
 from core.admin import ScopedAdminMixin
-from core.models import CalendarOverride
+from core.models import CalendarOverride, is_overlap_violation
 
 
 class EffectiveDatedAdmin(admin.ModelAdmin):
@@ -22,6 +25,21 @@ class EffectiveDatedAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
+        # The form's clean() names a clash; a concurrent save that slipped past it is refused by
+        # the exclusion constraint: say so instead of a server error (the form is rolled back).
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except IntegrityError as e:
+            if not is_overlap_violation(e):
+                raise
+            self.message_user(
+                request,
+                _("This period overlaps another period of the same value."),
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(request.get_full_path())
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False  # decisions record which policy they used: end a period instead
@@ -56,8 +74,8 @@ class PolicyParameterAdmin(EffectiveDatedAdmin):
 
 @admin.register(IncomeType)
 class IncomeTypeAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "counted"]
-    list_filter = ["counted"]
+    list_display = ["code", "name", "counted", "unstable"]
+    list_filter = ["counted", "unstable"]
 
 
 @admin.register(ExpenditureType)
@@ -79,6 +97,21 @@ class DistrictSettingAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
+        # The form's clean() names a clash; a concurrent save that slipped past it is refused by
+        # the exclusion constraint: say so instead of a server error (the form is rolled back).
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except IntegrityError as e:
+            if not is_overlap_violation(e):
+                raise
+            self.message_user(
+                request,
+                _("This period overlaps another period of the same value."),
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(request.get_full_path())
 
 
 @admin.register(CalendarOverride)

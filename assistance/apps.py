@@ -30,3 +30,9 @@ class AssistanceConfig(AppConfig):
 
         if deadlines_recompute_year not in deadline_recomputers:
             deadline_recomputers.append(deadlines_recompute_year)
+
+        # Age bands are policy parameters; households asks for them through its registry.
+        from assistance.policy.selectors import age_bands
+        from households.ages import register_age_bands
+
+        register_age_bands(age_bands)

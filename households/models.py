@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from core.models import Region
 
+from .ages import AgeBands, age_bands
 from .idnumber import parse_id_number, validate_id_number
 
 
@@ -37,6 +38,10 @@ class LabourCapacity(models.TextChoices):
     FULL = "full", _("Full")
     PARTIAL = "partial", _("Partial")
     NONE = "none", _("None")
+
+
+# "Able to work" (domain.md §5.8, §8): full or partial capacity, in working age.
+ABLE_TO_WORK = frozenset({LabourCapacity.FULL, LabourCapacity.PARTIAL})
 
 
 class DisabilityCategory(models.TextChoices):
@@ -166,15 +171,22 @@ class Person(models.Model):
             DisabilityCategory.MENTAL,
         )
 
-    def default_labour_capacity(self, day: dt.date | None = None) -> str:
-        """domain.md §2: none under 16, from 60, students, severe disability; else full."""
-        age = self.age_on(day)
-        if age < 16 or age >= 60 or self.in_school or self.severely_disabled:
+    def default_labour_capacity(
+        self, day: dt.date | None = None, bands: AgeBands | None = None
+    ) -> str:
+        """domain.md §2: none below working age (16) or from the elderly age (60), students,
+        severe disability; else full. The ages are policy data in force on `day`; a caller
+        looping over persons passes `bands` once."""
+        day = day or timezone.localdate()
+        bands = bands or age_bands(day)
+        if not bands.working_age(self.age_on(day)) or self.in_school or self.severely_disabled:
             return LabourCapacity.NONE
         return LabourCapacity.FULL
 
-    def labour_capacity(self, day: dt.date | None = None) -> str:
-        return self.labour_capacity_assessed or self.default_labour_capacity(day)
+    def labour_capacity(self, day: dt.date | None = None, bands: AgeBands | None = None) -> str:
+        if self.labour_capacity_assessed:
+            return self.labour_capacity_assessed
+        return self.default_labour_capacity(day, bands)
 
 
 class Household(models.Model):

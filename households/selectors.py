@@ -16,8 +16,9 @@ from core.personal_data import FIELDS as PERSONAL_FIELDS
 from core.personal_data import may_look_up_id_number, visible
 from core.scope import scope_queryset
 
+from .ages import age_bands
 from .idnumber import normalise
-from .models import Household, LabourCapacity, Membership, Person, Relation
+from .models import ABLE_TO_WORK, Household, Membership, Person, Relation
 
 
 def active_head_name(household: str = "pk") -> Subquery:
@@ -160,10 +161,10 @@ class HouseholdFigures:
     """Derived, never typed (domain.md §2, §7)."""
 
     size: int
-    minors: int  # under 18
-    working_age: int  # 16–59
+    minors: int  # under the adult age (18)
+    working_age: int  # 16–59 (policy parameters)
     elderly: int  # 60 and over
-    with_labour_capacity: int  # full or partial, aged 16–59
+    with_labour_capacity: int  # full or partial, in working age
     severely_disabled: int
     seriously_ill: int
 
@@ -174,17 +175,17 @@ class HouseholdFigures:
 
 def household_figures(members: list[Person], *, on: dt.date | None = None) -> HouseholdFigures:
     day = on or timezone.localdate()
+    bands = age_bands(day)
     ages = [(p, p.age_on(day)) for p in members]
     return HouseholdFigures(
         size=len(members),
-        minors=sum(1 for _, a in ages if a < 18),
-        working_age=sum(1 for _, a in ages if 16 <= a < 60),
-        elderly=sum(1 for _, a in ages if a >= 60),
+        minors=sum(1 for _, a in ages if bands.minor(a)),
+        working_age=sum(1 for _, a in ages if bands.working_age(a)),
+        elderly=sum(1 for _, a in ages if bands.elderly(a)),
         with_labour_capacity=sum(
             1
             for p, a in ages
-            if 16 <= a < 60
-            and p.labour_capacity(day) in (LabourCapacity.FULL, LabourCapacity.PARTIAL)
+            if bands.working_age(a) and p.labour_capacity(day, bands) in ABLE_TO_WORK
         ),
         severely_disabled=sum(1 for p in members if p.severely_disabled),
         seriously_ill=sum(1 for p in members if p.serious_illness_id),

@@ -43,7 +43,7 @@ from core.masking import mask_name
 from core.models import User
 from core.months import add_months, first_of_next_month
 from core.services import require_perm
-from households.models import Household, Person, Relation
+from households.models import ABLE_TO_WORK, Household, Person, Relation
 
 S = DibaoCase.Status
 ATTACHMENT_TYPES = {"image/jpeg", "image/png", "application/pdf"}
@@ -88,7 +88,10 @@ def dibao_case_create(
     if unit == DibaoCase.Unit.SINGLE_PERSON:
         if single_person is None or single_person.pk not in active_ids:
             errors["single_person"] = [_("Choose the member who forms the single-person unit.")]
-        elif not (single_person.severely_disabled and single_person.age >= 18):
+        elif not (
+            single_person.severely_disabled
+            and not policy_data.age_bands(timezone.localdate()).minor(single_person.age)
+        ):
             errors["single_person"] = [
                 _(
                     "A single-person unit is for an adult with grade 1–2 disability "
@@ -491,7 +494,8 @@ def dibao_case_start_notice(*, case: DibaoCase, starts_on: dt.date, by: User) ->
     case = _begin(case, "start_notice", by)
     if case.proposed_on and starts_on < case.proposed_on:
         raise ValidationError({"starts_on": [_("The notice cannot start before the proposal.")]})
-    if starts_on > timezone.localdate() + dt.timedelta(days=30):
+    horizon = policy_data.int_parameter("notice_start_horizon_days", timezone.localdate())
+    if starts_on > timezone.localdate() + dt.timedelta(days=horizon):
         raise ValidationError({"starts_on": [_("The notice start is too far in the future.")]})
     days = policy_data.int_parameter("notice_days", starts_on)
     head = (
@@ -612,11 +616,10 @@ def dibao_case_confirm(*, case: DibaoCase, on: dt.date, by: User, reason: str = 
 
 def review_interval_months(case: DibaoCase, *, on: dt.date) -> int:
     """Every 6 months for unstable income with members able to work, else yearly (§5.8)."""
-    unstable = case.incomes.filter(
-        income_type__code__in=("wages", "business"), monthly_amount__gt=0
-    ).exists()
+    unstable = case.incomes.filter(income_type__unstable=True, monthly_amount__gt=0).exists()
+    bands = policy_data.age_bands(on)
     able = any(
-        16 <= p.age_on(on) < 60 and p.labour_capacity(on) in ("full", "partial")
+        bands.working_age(p.age_on(on)) and p.labour_capacity(on, bands) in ABLE_TO_WORK
         for p in Person.objects.filter(pk__in=_unit_person_ids(case))
     )
     key = "review_months_unstable" if (unstable and able) else "review_months_stable"

@@ -59,6 +59,7 @@ from assistance.models import (
     Investigation,
     PublicNotice,
 )
+from assistance.policy import selectors as policy_data
 from core.forms import apply_service_errors
 from core.http import AuthenticatedHttpRequest
 from core.models import User
@@ -405,7 +406,7 @@ class Step:
     run: Callable[[DibaoCase, dict[str, Any], User], Any]
     success: Any
     danger: bool = False
-    intro: Any = ""
+    intro: Any = ""  # %(parameter_key)s: filled with the policy parameter in force today
     preview: bool = False  # show the computed amount before submitting
 
 
@@ -469,8 +470,9 @@ STEPS: dict[str, Step] = {
             run=lambda c, d, u: services.dibao_case_accept(case=c, by=u, **d),
             success=_T("Application accepted; the procedure clock has started."),
             intro=_T(
-                "Acceptance starts the clocks: the investigation must start within 3 working "
-                "days and the procedure finish within 30 working days."
+                "Acceptance starts the clocks: the investigation must start within "
+                "%(start_investigation_wd)s working days and the procedure finish within "
+                "%(procedure_limit_wd)s working days."
             ),
         ),
         Step(
@@ -503,7 +505,7 @@ STEPS: dict[str, Step] = {
             success=_T("Public notice started. Print it and post it in the village."),
             intro=_T(
                 "The notice shows only the masked name, the number of members and the proposed "
-                "amount, for 7 days."
+                "amount, for %(notice_days)s days."
             ),
         ),
         Step(
@@ -528,7 +530,10 @@ STEPS: dict[str, Step] = {
             actions=("extend",),
             run=lambda c, d, u: services.dibao_case_extend(case=c, by=u, **d),
             success=_T("The procedure limit was extended."),
-            intro=_T("The extended limit is 45 working days from acceptance, with a reason."),
+            intro=_T(
+                "The extended limit is %(procedure_limit_extended_wd)s working days from "
+                "acceptance, with a reason."
+            ),
         ),
         Step(
             name="refuse",
@@ -621,6 +626,8 @@ def case_step(request: AuthenticatedHttpRequest, pk: int, step: str) -> HttpResp
             messages.success(request, str(spec.success))
             return redirect("assistance:detail", pk=case.pk)
     context: dict[str, Any] = {"case": case, "form": form, "step": spec}
+    if spec.intro:
+        context["intro"] = str(spec.intro) % policy_data.InForce(timezone.localdate())
     if spec.preview:
         on = timezone.localdate()
         if form.is_bound and form.is_valid() and form.cleaned_data.get("on"):

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.models import EffectiveDated, Region
+from core.models import EffectiveDated, Region, no_overlap
 from core.money import MONEY, NON_NEGATIVE
 from households.models import Household
 
@@ -43,6 +43,7 @@ class DibaoStandard(EffectiveDated):
             models.CheckConstraint(
                 condition=Q(urban__gte=0) & Q(rural__gte=0), name="standard_non_negative"
             ),
+            no_overlap("standard_no_overlap", integer=("county",)),
         ]
 
     def __str__(self) -> str:
@@ -78,6 +79,7 @@ class CategorySupplement(EffectiveDated):
             models.CheckConstraint(
                 condition=Q(percent__gte=0) & Q(percent__lte=100), name="supplement_percent_range"
             ),
+            no_overlap("supplement_no_overlap", text=("category",)),
         ]
 
     def __str__(self) -> str:
@@ -88,6 +90,14 @@ class IncomeType(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
     counted = models.BooleanField(_("counted as income"), default=True)
+    # Unstable income (wages, business) with a member able to work: the shorter review interval.
+    unstable = models.BooleanField(
+        _("unstable income"),
+        default=False,
+        help_text=_(
+            "Households with this income and a member able to work are reviewed more often."
+        ),
+    )
     note = models.CharField(_("note"), max_length=255, blank=True)
 
     class Meta:
@@ -159,6 +169,19 @@ class PolicyParameter(EffectiveDated):
         PHASE_OUT_MONTHS = "phase_out_months", _("Phase-out (months)")
         TOPUP_TARGET_URBAN_PCT = "topup_target_urban_pct", _("Top-up level target, urban (%)")
         TOPUP_TARGET_RURAL_PCT = "topup_target_rural_pct", _("Top-up level target, rural (%)")
+        # Age bands (domain.md §2, §6): working age is [working_age_from, elderly_age_from).
+        WORKING_AGE_FROM = "working_age_from", _("Working age from (years)")
+        ELDERLY_AGE_FROM = "elderly_age_from", _("Elderly from (years; working age ends)")
+        ADULT_AGE = "adult_age", _("Adult from (years; younger is a minor)")
+        SUPPLEMENT_AGED_FROM = "supplement_aged_from", _("Aged supplement from (years)")
+        SUPPLEMENT_AGED_HIGH_FROM = (
+            "supplement_aged_high_from",
+            _("Higher aged supplement from (years)"),
+        )
+        NOTICE_START_HORIZON_DAYS = (
+            "notice_start_horizon_days",
+            _("A public notice starts at most this many days ahead"),
+        )
 
     key = models.CharField(_("parameter"), max_length=40, choices=Key.choices)
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=4)
@@ -170,6 +193,7 @@ class PolicyParameter(EffectiveDated):
         ordering = ["key", "-valid_from"]
         constraints = [
             models.UniqueConstraint(fields=["key", "valid_from"], name="parameter_once_per_start"),
+            no_overlap("parameter_no_overlap", text=("key",)),
         ]
 
     def __str__(self) -> str:

@@ -54,6 +54,15 @@ class ExpenditureItem:
 
 
 @dataclass(frozen=True)
+class SupplementAges:
+    """The ages of the category supplements (policy parameters)."""
+
+    aged_from: int  # "aged_60"
+    aged_high_from: int  # "aged_70"
+    adult_from: int  # younger: "minor"
+
+
+@dataclass(frozen=True)
 class Policy:
     """The policy in force on `on` for one county and hukou type."""
 
@@ -62,6 +71,7 @@ class Policy:
     standard_id: int | None
     standard_interpolated: bool
     supplement_percents: dict[str, Decimal]
+    supplement_ages: SupplementAges
     price_trigger_pct: Decimal
     price_subsidy_pct: Decimal
     cpi_yoy_pct: Decimal | None = None
@@ -121,16 +131,16 @@ class Breakdown:
         return conv(asdict(self))  # type: ignore[no-any-return]
 
 
-def supplement_category(m: MemberFacts, percents: dict[str, Decimal]) -> str:
+def supplement_category(m: MemberFacts, percents: dict[str, Decimal], ages: SupplementAges) -> str:
     """The applicable category with the highest percentage ("highest only")."""
     applicable = []
-    if m.age >= 70:
+    if m.age >= ages.aged_high_from:
         applicable.append("aged_70")
-    elif m.age >= 60:
+    elif m.age >= ages.aged_from:
         applicable.append("aged_60")
     if m.disability_grade in (1, 2):
         applicable.append("severe_disability")
-    if m.age < 18:
+    if m.age < ages.adult_from:
         applicable.append("minor")
     if m.seriously_ill:
         applicable.append("serious_illness")
@@ -186,7 +196,7 @@ def compute_benefit(
     supplements = ZERO
     if eligible:
         for m, line in zip(members, lines, strict=True):
-            cat = supplement_category(m, policy.supplement_percents)
+            cat = supplement_category(m, policy.supplement_percents, policy.supplement_ages)
             if cat:
                 pct = policy.supplement_percents[cat]
                 line.supplement_category = cat

@@ -77,6 +77,9 @@ INCOME_TYPES = [
     ("social_assistance", "政府发放的社会救助款物", False),
 ]
 
+# Income that varies month to month: with a member able to work, reviewed every 6 months (§5.8).
+UNSTABLE_INCOME = {"wages", "business"}
+
 EXPENDITURE_TYPES = [
     # code, name, kind
     ("disability_rehab", "残疾康复、护理支出", "rigid"),
@@ -104,6 +107,13 @@ PARAMETERS = {
     "temporary_cap_multiple": Decimal("10"),
     "temporary_document_wd": Decimal("10"),
     "phase_out_months": Decimal("6"),
+    # Ages (domain.md §2, §6): labour capacity, tekun, single-person unit, supplements.
+    "working_age_from": Decimal("16"),
+    "elderly_age_from": Decimal("60"),
+    "adult_age": Decimal("18"),
+    "supplement_aged_from": Decimal("60"),
+    "supplement_aged_high_from": Decimal("70"),
+    "notice_start_horizon_days": Decimal("30"),
 }
 # Top-up level targets (补差水平) from 2018 on: the Seed's own figures (江府办〔2017〕23号 §二(三)).
 TARGETS = {"topup_target_urban_pct": Decimal("75"), "topup_target_rural_pct": Decimal("50")}
@@ -143,8 +153,13 @@ def load_policy(apps) -> None:  # type: ignore[no-untyped-def]
             valid_from=START,
             defaults={"percent": percent, "source_document": SOURCE_DEFAULT},
         )
+    # The historical model of migration 0002 has no `unstable` yet (0008 adds it, 0009 sets it).
+    has_unstable = any(f.name == "unstable" for f in IncomeType._meta.get_fields())
     for code, name, counted in INCOME_TYPES:
-        IncomeType.objects.get_or_create(code=code, defaults={"name": name, "counted": counted})
+        defaults = {"name": name, "counted": counted}
+        if has_unstable:
+            defaults["unstable"] = code in UNSTABLE_INCOME
+        IncomeType.objects.get_or_create(code=code, defaults=defaults)
     for code, name, kind in EXPENDITURE_TYPES:
         ExpenditureType.objects.get_or_create(code=code, defaults={"name": name, "kind": kind})
     for key, value in PARAMETERS.items():

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from assistance.programmes.workflow import MAX_AMOUNT
 from core.money import FEN, HUNDRED, ZERO, fen
+from households.ages import AgeBands
 from households.models import LabourCapacity
 
 
@@ -21,16 +22,21 @@ def tekun_findings(
     severely_disabled: bool,
     has_income: bool,
     has_legal_supporter: bool,
+    bands: AgeBands,
 ) -> list[str]:
     """Why a person does NOT qualify as tekun (empty list = qualifies).
 
-    The three "no"s: no labour capacity, no income, no legal supporter; and the person is aged
-    60 or over, under 16, or severely disabled (domain.md §1, §2).
+    The three "no"s: no labour capacity, no income, no legal supporter; and the person is
+    elderly (60 or over), below working age (16), or severely disabled (domain.md §1, §2).
     """
     problems = []
-    if not (age >= 60 or age < 16 or severely_disabled):
+    if bands.working_age(age) and not severely_disabled:
         problems.append(
-            _("Tekun is for persons aged 60 or over, under 16, or with a severe disability.")
+            _(
+                "Tekun is for persons aged %(elderly)s or over, under %(young)s, or with a "
+                "severe disability."
+            )
+            % {"elderly": bands.elderly_from, "young": bands.working_from}
         )
     if labour_capacity != LabourCapacity.NONE:
         problems.append(_("The person has labour capacity."))

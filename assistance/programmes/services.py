@@ -115,6 +115,7 @@ def _tekun_problems(case_person: Person, details: dict[str, Any], on: dt.date) -
         severely_disabled=case_person.severely_disabled,
         has_income=not details.get("no_income", False),
         has_legal_supporter=not details.get("no_legal_supporter", False),
+        bands=policy_data.age_bands(on),
     )
 
 

@@ -4,6 +4,7 @@ with the pages, and their errors come back through core.api.exception_handler.""
 
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -12,6 +13,7 @@ from core.masking import mask_id_number
 from core.models import Region
 from core.personal_data import visible
 
+from ..ages import age_bands
 from ..models import (
     DisabilityCategory,
     EmploymentStatus,
@@ -85,7 +87,12 @@ class PersonSerializer(serializers.ModelSerializer):
         }
     )
     def get_labour_capacity(self, obj: Person) -> str:
-        return obj.labour_capacity()
+        # The age bands in force today, loaded once per response (a list has many persons).
+        day = timezone.localdate()
+        root = self.root
+        if getattr(root, "_age_bands", None) is None:
+            root._age_bands = age_bands(day)  # type: ignore[attr-defined]
+        return obj.labour_capacity(day, root._age_bands)  # type: ignore[attr-defined]
 
 
 class PersonListSerializer(PersonSerializer):

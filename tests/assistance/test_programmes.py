@@ -10,6 +10,7 @@ from assistance.models import DibaoCase, OutreachReport, ProgrammeCase, Programm
 from assistance.programmes import outreach, rules
 from assistance.programmes import selectors as programme_selectors
 from assistance.programmes import services as pg
+from households.ages import AgeBands
 from households.models import Household
 
 from ..factories import HouseholdFactory, PersonFactory, unique_id_number
@@ -61,6 +62,7 @@ class TestPureRules:
             severely_disabled=severe,
             has_income=income,
             has_legal_supporter=supporter,
+            bands=AgeBands(working_from=16, elderly_from=60, adult_from=18),
         )
         assert (findings == []) is ok
 

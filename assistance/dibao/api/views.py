@@ -21,7 +21,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -80,7 +80,7 @@ from core.api import API_AUTHENTICATION_CLASSES, Conflict
 from core.api_filters import IntegerFilter, SelectorFilterSet, cleaned_filters
 from core.api_permissions import RolePermission
 from core.http import request_user as _user
-from core.models import Region, User
+from core.models import User, is_overlap_violation
 from core.scope import region_in_scope
 from core.services import require_perm
 from core.workflow import has_any_perm
@@ -643,52 +643,54 @@ class CategorySupplementFilter(InForceFilterSet):
     category = filters.ChoiceFilter(choices=SupplementCategory.choices)
 
 
+def _standard_overlap(obj: DibaoStandard, clash: DibaoStandard) -> DjangoValidationError:
+    return DjangoValidationError(
+        _(
+            "This period overlaps the standard of %(county)s in force from %(start)s to "
+            "%(end)s. End that one first (set its valid to), or choose other dates."
+        )
+        % {
+            "county": obj.county.name,
+            "start": clash.valid_from.isoformat(),
+            "end": clash.valid_to.isoformat() if clash.valid_to else _("open-ended"),
+        },
+        code="overlap",
+    )
+
+
 @transaction.atomic
 def _standard_save(
     *, standard: DibaoStandard | None, data: dict[str, Any], by: User
 ) -> DibaoStandard:
     """Create or change a dibao standard (a service; belongs in assistance.dibao.services):
     valid_to ≥ valid_from and no other standard of the county in force over any day of the
-    period. Writes for one county are serialised (the county row is locked), so two
-    overlapping periods cannot be saved at once."""
+    period. The database's exclusion constraint is the guarantee (two overlapping periods
+    written at once: the second is refused); the check before it only names the clash."""
     require_perm(
         by,
         "assistance.add_dibaostandard" if standard is None else "assistance.change_dibaostandard",
     )
     obj = standard or DibaoStandard()
-    old_county = obj.county_id
     for key, value in data.items():
         setattr(obj, key, value)
-    ids = sorted({c for c in (old_county, obj.county_id) if c})
-    list(Region.objects.select_for_update().filter(pk__in=ids))
     if obj.valid_to and obj.valid_to < obj.valid_from:
         raise DjangoValidationError(
             {"valid_to": [_("The end date is before the start date.")]}, code="invalid"
         )
-    clash = (
-        DibaoStandard.objects.filter(
-            county_id=obj.county_id, valid_from__lte=obj.valid_to or dt.date.max
-        )
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=obj.valid_from))
-        .exclude(pk=obj.pk)
-        .order_by("valid_from")
-        .first()
-    )
+    clash = obj.overlap_clash()
     if clash is not None:
-        raise DjangoValidationError(
-            _(
-                "This period overlaps the standard of %(county)s in force from %(start)s to "
-                "%(end)s. End that one first (set its valid to), or choose other dates."
-            )
-            % {
-                "county": obj.county.name,
-                "start": clash.valid_from.isoformat(),
-                "end": clash.valid_to.isoformat() if clash.valid_to else _("open-ended"),
-            },
-            code="overlap",
-        )
+        raise _standard_overlap(obj, clash)  # type: ignore[arg-type]
     obj.updated_by = by
-    obj.save()
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError as e:
+        if not is_overlap_violation(e):
+            raise
+        # A concurrent write committed an overlapping period after the check above.
+        raise DjangoValidationError(
+            _("This period overlaps another period of the same value."), code="overlap"
+        ) from e
     return obj
 
 
