@@ -21,6 +21,7 @@ from core.services import access_log_record
 from households.permissions import EXPORT_HOUSEHOLDS, REVEAL_ID
 
 from . import exports, selectors, services
+from .ages import age_bands
 from .forms import (
     HouseholdEditForm,
     HouseholdForm,
@@ -152,6 +153,11 @@ def household_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     memberships = list(household.memberships.all())
     active = [m for m in memberships if m.end_date is None]
     active.sort(key=lambda m: (m.relation != "head", m.start_date, m.id))
+    # The age bands are policy data: read once for the page, not once per member.
+    today = timezone.localdate()
+    bands = age_bands(today)
+    for m in active:
+        m.capacity = m.person.labour_capacity(today, bands)  # type: ignore[attr-defined]
     return render(
         request,
         "households/detail.html",

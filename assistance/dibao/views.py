@@ -18,7 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.forms.models import model_to_dict
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -67,7 +67,7 @@ from core.months import first_of_next_month
 from core.uploads import download_response
 from core.workflow import has_any_perm
 from households import selectors as household_selectors
-from households.models import Household, Membership, Relation
+from households.models import Household, Membership
 
 S = DibaoCase.Status
 PAGE_SIZE = 50
@@ -191,17 +191,13 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     status = q = ""
     if form.is_valid():
         status, q = form.cleaned_data["status"], form.cleaned_data["q"].strip()
-    qs = selectors.dibao_case_list(user=request.user, status=status)
+    # The same search as the API's (assistance.dibao.selectors.dibao_case_list).
+    try:
+        qs = selectors.dibao_case_list(user=request.user, status=status, q=q)
+    except PermissionDenied as e:  # a search by ID number without the reveal permission
+        messages.error(request, str(e))
+        qs = selectors.dibao_case_list(user=request.user).none()
     qs = qs.annotate(head_name=household_selectors.active_head_name("household_id"))
-    if q:
-        heads = Membership.objects.active().filter(
-            household=OuterRef("household_id"),
-            relation=Relation.HEAD,
-            person__name__contains=q,
-        )
-        qs = qs.filter(
-            Exists(heads) | Q(applicant__name__contains=q) | Q(single_person__name__contains=q)
-        )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     today = timezone.localdate()
     for case in page:

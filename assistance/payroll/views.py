@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assistance.dibao import selectors
 from assistance.models import Payroll, PayrollLine
+from assistance.payroll import selectors as payroll_selectors
 from assistance.payroll import services
 from assistance.permissions import APPROVE_PAYROLL, BUILD_PAYROLL
 from core.http import AuthenticatedHttpRequest
@@ -34,7 +34,9 @@ PAGE_SIZE = 50
 def _payroll(request: AuthenticatedHttpRequest, pk: int) -> Payroll:
     try:
         return (
-            selectors.payroll_list(user=request.user).select_related("job", "built_by").get(pk=pk)
+            payroll_selectors.payroll_list(user=request.user)
+            .select_related("job", "built_by")
+            .get(pk=pk)
         )
     except Payroll.DoesNotExist:
         raise Http404 from None
@@ -56,7 +58,7 @@ def _jobs(request: AuthenticatedHttpRequest) -> QuerySet[Job]:
 @permission_required(VIEW_PAYROLL, raise_exception=True)
 @require_GET
 def payroll_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    qs = selectors.payroll_list(user=request.user).select_related("job")
+    qs = payroll_selectors.payroll_list(user=request.user).select_related("job")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     can_build = request.user.has_perm(BUILD_PAYROLL)
     return render(

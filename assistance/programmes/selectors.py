@@ -7,7 +7,6 @@ import datetime as dt
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from assistance.dibao import selectors
 from assistance.models import (
     DibaoCase,
     OutreachReport,
@@ -25,7 +24,10 @@ from households.models import Household
 def programme_cases(
     *, user: User, programme: str = "", status: str = "", household: int | None = None
 ) -> QuerySet[ProgrammeCase]:
-    qs = selectors.programme_case_list(user=user, programme=programme)
+    qs = scope_queryset(ProgrammeCase.objects.all(), user, region_field="household__village")
+    qs = qs.select_related("household__village__parent", "person").order_by("-id")
+    if programme:
+        qs = qs.filter(programme=programme)
     if status:
         qs = qs.filter(status=status)
     if household:
@@ -35,11 +37,7 @@ def programme_cases(
 
 def programme_case_get(*, user: User, pk: int | str) -> ProgrammeCase:
     """The case if the user may see it; ProgrammeCase.DoesNotExist otherwise (→ 404)."""
-    return (
-        selectors.programme_case_list(user=user)
-        .select_related("created_by", "decided_by")
-        .get(pk=pk)
-    )
+    return programme_cases(user=user).select_related("created_by", "decided_by").get(pk=pk)
 
 
 def outreach_reports(*, user: User, status: str = "") -> QuerySet[OutreachReport]:

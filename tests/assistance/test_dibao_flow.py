@@ -27,15 +27,19 @@ def _english():  # type: ignore[no-untyped-def]
 def test_whole_procedure_records_every_step(cw_baisha, cw_baisha_2, ca_pengjiang, village_a):
     h = poor_household(village_a)
     case = build_case(h, to=S.CONFIRMED, maker=cw_baisha, second=cw_baisha_2, checker=ca_pengjiang)
-    steps = list(case.transitions.values_list("from_status", "to_status", "by__username"))
-    assert [s[1] for s in steps] == [
-        "draft",
-        "applied",
-        "accepted",
-        "investigating",
-        "proposed",
-        "in_notice",
-        "confirmed",
+    steps = list(case.transitions.values_list("action", "to_status", "by__username"))
+    # Status changes and the recorded steps that keep the status (who entered the basis).
+    assert [s[:2] for s in steps] == [
+        ("create", "draft"),
+        ("sign", "draft"),
+        ("apply", "applied"),
+        ("accept", "accepted"),
+        ("start_investigation", "investigating"),
+        ("declare", "investigating"),
+        ("investigate", "investigating"),
+        ("propose", "proposed"),
+        ("start_notice", "in_notice"),
+        ("confirm", "confirmed"),
     ]
     assert steps[-1][2] == "ca_pengjiang"
     # 蓬江区 is area class 3; the 2023 standard (914, urban) is the latest in force in 2026.

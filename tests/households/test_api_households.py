@@ -474,8 +474,9 @@ def test_detail_query_count_is_constant(api, cw_baisha, village_a, django_assert
     small = household_with_members(village_a, members=2)
     large = household_with_members(village_a, members=12)
     assert _count(api, detail(small.pk)) == _count(api, detail(large.pk))
-    # session, user, the user's region (scope), household, members with their persons
-    with django_assert_max_num_queries(5):
+    # session, user, the user's region (scope), household, members with their persons, the age
+    # bands in force (policy data, once per response)
+    with django_assert_max_num_queries(6):
         assert len(api.get(detail(large.pk)).json()["members"]) == 12
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
@@ -126,23 +126,6 @@ class ActionPermission(RolePermission):
 # ----------------------------------------------------------------------------- dibao cases
 
 
-def _case_list(user: User, *, status: str = "", household: int | None = None, q: str = ""):  # type: ignore[no-untyped-def]
-    """selectors.dibao_case_list plus a search: a case number (DB000042 or 42), or anything
-    households are searched by (households.selectors.household_list's `q`: member name or ID
-    number, place, address). Belongs in the selector (`q=`) so the list page can share it."""
-    qs = selectors.dibao_case_list(user=user, status=status, household=household)
-    q = (q or "").strip()
-    if q:
-        number = q.upper().removeprefix("DB")
-        by_household = Q(
-            household__in=household_selectors.household_list(user=user, q=q).values("pk")
-        )
-        if number.isdigit() and len(number) <= 9:
-            by_household |= Q(pk=int(number))
-        qs = qs.filter(by_household)
-    return qs
-
-
 def _case_detail_qs(user: User) -> QuerySet[DibaoCase]:
     """The case with everything the detail shows, in a fixed number of queries."""
     return selectors.dibao_case_list(user=user).prefetch_related(
@@ -240,7 +223,7 @@ class DibaoCaseViewSet(
     def get_queryset(self) -> QuerySet[DibaoCase]:
         user = _user(self.request)
         if self.action == "list":
-            return _case_list(user, **cleaned_filters(self))
+            return selectors.dibao_case_list(user=user, **cleaned_filters(self))
         if self.action == "retrieve":
             return _case_detail_qs(user)
         return selectors.dibao_case_list(user=user)

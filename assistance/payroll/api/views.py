@@ -24,8 +24,8 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from assistance.dibao import selectors
 from assistance.models import Payroll, PayrollLine
+from assistance.payroll import selectors as payroll_selectors
 from assistance.payroll import services
 from assistance.payroll.workflow import PAYROLL
 from assistance.permissions import APPROVE_PAYROLL, BUILD_PAYROLL
@@ -160,7 +160,7 @@ class PayrollViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     required_perms: list[str] | None = None  # set per action (RolePermission)
 
     def get_queryset(self) -> QuerySet[Payroll]:
-        qs = selectors.payroll_list(user=_user(self.request)).select_related("built_by")
+        qs = payroll_selectors.payroll_list(user=_user(self.request)).select_related("built_by")
         if self.action != "list":
             return qs
         d = cleaned_filters(self)
