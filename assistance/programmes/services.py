@@ -490,16 +490,17 @@ def programme_approve(
             raise ValidationError({"reason": [_("Give the reason for the amount.")]})
         default_reason = ""
 
+    # The case's own `reason` field is set here: move()'s `reason` is the history row's.
+    case.reason = reason or default_reason
     return PROGRAMME.move(
         case,
         "approve",
         by,
-        reason or default_reason,
+        case.reason,
         amount=value,
         decided_on=on,
         decided_by=by,
         computation=computation,
-        reason=reason or default_reason,
     )
 
 
@@ -511,9 +512,8 @@ def programme_refuse(*, case: ProgrammeCase, on: dt.date, by: User, reason: str)
         raise ValidationError({"reason": [_("A refusal must state its reasons in writing.")]})
     if on < case.applied_on:
         raise ValidationError({"on": [_("A decision cannot precede the application.")]})
-    return PROGRAMME.move(
-        case, "refuse", by, reason.strip(), decided_on=on, decided_by=by, reason=reason.strip()
-    )
+    case.reason = reason.strip()
+    return PROGRAMME.move(case, "refuse", by, case.reason, decided_on=on, decided_by=by)
 
 
 @transaction.atomic
