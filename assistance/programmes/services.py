@@ -306,7 +306,9 @@ def programme_apply(
         errors["person"] = [_("The person must be an active member of the household.")]
     if requested_amount not in (None, ""):
         try:
-            requested_amount = check_decided_amount(requested_amount, field="requested_amount")
+            requested_amount = check_decided_amount(
+                requested_amount, field="requested_amount", whole_yuan=False
+            )
         except ValidationError as e:
             errors.update(e.message_dict)
     else:
