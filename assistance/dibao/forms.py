@@ -125,6 +125,9 @@ class ProposeForm(forms.Form):
 
 class NoticeForm(forms.Form):
     starts_on = date_field(_("Notice starts on"))
+    backdate_reason = reason_field(
+        _("Reason, if the notice started before today (optional)"), required=False
+    )
 
 
 class ObjectionForm(forms.Form):

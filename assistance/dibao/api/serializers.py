@@ -378,6 +378,13 @@ class DibaoStartNoticeSerializer(serializers.Serializer):
     starts_on = serializers.DateField(
         required=False, help_text=_("First day of the public notice. Defaults to today.")
     )
+    backdate_reason = serializers.CharField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("Required when the notice started before today: why."),
+    )
 
 
 class DibaoObjectSerializer(serializers.Serializer):

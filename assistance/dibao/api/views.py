@@ -480,7 +480,10 @@ class DibaoCaseViewSet(
         case = self.get_object()
         d = self._input(DibaoStartNoticeSerializer)
         services.dibao_case_start_notice(
-            case=case, starts_on=d.get("starts_on") or _today(), by=_user(request)
+            case=case,
+            starts_on=d.get("starts_on") or _today(),
+            backdate_reason=d["backdate_reason"],
+            by=_user(request),
         )
         return self._detail(case.pk)
 
