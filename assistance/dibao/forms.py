@@ -136,6 +136,10 @@ class ObjectionForm(forms.Form):
     content = reason_field(_("What the objection says"))
 
 
+class ReproposeForm(forms.Form):
+    reason = reason_field(_("Why (required when the amount has not changed)"), required=False)
+
+
 class ConfirmForm(forms.Form):
     on = date_field(_("Confirmation date"))
     reason = reason_field(_("Note (optional)"), required=False)

@@ -416,7 +416,7 @@ def test_maker_is_not_the_checker(api, cw_baisha, cw_baisha_2, build):  # type: 
 
 # --- other district: 404 everywhere ---------------------------------------------------------
 
-ALL_ACTIONS = [*CHANGE_ACTIONS, "propose", "confirm", "refuse"]
+ALL_ACTIONS = [*CHANGE_ACTIONS, "propose", "confirm", "refuse", "repropose"]
 
 
 @pytest.mark.parametrize("start", [S.DRAFT, S.IN_NOTICE, S.CONFIRMED])

@@ -402,6 +402,16 @@ class DibaoConfirmSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
+class DibaoReproposeSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("Why; required when the household's data still give the published amount."),
+    )
+
+
 class DibaoRefuseSerializer(serializers.Serializer):
     on = serializers.DateField(required=False, help_text=_("The refusal date. Defaults to today."))
     reasons = serializers.CharField(help_text=_("The written reasons."))
