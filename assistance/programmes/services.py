@@ -514,6 +514,7 @@ def programme_refuse(*, case: ProgrammeCase, on: dt.date, by: User, reason: str)
         raise ValidationError({"reason": [_("A refusal must state its reasons in writing.")]})
     if on < case.applied_on:
         raise ValidationError({"on": [_("A decision cannot precede the application.")]})
+    _not_future(on, "on")
     case.reason = reason.strip()
     return PROGRAMME.move(case, "refuse", by, case.reason, decided_on=on, decided_by=by)
 

@@ -2,8 +2,10 @@
 
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from assistance.models import DibaoCase, OutreachReport, ProgrammeCase, ProgrammeTransition
@@ -16,6 +18,7 @@ from ..factories import HouseholdFactory, PersonFactory, unique_id_number
 from .conftest import head_of, poor_household
 
 D = Decimal
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 PS = ProgrammeCase.Status
 APPLIED = dt.date(2026, 11, 2)  # a Monday; no holiday in the following two weeks
 DECIDED = dt.date(2026, 11, 3)
@@ -417,6 +420,15 @@ class TestGuards:
             pg.programme_refuse(
                 case=apply("education", h, cw_baisha), on=DECIDED, by=ca_pengjiang, reason=" "
             )
+
+    def test_refusal_is_not_dated_in_the_future(self, cw_baisha, ca_pengjiang, village_a):
+        case = apply("education", elderly_household(village_a), cw_baisha, description="说明")
+        with time_machine.travel(dt.datetime(2026, 11, 20, 10, tzinfo=SHANGHAI), tick=False):
+            with pytest.raises(ValidationError) as e:
+                pg.programme_refuse(
+                    case=case, on=dt.date(2026, 11, 21), by=ca_pengjiang, reason="不符合"
+                )
+        assert "future" in e.value.message_dict["on"][0]
 
     def test_dates(self, cw_baisha, ca_pengjiang, village_a):
         h = elderly_household(village_a)

@@ -33,6 +33,10 @@ ACTIONS = {
         lambda c, u: services.dibao_case_object(case=c, received_on=D, content="x", by=u),
         {S.IN_NOTICE},
     ),
+    "repropose": (
+        lambda c, u: services.dibao_case_repropose(case=c, reason="公示期间残疾等级变更", by=u),
+        {S.IN_NOTICE},
+    ),
     "refuse": (
         lambda c, u: services.dibao_case_refuse(case=c, on=D, reasons="收入超标", by=u),
         {S.APPLIED, S.ACCEPTED, S.INVESTIGATING, S.PROPOSED, S.IN_NOTICE},
