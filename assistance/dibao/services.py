@@ -99,7 +99,9 @@ def _last_step(case: DibaoCase) -> tuple[dt.date | None, str]:
         (case.applied_on, _("the application")),
         (case.accepted_on, _("the acceptance")),
         (
-            case.investigations.order_by("-home_visit_on").values_list("home_visit_on", flat=True).first(),
+            case.investigations.order_by("-home_visit_on")
+            .values_list("home_visit_on", flat=True)
+            .first(),
             _("the home visit"),
         ),
         (case.proposed_on, _("the township proposal")),
@@ -687,13 +689,15 @@ def _policy_note(old: Breakdown, new: Breakdown, on: dt.date) -> str:
             DibaoStandard.objects.filter(pk=new.standard_id)
             .values_list("valid_from", flat=True)
             .first()
+            if new.standard_id is not None
+            else None
         )
-        return _(
-            "the standard changed from %(old)s to %(new)s yuan on %(d)s"
-        ) % {"old": old.standard, "new": new.standard, "d": (valid_from or on).isoformat()}
-    return _("the policy in force on %(d)s (category supplements) differs") % {
-        "d": on.isoformat()
-    }
+        return _("the standard changed from %(old)s to %(new)s yuan on %(d)s") % {
+            "old": old.standard,
+            "new": new.standard,
+            "d": (valid_from or on).isoformat(),
+        }
+    return _("the policy in force on %(d)s (category supplements) differs") % {"d": on.isoformat()}
 
 
 def confirm_check(case: DibaoCase, *, on: dt.date) -> ConfirmCheck:

@@ -158,7 +158,10 @@ DIBAO = Workflow(
             gettext_lazy("send back for a new proposal"),
             (S.IN_NOTICE,),
             S.INVESTIGATING,
-            **_decide,
+            permission=CONFIRM,
+            levels=(L.COUNTY, L.TOWNSHIP),
+            incompatible=BASIS,
+            rules=(confirmation_level,),
         ),
         Action(
             "refuse",

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assistance', '0006_workflow_history'),
+        ("assistance", "0006_workflow_history"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='publicnotice',
-            name='backdate_reason',
-            field=models.TextField(blank=True, verbose_name='reason for starting before today'),
+            model_name="publicnotice",
+            name="backdate_reason",
+            field=models.TextField(blank=True, verbose_name="reason for starting before today"),
         ),
     ]

@@ -159,6 +159,10 @@ def check_decided_amount(
         raise ValidationError({field: [_("Amounts are kept to the fen (0.01 yuan).")]})
     if whole_yuan and value != value.quantize(YUAN):
         raise ValidationError(
-            {field: [_("Decided amounts are in whole yuan: enter %(a)s without fen.") % {"a": value}]}
+            {
+                field: [
+                    _("Decided amounts are in whole yuan: enter %(a)s without fen.") % {"a": value}
+                ]
+            }
         )
     return value

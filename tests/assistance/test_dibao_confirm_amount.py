@@ -38,9 +38,7 @@ def _grade_2_for_the_head(case):  # type: ignore[no-untyped-def]
     head.save()
 
 
-def test_household_data_changed_during_the_notice_refuses_the_confirmation(
-    noticed, ca_pengjiang
-):
+def test_household_data_changed_during_the_notice_refuses_the_confirmation(noticed, ca_pengjiang):
     assert noticed.notices.get().amount == Decimal("1711.00")
     _grade_2_for_the_head(noticed)
     with on_day(AFTER_NOTICE), pytest.raises(ValidationError) as e:

@@ -208,7 +208,7 @@ class TestNoticeStart:
     def test_backdated_with_a_reason_is_recorded_and_another_person_confirms(
         self, users, village_a
     ):
-        maker, second, checker = users
+        maker, _second, checker = users
         # Delegated, so that a township caseworker who took no part could confirm…
         DistrictSetting.objects.create(county=region("440703"), confirmation_delegated=True)
         third = UserFactory(username="cw_baisha_3", role=maker.role, region=maker.region)
