@@ -528,14 +528,16 @@ STEPS: dict[str, Step] = {
         ),
         Step(
             name="repropose",
-            title=_T("Send back for a new proposal"),
-            button=_T("Send back for a new proposal"),
+            title=gettext_lazy("Send back for a new proposal"),
+            button=gettext_lazy("Send back for a new proposal"),
             form=ReproposeForm,
             actions=("repropose",),
             run=lambda c, d, u: services.dibao_case_repropose(case=c, by=u, **d),
-            success=_T("The case is back in investigation for a new proposal and a new notice."),
+            success=gettext_lazy(
+                "The case is back in investigation for a new proposal and a new notice."
+            ),
             danger=True,
-            intro=_T(
+            intro=gettext_lazy(
                 "When the household's data changed during the notice, the published amount no "
                 "longer holds: a new proposal and a new notice follow."
             ),
