@@ -84,7 +84,10 @@ def _drive(
     if stage >= ORDER.index(S.IN_NOTICE):
         # One notice still running; the others ended (waiting for the district's decision).
         begin = today - dt.timedelta(days=2) if notice_running else start + dt.timedelta(days=4)
-        services.dibao_case_start_notice(case=case, starts_on=begin, by=maker)
+        # Demo cases are seeded after the fact: their notices are recorded as posted earlier.
+        services.dibao_case_start_notice(
+            case=case, starts_on=begin, by=maker, backdate_reason="演示数据：公示已在村务公开栏张贴"
+        )
     if stage >= ORDER.index(S.CONFIRMED):
         services.dibao_case_confirm(case=case, on=today, by=checker)
     return case

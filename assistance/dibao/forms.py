@@ -126,12 +126,19 @@ class ProposeForm(forms.Form):
 
 class NoticeForm(forms.Form):
     starts_on = date_field(_("Notice starts on"))
+    backdate_reason = reason_field(
+        _("Reason, if the notice started before today (optional)"), required=False
+    )
 
 
 class ObjectionForm(forms.Form):
     received_on = date_field(_("Received on"))
     objector = forms.CharField(label=_("Objector (optional)"), max_length=100, required=False)
     content = reason_field(_("What the objection says"))
+
+
+class ReproposeForm(forms.Form):
+    reason = reason_field(_("Why (required when the amount has not changed)"), required=False)
 
 
 class ConfirmForm(forms.Form):

@@ -6,6 +6,7 @@ then finds the status changed and gets a clear message.
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +21,7 @@ from assistance.models import (
     BenefitAward,
     CaseReview,
     DibaoCase,
+    DibaoStandard,
     ExpenditureDeclaration,
     IncomeDeclaration,
     Investigation,
@@ -52,6 +54,54 @@ ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 # Hooks other apps register at start-up (AppConfig.ready) without assistance importing them,
 # e.g. verification adds "no unresolved disqualifying findings". Each returns error messages.
 proposal_checks: list[Callable[[DibaoCase], list[str]]] = []
+
+
+# ----------------------------------------------------------------------------- business dates
+
+
+def _date_errors(
+    field: str, day: dt.date, *, after: tuple[dt.date | None, str] | None = None
+) -> dict[str, list[str]]:
+    """A business date is never in the future and never before the previous step's date
+    (`after`: that date and what the step was). Field-keyed, so forms and the API show it on
+    the field."""
+    if day > timezone.localdate():
+        return {field: [_("This date cannot be in the future.")]}
+    if after is not None and after[0] is not None and day < after[0]:
+        return {
+            field: [
+                _("This date cannot be before %(step)s (%(d)s).")
+                % {"step": after[1], "d": after[0].isoformat()}
+            ]
+        }
+    return {}
+
+
+def _check_date(field: str, day: dt.date, *, after: tuple[dt.date | None, str] | None = None):  # type: ignore[no-untyped-def]
+    errors = _date_errors(field, day, after=after)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _last_step(case: DibaoCase) -> tuple[dt.date | None, str]:
+    """The latest business date of the procedure so far, and what it was (for a refusal)."""
+    steps: list[tuple[dt.date | None, str]] = [
+        (case.applied_on, _("the application")),
+        (case.accepted_on, _("the acceptance")),
+        (
+            case.investigations.order_by("-home_visit_on")
+            .values_list("home_visit_on", flat=True)
+            .first(),
+            _("the home visit"),
+        ),
+        (case.proposed_on, _("the township proposal")),
+        (
+            case.notices.order_by("-starts_on").values_list("starts_on", flat=True).first(),
+            _("the start of the public notice"),
+        ),
+    ]
+    known = [(d, what) for d, what in steps if d is not None]
+    return max(known, key=lambda x: x[0]) if known else (None, "")
 
 
 # ----------------------------------------------------------------------------- the transition core
@@ -134,9 +184,11 @@ def dibao_case_sign(
 ) -> DibaoCase:
     """Record the applicant's signed data-check authorisation and good-faith declaration."""
     case = _begin(case, "sign", by)
-    today = timezone.localdate()
-    if authorization_on > today or good_faith_on > today:
-        raise ValidationError(_("Signature dates cannot be in the future."))
+    errors = _date_errors("authorization_on", authorization_on) | _date_errors(
+        "good_faith_on", good_faith_on
+    )
+    if errors:
+        raise ValidationError(errors)
     return DIBAO.move(
         case,
         "sign",
@@ -150,8 +202,7 @@ def dibao_case_sign(
 @transaction.atomic
 def dibao_case_apply(*, case: DibaoCase, applied_on: dt.date, by: User) -> DibaoCase:
     case = _begin(case, "apply", by)
-    if applied_on > timezone.localdate():
-        raise ValidationError({"applied_on": [_("The application date cannot be in the future.")]})
+    _check_date("applied_on", applied_on)
     return DIBAO.move(case, "apply", by, _("Application submitted"), applied_on=applied_on)
 
 
@@ -159,8 +210,7 @@ def dibao_case_apply(*, case: DibaoCase, applied_on: dt.date, by: User) -> Dibao
 def dibao_case_accept(*, case: DibaoCase, accepted_on: dt.date, by: User) -> DibaoCase:
     """受理: starts the clocks — investigation within 3 working days, the procedure within 30."""
     case = _begin(case, "accept", by)
-    if case.applied_on and accepted_on < case.applied_on:
-        raise ValidationError({"accepted_on": [_("Acceptance cannot precede the application.")]})
+    _check_date("accepted_on", accepted_on, after=(case.applied_on, _("the application")))
     return DIBAO.move(
         case,
         "accept",
@@ -287,11 +337,15 @@ def declarations_replace(
 # ----------------------------------------------------------------------------- computation
 
 
-def case_breakdown(case: DibaoCase, *, on: dt.date) -> Breakdown:
-    """The benefit for this case on date `on`, from its declarations and the policy in force."""
+def case_breakdown(case: DibaoCase, *, on: dt.date, policy_on: dt.date | None = None) -> Breakdown:
+    """The benefit for this case on date `on`, from its declarations and the policy in force
+    (on `policy_on` if given: the household's facts on one date under another date's policy,
+    which tells a change of the household's data from a change of policy)."""
     household = case.household
     county = policy_data.county_of(household.village)
-    policy = policy_data.policy_on(county=county, hukou_type=household.hukou_type, on=on)
+    policy = policy_data.policy_on(
+        county=county, hukou_type=household.hukou_type, on=policy_on or on
+    )
     unit_ids = _unit_person_ids(case)
     persons = Person.objects.filter(pk__in=unit_ids).order_by("id")
     no_supporter = (
@@ -379,10 +433,9 @@ def investigation_record(
             _("%(names)s cannot investigate dibao cases.")
             % {"names": "、".join(u.get_full_name() or u.username for u in outside)}
         ]
-    if home_visit_on > timezone.localdate():
-        errors["home_visit_on"] = [_("The home visit date cannot be in the future.")]
-    if case.accepted_on and home_visit_on < case.accepted_on:
-        errors["home_visit_on"] = [_("The home visit cannot precede the acceptance.")]
+    errors |= _date_errors(
+        "home_visit_on", home_visit_on, after=(case.accepted_on, _("the acceptance"))
+    )
     if not findings.strip():
         errors["findings"] = [_("Record the findings of the home visit.")]
     members = _unit_person_ids(case)
@@ -459,6 +512,16 @@ def attachment_add(
 def dibao_case_propose(*, case: DibaoCase, on: dt.date, by: User, reason: str = "") -> DibaoCase:
     """初审意见: the township proposes the computed amount (the policy in force on `on`)."""
     case = _begin(case, "propose", by)
+    # Never in the future (a proposal dated 2030 would take today's standard as 2030's and the
+    # case could never be confirmed), never before the last home visit.
+    last_visit = case.investigations.order_by("-home_visit_on").first()
+    _check_date(
+        "on",
+        on,
+        after=(last_visit.home_visit_on, _("the home visit"))
+        if last_visit
+        else (case.accepted_on, _("the acceptance")),
+    )
     problems: list[str] = []
     if not case.investigations.exists():
         problems.append(_("Record the home visit (two investigators) first."))
@@ -490,13 +553,37 @@ def dibao_case_propose(*, case: DibaoCase, on: dt.date, by: User, reason: str = 
 
 
 @transaction.atomic
-def dibao_case_start_notice(*, case: DibaoCase, starts_on: dt.date, by: User) -> PublicNotice:
+def dibao_case_start_notice(
+    *, case: DibaoCase, starts_on: dt.date, by: User, backdate_reason: str = ""
+) -> PublicNotice:
+    """Post the notice. It starts no earlier than the day it is recorded: a start in the past
+    would let the case be confirmed at once. Whoever may post the notice may backdate it only
+    with a written reason, which goes into the history and onto the notice; the person who
+    backdated it may then not confirm the case (workflow.not_backdated_by)."""
     case = _begin(case, "start_notice", by)
+    today = timezone.localdate()
+    backdate_reason = (backdate_reason or "").strip()
     if case.proposed_on and starts_on < case.proposed_on:
         raise ValidationError({"starts_on": [_("The notice cannot start before the proposal.")]})
-    horizon = policy_data.int_parameter("notice_start_horizon_days", timezone.localdate())
-    if starts_on > timezone.localdate() + dt.timedelta(days=horizon):
+    horizon = policy_data.int_parameter("notice_start_horizon_days", today)
+    if starts_on > today + dt.timedelta(days=horizon):
         raise ValidationError({"starts_on": [_("The notice start is too far in the future.")]})
+    if starts_on < today and not backdate_reason:
+        raise ValidationError(
+            {
+                "starts_on": [
+                    _(
+                        "A notice starts today or later (it was recorded on %(today)s). To record "
+                        "a notice already posted earlier, give the reason."
+                    )
+                    % {"today": today.isoformat()}
+                ],
+                "backdate_reason": [_("Required for a notice that started before today.")],
+            },
+            code="backdated",
+        )
+    if starts_on >= today:
+        backdate_reason = ""  # nothing to justify
     days = policy_data.int_parameter("notice_days", starts_on)
     head = (
         case.household.memberships.active()
@@ -517,14 +604,22 @@ def dibao_case_start_notice(*, case: DibaoCase, starts_on: dt.date, by: User) ->
         member_count=len(_unit_person_ids(case)),
         amount=case.proposed_amount or Decimal("0"),
         posted_by=by,
+        backdate_reason=backdate_reason,
     )
-    DIBAO.move(
-        case,
-        "start_notice",
-        by,
-        _("Public notice %(a)s to %(b)s")
-        % {"a": notice.starts_on.isoformat(), "b": notice.ends_on.isoformat()},
-    )
+    why = _("Public notice %(a)s to %(b)s") % {
+        "a": notice.starts_on.isoformat(),
+        "b": notice.ends_on.isoformat(),
+    }
+    if backdate_reason:
+        why = _(
+            "%(why)s; recorded on %(today)s, started %(n)s days earlier because: %(reason)s"
+        ) % {
+            "why": why,
+            "today": today.isoformat(),
+            "n": (today - starts_on).days,
+            "reason": backdate_reason,
+        }
+    DIBAO.move(case, "start_notice", by, why)
     return notice
 
 
@@ -539,6 +634,7 @@ def dibao_case_object(
     notice = case.notices.order_by("-starts_on", "-id").first()
     if notice is None:
         raise ValidationError(_("This case has no public notice."))
+    _check_date("received_on", received_on)
     if not (notice.starts_on <= received_on <= notice.ends_on):
         raise ValidationError(
             {"received_on": [_("An objection is recorded during the notice period.")]}
@@ -564,13 +660,73 @@ def dibao_case_object(
     return objection
 
 
+@dataclass(frozen=True)
+class ConfirmCheck:
+    """The published amount against the amount now, and why they differ (the decision page and
+    the confirmation share it)."""
+
+    published: Decimal | None
+    # The household's data now under the policy of the proposal date: differs from the
+    # published amount only if the household's data changed.
+    data_now: Breakdown
+    # The household's data now under the policy in force on the confirmation date: the amount
+    # that is confirmed.
+    policy_now: Breakdown
+    data_changed: bool
+    policy_note: str  # "" when the policy on the confirmation date changes nothing
+
+    @property
+    def differs(self) -> bool:
+        return self.published is not None and self.policy_now.total != self.published
+
+
+def _policy_note(old: Breakdown, new: Breakdown, on: dt.date) -> str:
+    if new.total == old.total:
+        return ""
+    if new.standard != old.standard:
+        valid_from = (
+            DibaoStandard.objects.filter(pk=new.standard_id)
+            .values_list("valid_from", flat=True)
+            .first()
+            if new.standard_id is not None
+            else None
+        )
+        return _("the standard changed from %(old)s to %(new)s yuan on %(d)s") % {
+            "old": old.standard,
+            "new": new.standard,
+            "d": (valid_from or on).isoformat(),
+        }
+    return _("the policy in force on %(d)s (category supplements) differs") % {"d": on.isoformat()}
+
+
+def confirm_check(case: DibaoCase, *, on: dt.date) -> ConfirmCheck:
+    """Compare the amount published in the notice with the amount on confirmation date `on`."""
+    notice = case.notices.order_by("-starts_on", "-id").first()
+    published = notice.amount if notice is not None else case.proposed_amount
+    proposal_on = case.proposed_on or on
+    data_now = case_breakdown(case, on=on, policy_on=proposal_on)
+    policy_now = case_breakdown(case, on=on)
+    return ConfirmCheck(
+        published=published,
+        data_now=data_now,
+        policy_now=policy_now,
+        data_changed=published is not None and data_now.total != published,
+        policy_note=_policy_note(data_now, policy_now, on),
+    )
+
+
 @transaction.atomic
 def dibao_case_confirm(*, case: DibaoCase, on: dt.date, by: User, reason: str = "") -> DibaoCase:
-    """审批确认 by another person than the proposer; payment starts the month after."""
+    """审批确认 by another person than the proposer; payment starts the month after.
+
+    The confirmed amount never differs silently from the published one: if the household's data
+    changed during the notice, the confirmation is refused ("data_changed") and the case goes
+    back for a new proposal and notice (dibao_case_repropose); if only the policy in force on
+    the confirmation date differs (a new standard from 1 January), the new amount is confirmed
+    and the difference recorded in the history and on the award."""
     case = _begin(case, "confirm", by)
-    if on > timezone.localdate():
-        raise ValidationError({"on": [_("A decision cannot be dated in the future.")]})
     notice = case.notices.order_by("-starts_on", "-id").first()
+    _check_date("on", on, after=(notice.starts_on if notice else None, _("the public notice")))
     if notice is None or on <= notice.ends_on:
         raise ValidationError(
             {
@@ -581,7 +737,28 @@ def dibao_case_confirm(*, case: DibaoCase, on: dt.date, by: User, reason: str = 
             },
             code="notice_running",
         )
-    breakdown = case_breakdown(case, on=on)
+    check = confirm_check(case, on=on)
+    if check.data_changed:
+        raise ValidationError(
+            _(
+                "The notice published %(published)s yuan a month, but the household's data now "
+                "give %(now)s yuan under the same policy: the data changed during the notice. "
+                "Send the case back for a new proposal and a new notice."
+            )
+            % {"published": check.published, "now": check.data_now.total},
+            code="data_changed",
+        )
+    breakdown = check.policy_now
+    computation = breakdown.as_json()
+    note = ""
+    if check.differs:
+        note = _("Published %(published)s, confirmed %(confirmed)s because %(why)s.") % {
+            "published": check.published,
+            "confirmed": breakdown.total,
+            "why": check.policy_note,
+        }
+        computation["published_amount"] = str(check.published)
+        computation["difference_note"] = note
     start = first_of_next_month(on)
     award = BenefitAward.objects.create(
         case=case,
@@ -591,26 +768,68 @@ def dibao_case_confirm(*, case: DibaoCase, on: dt.date, by: User, reason: str = 
         total=breakdown.total,
         members=breakdown.members,
         standard_id=breakdown.standard_id,
-        computation=breakdown.as_json(),
+        computation=computation,
         reason=BenefitAward.Reason.CONFIRMATION,
         decided_by=by,
         decided_on=on,
+        note=note,
     )
     interval = review_interval_months(case, on=on)
+    why = reason or _("Confirmed: %(amount)s yuan a month from %(month)s") % {
+        "amount": award.total,
+        "month": start.strftime("%Y-%m"),
+    }
     return DIBAO.move(
         case,
         "confirm",
         by,
-        reason
-        or _("Confirmed: %(amount)s yuan a month from %(month)s")
-        % {"amount": award.total, "month": start.strftime("%Y-%m")},
+        f"{why} {note}".strip() if note else why,
         confirmed_on=on,
         confirmed_by=by,
         payment_start_month=start,
-        computation=breakdown.as_json(),
+        computation=computation,
         standard_id=breakdown.standard_id,
         review_interval_months=interval,
         next_review_due=add_months(start, interval),
+    )
+
+
+@transaction.atomic
+def dibao_case_repropose(*, case: DibaoCase, by: User, reason: str = "") -> DibaoCase:
+    """Back from the notice to investigation for a new proposal and a new notice, by the
+    deciding level (declared as its own action, same separation of duties as confirm) — the
+    way out when the household's data changed during the notice. The history row says why."""
+    case = _begin(case, "repropose", by)
+    reason = (reason or "").strip()
+    today = timezone.localdate()
+    check = confirm_check(case, on=today)
+    if check.data_changed:
+        why = _(
+            "Back to a new proposal: the notice published %(published)s yuan a month, the "
+            "household's data now give %(now)s yuan."
+        ) % {"published": check.published, "now": check.data_now.total}
+        why = f"{why} {reason}".strip()
+    elif reason:
+        why = _("Back to a new proposal: %(reason)s") % {"reason": reason}
+    else:
+        raise ValidationError(
+            {
+                "reason": [
+                    _(
+                        "The household's data give the published amount: give the reason for "
+                        "a new proposal."
+                    )
+                ]
+            }
+        )
+    return DIBAO.move(
+        case,
+        "repropose",
+        by,
+        why,
+        proposed_amount=None,
+        proposed_by=None,
+        proposed_on=None,
     )
 
 
@@ -635,8 +854,7 @@ def dibao_case_refuse(*, case: DibaoCase, on: dt.date, reasons: str, by: User) -
     DIBAO.check(case, action, by)
     if not reasons.strip():
         raise ValidationError({"reasons": [_("A refusal must state its reasons in writing.")]})
-    if on > timezone.localdate():
-        raise ValidationError({"on": [_("A decision cannot be dated in the future.")]})
+    _check_date("on", on, after=_last_step(case))
     return DIBAO.move(
         case, action, by, reasons.strip(), refused_on=on, refusal_reasons=reasons.strip()
     )
@@ -673,6 +891,7 @@ def review_open(
     if kind not in CaseReview.Kind.values:
         raise ValidationError({"kind": [_("Choose the kind of review.")]})
     on = on or timezone.localdate()
+    _check_date("on", on, after=(case.confirmed_on, _("the confirmation")))
     review = CaseReview.objects.create(
         case=case,
         kind=kind,
@@ -696,6 +915,7 @@ def review_close(
         raise ValidationError(_("This review is already closed."))
     if outcome not in CaseReview.Outcome.values:
         raise ValidationError({"outcome": [_("Choose an outcome.")]})
+    _check_date("on", on, after=(review.opened_on, _("the opening of the review")))
     current = current_award(case, month=first_of_next_month(on))
     award = None
     target = S.ACTIVE

@@ -45,6 +45,7 @@ from assistance.dibao.forms import (
     ProposeForm,
     ReasonForm,
     RefuseForm,
+    ReproposeForm,
     ReviewCloseForm,
     ReviewOpenForm,
     SignForm,
@@ -519,6 +520,22 @@ STEPS: dict[str, Step] = {
             ),
         ),
         Step(
+            name="repropose",
+            title=gettext_lazy("Send back for a new proposal"),
+            button=gettext_lazy("Send back for a new proposal"),
+            form=ReproposeForm,
+            actions=("repropose",),
+            run=lambda c, d, u: services.dibao_case_repropose(case=c, by=u, **d),
+            success=gettext_lazy(
+                "The case is back in investigation for a new proposal and a new notice."
+            ),
+            danger=True,
+            intro=gettext_lazy(
+                "When the household's data changed during the notice, the published amount no "
+                "longer holds: a new proposal and a new notice follow."
+            ),
+        ),
+        Step(
             name="extend",
             title=_T("Extend the procedure limit"),
             button=_T("Extend the limit"),
@@ -851,6 +868,14 @@ def case_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                     "start_month": first_of_next_month(on),
                 }
     notice = case.notices.order_by("-starts_on", "-id").first()
+    # The published amount against the amount now, and why they differ (never silently).
+    amount_check = None
+    if case.status == S.IN_NOTICE and notice is not None:
+        check_on = form.cleaned_data["on"] if form.is_bound and form.is_valid() else today
+        try:
+            amount_check = services.confirm_check(case, on=check_on)
+        except (ValidationError, ValueError):
+            amount_check = None  # the computation's own error is shown by _computation.html
     return render(
         request,
         "assistance/decide.html",
@@ -862,6 +887,8 @@ def case_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "pending": pending,
             "notice": notice,
             "notice_running": bool(notice and today <= notice.ends_on),
+            "amount_check": amount_check,
+            "may_repropose": DIBAO.may(case, "repropose", request.user),  # type: ignore[arg-type]
             "deadlines": case_deadlines(case, today),
             **case_context(case),
             **computation_context(case, today),

@@ -51,6 +51,16 @@ def not_extended(case: DibaoCase, user: User) -> None:
         raise ValidationError(_("The limit has already been extended."), code="extended")
 
 
+def not_backdated_by(case: DibaoCase, user: User) -> None:
+    """Whoever started the notice before the day it was recorded (with a reason) shortened the
+    wait before confirmation: another person confirms."""
+    notice = case.notices.order_by("-starts_on", "-id").first()
+    if notice is not None and notice.backdate_reason and notice.posted_by_id == user.pk:
+        raise PermissionDenied(
+            _("You started this notice before the day it was recorded: another person confirms.")
+        )
+
+
 def investigators(case: DibaoCase) -> dict[str, set[int]]:
     """The investigators named on a home visit took part in it, whoever typed it in."""
     ids = Investigation.investigators.through.objects.filter(investigation__case=case)
@@ -131,7 +141,28 @@ DIBAO = Workflow(
             S.INVESTIGATING,
             CHANGE,
         ),
-        Action("confirm", gettext_lazy("confirm"), (S.IN_NOTICE,), S.CONFIRMED, **_decide),
+        Action(
+            "confirm",
+            gettext_lazy("confirm"),
+            (S.IN_NOTICE,),
+            S.CONFIRMED,
+            permission=CONFIRM,
+            levels=(L.COUNTY, L.TOWNSHIP),
+            incompatible=BASIS,
+            rules=(confirmation_level, not_backdated_by),
+        ),
+        # The deciding level sends the case back for a new proposal and notice (the household's
+        # data changed during the notice, so the published amount no longer holds).
+        Action(
+            "repropose",
+            gettext_lazy("send back for a new proposal"),
+            (S.IN_NOTICE,),
+            S.INVESTIGATING,
+            permission=CONFIRM,
+            levels=(L.COUNTY, L.TOWNSHIP),
+            incompatible=BASIS,
+            rules=(confirmation_level,),
+        ),
         Action(
             "refuse",
             gettext_lazy("refuse"),

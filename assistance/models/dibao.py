@@ -286,6 +286,9 @@ class PublicNotice(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     objected = models.BooleanField(default=False)
+    # Why the notice starts before the day it was recorded (else empty): a backdated notice
+    # shortens the wait before confirmation, so it needs a written reason (issue 6 defect 6).
+    backdate_reason = models.TextField(_("reason for starting before today"), blank=True)
 
     class Meta:
         verbose_name = _("public notice")

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from assistance.policy.rules import monthly_total
 from assistance.programmes.workflow import MAX_AMOUNT
-from core.money import FEN, HUNDRED, ZERO, fen
+from core.money import HUNDRED, YUAN, ZERO, fen
 from households.ages import AgeBands
 from households.models import LabourCapacity
 
@@ -48,8 +49,9 @@ def tekun_findings(
 
 
 def tekun_floor(*, standard: Decimal, multiple: Decimal) -> Decimal:
-    """The minimum monthly tekun support: multiple × standard, rounded up to the fen."""
-    return (standard * multiple).quantize(FEN, ROUND_CEILING)
+    """The minimum monthly tekun support: multiple × standard, a monthly total, so rounded once
+    up to the whole yuan as dibao's (1.6 × 914 = 1462.4 → 1463)."""
+    return monthly_total(standard * multiple, ZERO)
 
 
 @dataclass(frozen=True)
@@ -80,8 +82,9 @@ def low_income_band(
 
 
 def temporary_cap(*, standard: Decimal, multiple: Decimal, members: int) -> Decimal:
-    """Cap of one temporary-assistance award: multiple × monthly standard × members."""
-    return fen(multiple * standard * members)
+    """Cap of one temporary-assistance award: multiple × monthly standard × members, rounded
+    once up to the whole yuan like every programme amount (awards are decided in whole yuan)."""
+    return monthly_total(multiple * standard * members, ZERO)
 
 
 @dataclass(frozen=True)
@@ -110,10 +113,12 @@ def medical_aid(
     already_awarded: Decimal = ZERO,
 ) -> MedicalAid:
     """aid = (compliant out-of-pocket − capacity) × rate, capacity = capacity% × annual income,
-    never below 0 and never above the annual cap minus what was already awarded this year."""
+    never below 0 and never above the annual cap minus what was already awarded this year.
+    The capacity is a component kept to the fen; the formula's amount is rounded once, up to
+    the whole yuan, as every programme amount."""
     capacity = fen(annual_income * capacity_pct / HUNDRED)
-    formula = fen(max(ZERO, out_of_pocket - capacity) * rate_pct / HUNDRED)
-    remaining = max(ZERO, annual_cap - already_awarded)
+    formula = monthly_total(max(ZERO, out_of_pocket - capacity) * rate_pct / HUNDRED, ZERO)
+    remaining = fen(max(ZERO, annual_cap - already_awarded))
     return MedicalAid(
         out_of_pocket=out_of_pocket,
         annual_income=annual_income,
@@ -128,9 +133,12 @@ def medical_aid(
 
 
 def check_decided_amount(
-    amount: Any, *, field: str = "amount", allow_zero: bool = False
+    amount: Any, *, field: str = "amount", allow_zero: bool = False, whole_yuan: bool = True
 ) -> Decimal:
-    """A reviewer's amount: a number, not negative, not absurd (> 1,000,000 is refused)."""
+    """A reviewer's amount: a number, not negative, not absurd (> 1,000,000 is refused), and in
+    whole yuan — refused with a message rather than rounded behind the reviewer's back, as every
+    programme amount is whole yuan (dibao's monthly total is rounded up to the yuan).
+    `whole_yuan=False` for figures that are not decisions (an applicant's requested amount)."""
     if amount is None or amount == "":
         raise ValidationError({field: [_("Enter the amount.")]})
     try:
@@ -147,4 +155,12 @@ def check_decided_amount(
         raise ValidationError({field: [_("This amount is implausibly large; please check it.")]})
     if value != fen(value):
         raise ValidationError({field: [_("Amounts are kept to the fen (0.01 yuan).")]})
+    if whole_yuan and value != value.quantize(YUAN):
+        raise ValidationError(
+            {
+                field: [
+                    _("Decided amounts are in whole yuan: enter %(a)s without fen.") % {"a": value}
+                ]
+            }
+        )
     return value

@@ -303,7 +303,9 @@ def programme_apply(
         errors["person"] = [_("The person must be an active member of the household.")]
     if requested_amount not in (None, ""):
         try:
-            requested_amount = check_decided_amount(requested_amount, field="requested_amount")
+            requested_amount = check_decided_amount(
+                requested_amount, field="requested_amount", whole_yuan=False
+            )
         except ValidationError as e:
             errors.update(e.message_dict)
     else:
@@ -487,16 +489,17 @@ def programme_approve(
             raise ValidationError({"reason": [_("Give the reason for the amount.")]})
         default_reason = ""
 
+    # The case's own `reason` field is set here: move()'s `reason` is the history row's.
+    case.reason = reason or default_reason
     return PROGRAMME.move(
         case,
         "approve",
         by,
-        reason or default_reason,
+        case.reason,
         amount=value,
         decided_on=on,
         decided_by=by,
         computation=computation,
-        reason=reason or default_reason,
     )
 
 
@@ -508,9 +511,9 @@ def programme_refuse(*, case: ProgrammeCase, on: dt.date, by: User, reason: str)
         raise ValidationError({"reason": [_("A refusal must state its reasons in writing.")]})
     if on < case.applied_on:
         raise ValidationError({"on": [_("A decision cannot precede the application.")]})
-    return PROGRAMME.move(
-        case, "refuse", by, reason.strip(), decided_on=on, decided_by=by, reason=reason.strip()
-    )
+    _not_future(on, "on")
+    case.reason = reason.strip()
+    return PROGRAMME.move(case, "refuse", by, case.reason, decided_on=on, decided_by=by)
 
 
 @transaction.atomic

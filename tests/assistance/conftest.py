@@ -2,8 +2,10 @@
 
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from assistance.dibao import services
 from assistance.models import DibaoCase, IncomeType
@@ -34,6 +36,14 @@ def poor_household(village, *, members=((45, "head"), (15, "child")), hukou="urb
     return household
 
 
+def on_day(day: dt.date):  # type: ignore[no-untyped-def]
+    """Travel to 10:00 in Jiangmen on `day`: a step is recorded on its own business date (dates
+    are never in the future, a notice starts no earlier than the day it is recorded)."""
+    return time_machine.travel(
+        dt.datetime.combine(day, dt.time(10), tzinfo=ZoneInfo("Asia/Shanghai")), tick=False
+    )
+
+
 def head_of(household: Household):  # type: ignore[no-untyped-def]
     return household.memberships.get(relation=Relation.HEAD, end_date__isnull=True).person
 
@@ -47,9 +57,28 @@ def build_case(
     checker=None,  # type: ignore[no-untyped-def]
     wages: Decimal = Decimal("300"),
 ) -> DibaoCase:
-    """Drive a case through the procedure up to status `to` (dates in November 2026)."""
+    """Drive a case through the procedure up to status `to` (dates in November 2026), each step
+    recorded on its own day (the clock travels there and back)."""
     order = [S.DRAFT, S.APPLIED, S.ACCEPTED, S.INVESTIGATING, S.PROPOSED, S.IN_NOTICE, S.CONFIRMED]
     target = order.index(to)
+    with on_day(APPLIED_ON):
+        case = _build_until_proposal(household, target, maker, second, wages)
+    if target >= 5:
+        with on_day(NOTICE_ON):
+            services.dibao_case_start_notice(case=case, starts_on=NOTICE_ON, by=maker)
+    if target >= 6:
+        with on_day(CONFIRM_ON):
+            services.dibao_case_confirm(case=case, on=CONFIRM_ON, by=checker)
+    case.refresh_from_db()
+    assert case.status == to
+    return case
+
+
+NOTICE_ON = dt.date(2026, 11, 6)
+CONFIRM_ON = dt.date(2026, 11, 13)
+
+
+def _build_until_proposal(household, target, maker, second, wages):  # type: ignore[no-untyped-def]
     case = services.dibao_case_create(household=household, applicant=head_of(household), by=maker)
     if target >= 1:
         services.dibao_case_sign(
@@ -74,20 +103,15 @@ def build_case(
             by=maker,
         )
     if target >= 4:
-        services.investigation_record(
-            case=case,
-            home_visit_on=dt.date(2026, 11, 4),
-            investigators=[maker, second],
-            findings="家中无稳定收入",
-            by=maker,
-        )
-        services.dibao_case_propose(case=case, on=dt.date(2026, 11, 5), by=maker)
-    if target >= 5:
-        services.dibao_case_start_notice(case=case, starts_on=dt.date(2026, 11, 6), by=maker)
-    if target >= 6:
-        services.dibao_case_confirm(case=case, on=dt.date(2026, 11, 13), by=checker)
-    case.refresh_from_db()
-    assert case.status == to
+        with on_day(dt.date(2026, 11, 5)):
+            services.investigation_record(
+                case=case,
+                home_visit_on=dt.date(2026, 11, 4),
+                investigators=[maker, second],
+                findings="家中无稳定收入",
+                by=maker,
+            )
+            services.dibao_case_propose(case=case, on=dt.date(2026, 11, 5), by=maker)
     return case
 
 

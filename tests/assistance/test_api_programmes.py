@@ -61,11 +61,11 @@ class TestProgrammeCases:
         r = post(api, CASES, tekun_payload(household))
         assert r.status_code == 201, r.json()
         body = r.json()
-        assert body["status"] == "applied" and body["computation"]["floor"] == "1462.40"
+        assert body["status"] == "applied" and body["computation"]["floor"] == "1463"
         pk = body["id"]
         login(api, ca_pengjiang)
-        r = post(api, f"{CASES}{pk}/approve/", {"amount": "1462.39", "on": "2026-11-03"})
-        assert r.status_code == 400 and "at least 1462.40" in r.json()["amount"][0]
+        r = post(api, f"{CASES}{pk}/approve/", {"amount": "1462", "on": "2026-11-03"})
+        assert r.status_code == 400 and "at least 1463 yuan" in r.json()["amount"][0]
         r = post(api, f"{CASES}{pk}/approve/", {"amount": "1500", "on": "2026-11-03"})
         assert r.status_code == 200 and r.json()["status"] == "approved"
         login(api, cw_baisha)
@@ -89,7 +89,7 @@ class TestProgrammeCases:
             },
         )
         pk = r.json()["id"]
-        assert r.json()["computation"]["cap"] == "18280.00"
+        assert r.json()["computation"]["cap"] == "18280"
         login(api, ca_pengjiang)
         r = post(api, f"{CASES}{pk}/approve/", {"amount": "6000", "on": "2026-11-02"})
         assert r.status_code == 200
@@ -213,7 +213,7 @@ class TestOutreachReports:
         )
         assert r.status_code == 200, r.json()
         case = ProgrammeCase.objects.get(pk=r.json()["programme_case"])
-        assert case.programme == "medical" and case.computation["aid"] == "18200.00"
+        assert case.programme == "medical" and case.computation["aid"] == "18200"
         r = post(api, f"{REPORTS}{c.pk}/close/", {"reason": "已迁出本村"})
         assert r.status_code == 200 and r.json()["closed_reason"] == "已迁出本村"
         assert post(api, f"{REPORTS}{c.pk}/close/", {"reason": "again"}).status_code == 400

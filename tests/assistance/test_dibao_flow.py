@@ -11,7 +11,7 @@ from assistance.models import BenefitAward, CaseTransition, DibaoStandard
 from core.roles import Role
 
 from ..factories import UserFactory, region
-from .conftest import APPLIED_ON, S, build_case, head_of, poor_household
+from .conftest import APPLIED_ON, S, build_case, head_of, on_day, poor_household
 
 pytestmark = pytest.mark.django_db
 
@@ -101,15 +101,17 @@ def test_objection_sends_back_to_investigation(cw_baisha, cw_baisha_2, village_a
     case = build_case(
         poor_household(village_a), to=S.IN_NOTICE, maker=cw_baisha, second=cw_baisha_2
     )
-    services.dibao_case_object(
-        case=case, received_on=dt.date(2026, 11, 8), content="有车", by=cw_baisha
-    )
+    with on_day(dt.date(2026, 11, 8)):
+        services.dibao_case_object(
+            case=case, received_on=dt.date(2026, 11, 8), content="有车", by=cw_baisha
+        )
     case.refresh_from_db()
     assert case.status == S.INVESTIGATING and case.proposed_amount is None
-    services.dibao_case_propose(case=case, on=dt.date(2026, 11, 16), by=cw_baisha)
-    notice = services.dibao_case_start_notice(
-        case=case, starts_on=dt.date(2026, 11, 17), by=cw_baisha
-    )
+    with on_day(dt.date(2026, 11, 17)):
+        services.dibao_case_propose(case=case, on=dt.date(2026, 11, 16), by=cw_baisha)
+        notice = services.dibao_case_start_notice(
+            case=case, starts_on=dt.date(2026, 11, 17), by=cw_baisha
+        )
     assert case.notices.count() == 2 and not notice.objected
 
 
@@ -154,12 +156,19 @@ def test_policy_change_mid_year_decision_date_picks_standard(
     )
     case = build_case(poor_household(village_a), to=S.PROPOSED, maker=cw_baisha, second=cw_baisha_2)
     assert case.proposed_amount == Decimal("1711")  # proposed 5 Nov: 914
-    services.dibao_case_start_notice(case=case, starts_on=dt.date(2026, 11, 6), by=cw_baisha)
-    services.dibao_case_confirm(case=case, on=dt.date(2026, 11, 13), by=ca_pengjiang)
+    with on_day(dt.date(2026, 11, 6)):
+        services.dibao_case_start_notice(case=case, starts_on=dt.date(2026, 11, 6), by=cw_baisha)
+    with on_day(dt.date(2026, 11, 13)):
+        services.dibao_case_confirm(case=case, on=dt.date(2026, 11, 13), by=ca_pengjiang)
     award = BenefitAward.objects.get(case=case)
     # confirmed 13 Nov: 1000 → (1000 − 150) × 2 = 1700 + 200 = 1900
     assert award.total == Decimal("1900")
     assert award.standard.urban == Decimal("1000")
+    # Only the policy differs from the published 1711: confirmed, with the difference recorded.
+    why = "Published 1711.00, confirmed 1900 because the standard changed from 914.00 to 1000.00"
+    assert award.note.startswith(why) and "2026-11-10" in award.note
+    assert award.computation["published_amount"] == "1711.00"
+    assert why in case.transitions.get(action="confirm").reason
 
 
 def test_declarations_for_non_members_are_refused(cw_baisha, village_a, village_b):
@@ -233,12 +242,13 @@ def test_review_ending_in_suspension_stops_payment_next_month(
         second=cw_baisha_2,
         checker=ca_pengjiang,
     )
-    review = services.review_open(
-        case=case, kind="reported_change", reason="外出务工", by=cw_baisha
-    )
-    services.review_close(
-        review=review, outcome="suspended", on=dt.date(2026, 11, 20), by=cw_baisha
-    )
+    with on_day(dt.date(2026, 11, 20)):
+        review = services.review_open(
+            case=case, kind="reported_change", reason="外出务工", by=cw_baisha
+        )
+        services.review_close(
+            review=review, outcome="suspended", on=dt.date(2026, 11, 20), by=cw_baisha
+        )
     case.refresh_from_db()
     assert case.status == S.SUSPENDED and case.payment_stop_month == dt.date(2026, 12, 1)
 
@@ -261,6 +271,8 @@ def test_review_raises_or_lowers_with_a_new_award(
         second=cw_baisha_2,
         checker=ca_pengjiang,
     )
+    travel = on_day(dt.date(2026, 11, 20))
+    travel.start()
     review = services.review_open(
         case=case, kind="reported_change", reason="收入变化", by=cw_baisha
     )
@@ -278,6 +290,7 @@ def test_review_raises_or_lowers_with_a_new_award(
         ],
     )
     services.review_close(review=review, outcome=outcome, on=dt.date(2026, 11, 20), by=cw_baisha)
+    travel.stop()
     award = BenefitAward.objects.get(case=case, effective_month=dt.date(2026, 12, 1))
     assert award.total == expected and award.reason == "review"
     case.refresh_from_db()
@@ -294,8 +307,9 @@ def test_review_raise_refused_when_amount_not_higher(
         second=cw_baisha_2,
         checker=ca_pengjiang,
     )
-    review = services.review_open(case=case, kind="periodic", reason="", by=cw_baisha)
-    with pytest.raises(ValidationError, match="not higher"):
+    with on_day(dt.date(2026, 11, 20)):
+        review = services.review_open(case=case, kind="periodic", reason="", by=cw_baisha)
+    with on_day(dt.date(2026, 11, 20)), pytest.raises(ValidationError, match="not higher"):
         services.review_close(
             review=review, outcome="raised", on=dt.date(2026, 11, 20), by=cw_baisha
         )

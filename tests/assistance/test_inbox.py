@@ -219,7 +219,7 @@ def test_reviewer_does_not_confirm_a_case_they_proposed(world, ca_pengjiang):
 
 def test_notice_still_running_is_not_waiting(world, ca_pengjiang, cw_baisha):
     case = world["proposed"]
-    services.dibao_case_start_notice(case=case, starts_on=dt.date(2026, 11, 25), by=cw_baisha)
+    services.dibao_case_start_notice(case=case, starts_on=TODAY, by=cw_baisha)  # until 4 Dec
     assert inbox.inbox_counts(ca_pengjiang)["confirm"] == 1  # only the notice that ended
 
 

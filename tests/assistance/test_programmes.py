@@ -2,8 +2,10 @@
 
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from assistance.models import DibaoCase, OutreachReport, ProgrammeCase, ProgrammeTransition
@@ -17,6 +19,7 @@ from ..factories import HouseholdFactory, PersonFactory, unique_id_number
 from .conftest import head_of, poor_household
 
 D = Decimal
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 PS = ProgrammeCase.Status
 APPLIED = dt.date(2026, 11, 2)  # a Monday; no holiday in the following two weeks
 DECIDED = dt.date(2026, 11, 3)
@@ -34,12 +37,12 @@ def _english():  # type: ignore[no-untyped-def]
 
 
 class TestPureRules:
-    def test_tekun_floor_is_1_6_times_the_standard_rounded_up_to_the_fen(self):
-        assert rules.tekun_floor(standard=D("914"), multiple=D("1.6")) == D("1462.40")
-        assert rules.tekun_floor(standard=D("600"), multiple=D("1.6")) == D("960.00")
-        assert rules.tekun_floor(standard=D("857.33"), multiple=D("1.6")) == D(
-            "1371.73"
-        )  # 1371.728
+    def test_tekun_floor_is_1_6_times_the_standard_rounded_up_to_the_yuan(self):
+        # A monthly total: rounded once, up to the whole yuan, as dibao's (issue 6 defect 8).
+        assert str(rules.tekun_floor(standard=D("914"), multiple=D("1.6"))) == "1463"  # 1462.4
+        assert str(rules.tekun_floor(standard=D("600"), multiple=D("1.6"))) == "960"
+        assert str(rules.tekun_floor(standard=D("857.33"), multiple=D("1.6"))) == "1372"  # 1371.728
+        assert str(rules.tekun_floor(standard=D("857"), multiple=D("1.6"))) == "1372"  # 1371.2
 
     @pytest.mark.parametrize(
         ("age", "capacity", "severe", "income", "supporter", "ok"),
@@ -85,14 +88,18 @@ class TestPureRules:
         assert result.band == band
 
     def test_temporary_cap_is_10_times_standard_times_members(self):
-        assert rules.temporary_cap(standard=D("914"), multiple=D("10"), members=3) == D("27420.00")
-        assert rules.temporary_cap(standard=D("600"), multiple=D("10"), members=1) == D("6000.00")
+        assert str(rules.temporary_cap(standard=D("914"), multiple=D("10"), members=3)) == "27420"
+        assert str(rules.temporary_cap(standard=D("600"), multiple=D("10"), members=1)) == "6000"
+        # 2.5 × 857.33 × 3 = 6429.975: once, up to the yuan
+        assert str(rules.temporary_cap(standard=D("857.33"), multiple=D("2.5"), members=3)) == (
+            "6430"
+        )
 
     def test_medical_formula_and_annual_cap(self):
         kw = {"rate_pct": D("70"), "capacity_pct": D("10"), "annual_cap": D("50000")}
         m = rules.medical_aid(out_of_pocket=D("30000"), annual_income=D("40000"), **kw)
         # capacity = 10% × 40000 = 4000; (30000 − 4000) × 70% = 18200
-        assert (m.capacity, m.formula_amount, m.aid) == (D("4000.00"), D("18200.00"), D("18200.00"))
+        assert (m.capacity, m.formula_amount, m.aid) == (D("4000.00"), D("18200"), D("18200"))
         m = rules.medical_aid(
             out_of_pocket=D("100000"),
             annual_income=D("40000"),
@@ -109,8 +116,8 @@ class TestPureRules:
         assert m.aid == 0  # within the household's capacity
         m = rules.medical_aid(
             out_of_pocket=D("12345.67"), annual_income=D("33333.33"), **kw
-        )  # capacity 3333.33; (9012.34) × 0.7 = 6308.638 → 6308.64
-        assert m.aid == D("6308.64")
+        )  # capacity 3333.33 (a component, to the fen); 9012.34 × 0.7 = 6308.638 → 6309
+        assert str(m.capacity) == "3333.33" and str(m.aid) == "6309"
 
     def test_decided_amount_bounds(self):
         assert rules.check_decided_amount("1000000") == D("1000000")
@@ -118,6 +125,12 @@ class TestPureRules:
             with pytest.raises(ValidationError):
                 rules.check_decided_amount(bad)
         assert rules.check_decided_amount("0", allow_zero=True) == 0
+        # A decided amount is whole yuan: refused with a message, never rounded silently.
+        for bad in ("1462.40", "0.5", "27419.99"):
+            with pytest.raises(ValidationError) as e:
+                rules.check_decided_amount(bad)
+            assert "whole yuan" in e.value.message_dict["amount"][0]
+        assert rules.check_decided_amount("1463.00") == D("1463")
 
 
 # ============================================================================ services
@@ -138,12 +151,17 @@ class TestTekun:
         case = apply(
             "tekun", h, cw_baisha, person=head_of(h), no_income=True, no_legal_supporter=True
         )
-        assert case.computation["floor"] == "1462.40" and case.computation["findings"] == []
+        # 1.6 × 914 = 1462.4 → 1463 yuan a month (the whole yuan, as dibao's total)
+        assert case.computation["floor"] == "1463" and case.computation["findings"] == []
+        for short in (D("1462"), D("1462.40")):
+            with pytest.raises(ValidationError) as e:
+                pg.programme_approve(case=case, amount=short, on=DECIDED, by=ca_pengjiang)
+        assert "whole yuan" in e.value.message_dict["amount"][0]  # 1462.40
         with pytest.raises(ValidationError) as e:
-            pg.programme_approve(case=case, amount=D("1462.39"), on=DECIDED, by=ca_pengjiang)
-        assert "at least 1462.40" in e.value.message_dict["amount"][0]
-        case = pg.programme_approve(case=case, amount=D("1462.40"), on=DECIDED, by=ca_pengjiang)
-        assert case.status == PS.APPROVED and case.amount == D("1462.40")
+            pg.programme_approve(case=case, amount=D("1462"), on=DECIDED, by=ca_pengjiang)
+        assert "at least 1463 yuan" in e.value.message_dict["amount"][0]
+        case = pg.programme_approve(case=case, amount=D("1463"), on=DECIDED, by=ca_pengjiang)
+        assert case.status == PS.APPROVED and case.amount == D("1463")
         case = pg.programme_pay(case=case, on=DECIDED, by=cw_baisha)
         rows = list(case.transitions.values_list("from_status", "to_status", "by__username"))
         assert rows == [
@@ -157,9 +175,9 @@ class TestTekun:
         case = apply(
             "tekun", h, cw_taicheng, person=head_of(h), no_income=True, no_legal_supporter=True
         )
-        assert case.computation["standard"] == "600.00" and case.computation["floor"] == "960.00"
-        with pytest.raises(ValidationError, match=r"960\.00"):
-            pg.programme_approve(case=case, amount=D("959.99"), on=DECIDED, by=ca_taishan)
+        assert case.computation["standard"] == "600.00" and case.computation["floor"] == "960"
+        with pytest.raises(ValidationError, match="at least 960 yuan"):
+            pg.programme_approve(case=case, amount=D("959"), on=DECIDED, by=ca_taishan)
 
     def test_working_age_or_supported_person_is_not_tekun(self, cw_baisha, village_a):
         h = elderly_household(village_a)
@@ -209,9 +227,11 @@ class TestTemporary:
     def test_cap_is_10_times_standard_times_members(self, cw_baisha, ca_pengjiang, village_a):
         h = poor_household(village_a, members=((45, "head"), (15, "child"), (12, "child")))
         case = apply("temporary", h, cw_baisha, cause="fire", event_date=dt.date(2026, 10, 30))
-        assert case.computation["cap"] == "27420.00" and case.computation["members"] == 3
-        with pytest.raises(ValidationError, match=r"27420\.00"):
-            pg.programme_approve(case=case, amount=D("27420.01"), on=DECIDED, by=ca_pengjiang)
+        assert case.computation["cap"] == "27420" and case.computation["members"] == 3
+        with pytest.raises(ValidationError, match="cap of 27420 yuan"):
+            pg.programme_approve(case=case, amount=D("27421"), on=DECIDED, by=ca_pengjiang)
+        with pytest.raises(ValidationError, match="whole yuan"):
+            pg.programme_approve(case=case, amount=D("27419.99"), on=DECIDED, by=ca_pengjiang)
         case = pg.programme_approve(case=case, amount=D("27420"), on=DECIDED, by=ca_pengjiang)
         assert case.amount == D("27420.00")
 
@@ -293,11 +313,11 @@ class TestMedical:
         income = {"annual_household_income": D("40000")}
         first = apply("medical", h, cw_baisha, compliant_out_of_pocket=D("30000"), **income)
         first = pg.programme_approve(case=first, on=DECIDED, by=ca_pengjiang)
-        assert first.amount == D("18200.00")
-        assert first.computation["capacity"] == "4000.00"
+        assert first.amount == D("18200")
+        assert first.computation["capacity"] == "4000.00" and first.computation["aid"] == "18200"
         second = apply("medical", h, cw_baisha, compliant_out_of_pocket=D("100000"), **income)
-        with pytest.raises(ValidationError, match="At most 31800"):
-            pg.programme_approve(case=second, amount=D("31800.01"), on=DECIDED, by=ca_pengjiang)
+        with pytest.raises(ValidationError, match=r"At most 31800\.00 yuan"):
+            pg.programme_approve(case=second, amount=D("31801"), on=DECIDED, by=ca_pengjiang)
         second = pg.programme_approve(case=second, on=DECIDED, by=ca_pengjiang)
         assert second.amount == D("31800.00")  # 50000 − 18200, not the formula's 67200
         third = apply("medical", h, cw_baisha, compliant_out_of_pocket=D("10000"), **income)
@@ -308,6 +328,22 @@ class TestMedical:
         third.save()
         pg.programme_approve(case=third, on=dt.date(2025, 1, 6), by=ca_pengjiang)
         assert ProgrammeCase.objects.get(pk=third.pk).amount == D("4200.00")
+
+    def test_formula_amount_is_rounded_once_up_to_the_yuan(
+        self, cw_baisha, ca_pengjiang, village_a
+    ):
+        h = elderly_household(village_a)
+        case = apply(
+            "medical",
+            h,
+            cw_baisha,
+            compliant_out_of_pocket=D("12345.67"),
+            annual_household_income=D("33333.33"),
+        )
+        # capacity 3333.33; (12345.67 − 3333.33) × 70% = 6308.638 → 6309, not 6308.64
+        assert case.computation["aid"] == "6309"
+        case = pg.programme_approve(case=case, on=DECIDED, by=ca_pengjiang)
+        assert case.amount == D("6309")
 
     def test_lower_amount_needs_a_reason(self, cw_baisha, ca_pengjiang, village_a):
         h = elderly_household(village_a)
@@ -333,7 +369,7 @@ class TestDiscretionary:
         case = apply(programme, h, cw_baisha, description="说明")
         with pytest.raises(ValidationError, match="reason"):
             pg.programme_approve(case=case, amount=D("3000"), on=DECIDED, by=ca_pengjiang)
-        for bad in (D("-5"), D("1000000.01"), D("0")):
+        for bad in (D("-5"), D("1000000.01"), D("0"), D("2999.50")):
             with pytest.raises(ValidationError):
                 pg.programme_approve(case=case, amount=bad, on=DECIDED, by=ca_pengjiang, reason="x")
         case = pg.programme_approve(
@@ -386,6 +422,15 @@ class TestGuards:
             pg.programme_refuse(
                 case=apply("education", h, cw_baisha), on=DECIDED, by=ca_pengjiang, reason=" "
             )
+
+    def test_refusal_is_not_dated_in_the_future(self, cw_baisha, ca_pengjiang, village_a):
+        case = apply("education", elderly_household(village_a), cw_baisha, description="说明")
+        moment = dt.datetime(2026, 11, 20, 10, tzinfo=SHANGHAI)
+        with time_machine.travel(moment, tick=False), pytest.raises(ValidationError) as e:
+            pg.programme_refuse(
+                case=case, on=dt.date(2026, 11, 21), by=ca_pengjiang, reason="不符合"
+            )
+        assert "future" in e.value.message_dict["on"][0]
 
     def test_dates(self, cw_baisha, ca_pengjiang, village_a):
         h = elderly_household(village_a)

@@ -109,8 +109,10 @@ def test_closed_review_schedules_the_next_one(unstable, cw_baisha):
         )
     unstable.refresh_from_db()
     assert unstable.status == S.ACTIVE and unstable.next_review_due == dt.date(2028, 1, 1)
-    assert reviews.reviews_open_due(on=dt.date(2027, 12, 31)) == 0
-    assert reviews.reviews_open_due(on=dt.date(2028, 1, 1)) == 1
+    with at(dt.date(2027, 12, 31)):
+        assert reviews.reviews_open_due(on=dt.date(2027, 12, 31)) == 0
+    with at(dt.date(2028, 1, 1)):
+        assert reviews.reviews_open_due(on=dt.date(2028, 1, 1)) == 1
 
 
 def test_reported_change_opens_a_review_at_once(unstable, cw_baisha):

@@ -28,7 +28,7 @@ from households.panels import household_panels, register
 
 from ..conftest import login
 from ..factories import region
-from .conftest import APPLIED_ON, S, build_case, head_of, poor_household
+from .conftest import APPLIED_ON, S, build_case, head_of, on_day, poor_household
 
 pytestmark = pytest.mark.django_db
 
@@ -149,7 +149,7 @@ STEP_CASES = [
     ("accept", S.APPLIED, {"accepted_on": "2026-11-03"}, S.ACCEPTED),
     ("start_investigation", S.ACCEPTED, {}, S.INVESTIGATING),
     ("extend", S.ACCEPTED, {"reason": "需补充外地收入证明"}, S.ACCEPTED),
-    ("notice", S.PROPOSED, {"starts_on": "2026-11-06"}, S.IN_NOTICE),
+    ("notice", S.PROPOSED, {"starts_on": "2026-11-20"}, S.IN_NOTICE),
     (
         "object",
         S.IN_NOTICE,
@@ -166,9 +166,12 @@ STEP_CASES = [
 
 @pytest.mark.parametrize(("step", "start", "data", "after"), STEP_CASES)
 def test_step_page_get_and_post(  # type: ignore[no-untyped-def]
-    client, cw_baisha, cw_baisha_2, ca_pengjiang, household, step, start, data, after
+    request, client, cw_baisha, cw_baisha_2, ca_pengjiang, household, step, start, data, after
 ):
     case = case_at(start, household, cw_baisha, cw_baisha_2, ca_pengjiang)
+    travel = on_day(dt.date(2026, 11, 20))  # the steps' own day (a notice starts today)
+    travel.start()
+    request.addfinalizer(travel.stop)
     login(client, cw_baisha)
     detail = client.get(url("detail", case)).content.decode()
     assert f'data-testid="action-{step}"' in detail  # the button is offered
@@ -187,8 +190,11 @@ def test_step_page_get_and_post(  # type: ignore[no-untyped-def]
         assert case.procedure_due > dt.date(2026, 12, 14)
 
 
-def test_resume_and_close_review(client, cw_baisha, cw_baisha_2, ca_pengjiang, household):  # type: ignore[no-untyped-def]
+def test_resume_and_close_review(request, client, cw_baisha, cw_baisha_2, ca_pengjiang, household):  # type: ignore[no-untyped-def]
     case = case_at(S.CONFIRMED, household, cw_baisha, cw_baisha_2, ca_pengjiang)
+    travel = on_day(dt.date(2026, 11, 20))
+    travel.start()
+    request.addfinalizer(travel.stop)
     login(client, cw_baisha)
     client.post(url("suspend", case), {"reason": "暂停"})
     r = client.post(url("resume", case), {"reason": "恢复"})
@@ -225,7 +231,7 @@ def test_bad_date_shows_field_error_and_writes_nothing(client, cw_baisha, cw_bai
     login(client, cw_baisha)
     r = client.post(url("accept", case), {"accepted_on": "2026-10-01"})  # before the application
     assert r.status_code == 200
-    assert "precede" in str(r.context["form"].errors["accepted_on"])
+    assert "before the application (2026-11-02)" in str(r.context["form"].errors["accepted_on"])
     r = client.post(url("accept", case), {"accepted_on": "not a date"})
     assert r.status_code == 200 and "accepted_on" in r.context["form"].errors
     case.refresh_from_db()

@@ -142,10 +142,12 @@ class TestCases:
         r = client.get(url("detail", case.pk))
         html = r.content.decode()
         assert r.status_code == 200
-        assert "Cap of one award" in html and "18280.00" in html  # 10 × 914 × 2
+        assert "Cap of one award" in html and "18280" in html  # 10 × 914 × 2
         assert 'data-testid="approve-form"' in html and 'data-testid="history"' in html
-        r = client.post(url("approve", case.pk), {"amount": "18280.01", "on": "2026-11-02"})
+        r = client.post(url("approve", case.pk), {"amount": "18281", "on": "2026-11-02"})
         assert r.status_code == 400 and "Above the cap" in r.content.decode()
+        r = client.post(url("approve", case.pk), {"amount": "18279.50", "on": "2026-11-02"})
+        assert r.status_code == 400 and "whole yuan" in r.content.decode()
         r = client.post(url("approve", case.pk), {"amount": "18280", "on": "2026-11-02"})
         assert r.status_code == 302
         case.refresh_from_db()

@@ -79,6 +79,7 @@ CALLS = {
     "start_notice": lambda c, u: services.dibao_case_start_notice(case=c, starts_on=D, by=u),
     "object": lambda c, u: services.dibao_case_object(case=c, received_on=D, content="x", by=u),
     "confirm": lambda c, u: services.dibao_case_confirm(case=c, on=D, by=u),
+    "repropose": lambda c, u: services.dibao_case_repropose(case=c, reason="残疾等级变更", by=u),
     "refuse": lambda c, u: services.dibao_case_refuse(case=c, on=D, reasons="收入超标", by=u),
     "decide_refuse": lambda c, u: services.dibao_case_refuse(case=c, on=D, reasons="超标", by=u),
     "withdraw": lambda c, u: services.dibao_case_withdraw(case=c, reason="本人撤回", by=u),

@@ -382,6 +382,13 @@ class DibaoStartNoticeSerializer(serializers.Serializer):
     starts_on = serializers.DateField(
         required=False, help_text=_("First day of the public notice. Defaults to today.")
     )
+    backdate_reason = serializers.CharField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("Required when the notice started before today: why."),
+    )
 
 
 class DibaoObjectSerializer(serializers.Serializer):
@@ -397,6 +404,16 @@ class DibaoConfirmSerializer(serializers.Serializer):
         required=False, help_text=_("After the public notice has ended. Defaults to today.")
     )
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class DibaoReproposeSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("Why; required when the household's data still give the published amount."),
+    )
 
 
 class DibaoRefuseSerializer(serializers.Serializer):

@@ -58,6 +58,7 @@ from assistance.dibao.api.serializers import (
     DibaoProposeSerializer,
     DibaoReasonSerializer,
     DibaoRefuseSerializer,
+    DibaoReproposeSerializer,
     DibaoReviewCloseSerializer,
     DibaoSignSerializer,
     DibaoStandardSerializer,
@@ -236,8 +237,10 @@ class DibaoCaseViewSet(
         return DibaoCaseListSerializer
 
     def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, DjangoValidationError) and getattr(exc, "code", None) == "wrong_status":
-            exc = Conflict(exc.messages[0], code="wrong_status")
+        code = getattr(exc, "code", None)
+        # The published amount no longer holds (household data changed): a conflict too.
+        if isinstance(exc, DjangoValidationError) and code in ("wrong_status", "data_changed"):
+            exc = Conflict(exc.messages[0], code=code)
         return super().handle_exception(exc)
 
     # --- helpers
@@ -462,7 +465,10 @@ class DibaoCaseViewSet(
         case = self.get_object()
         d = self._input(DibaoStartNoticeSerializer)
         services.dibao_case_start_notice(
-            case=case, starts_on=d.get("starts_on") or _today(), by=_user(request)
+            case=case,
+            starts_on=d.get("starts_on") or _today(),
+            backdate_reason=d["backdate_reason"],
+            by=_user(request),
         )
         return self._detail(case.pk)
 
@@ -510,6 +516,18 @@ class DibaoCaseViewSet(
         services.dibao_case_refuse(
             case=case, on=d.get("on") or _today(), reasons=d["reasons"], by=_user(request)
         )
+        return self._detail(case.pk)
+
+    @_case_action(
+        summary="Send back for a new proposal and notice (in notice → investigating), when the "
+        "household's data changed during the notice; the deciding level, not the proposer",
+        request=DibaoReproposeSerializer,
+    )
+    @action(detail=True, methods=["post"], required_perms=[CONFIRM_DIBAO])
+    def repropose(self, request: Request, pk: str | None = None) -> Response:
+        case = self.get_object()
+        d = self._input(DibaoReproposeSerializer)
+        services.dibao_case_repropose(case=case, reason=d["reason"], by=_user(request))
         return self._detail(case.pk)
 
     @_case_action(summary="Withdraw the application", request=DibaoReasonSerializer)
