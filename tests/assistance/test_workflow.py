@@ -220,7 +220,7 @@ def test_whoever_entered_the_basis_never_decides(cw_baisha, cw_baisha_2, ca_peng
         by=cw_baisha,
     )
     services.dibao_case_propose(case=case, on=dt.date(2026, 11, 5), by=cw_baisha)
-    services.dibao_case_start_notice(case=case, starts_on=dt.date(2026, 11, 6), by=cw_baisha)
+    services.dibao_case_start_notice(case=case, starts_on=dt.date(2026, 11, 25), by=cw_baisha)
     case.refresh_from_db()
     for took_part in (clerk, cw_baisha, cw_baisha_2):
         with pytest.raises(PermissionDenied, match="separation of duties"):
