@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import APIRootView, DefaultRouter
 
+from core import converters  # noqa: F401  (registers <year:…>)
 from core.api import API_AUTHENTICATION_CLASSES
 from core.api_calendar import CalendarYearView
 from core.api_views import TokenObtainView, TokenRevokeView
@@ -30,7 +31,7 @@ router.register("persons", PersonViewSet, basename="person")
 urlpatterns = [
     path("auth/token/", TokenObtainView.as_view(), name="api-token"),
     path("auth/token/revoke/", TokenRevokeView.as_view(), name="api-token-revoke"),
-    path("calendar/<int:year>/", CalendarYearView.as_view(), name="api-calendar-year"),
+    path("calendar/<year:year>/", CalendarYearView.as_view(), name="api-calendar-year"),
     path("", include(router.urls)),
     path("", include("assistance.dibao.api.urls")),
     path("", include("assistance.payroll.api.urls")),

@@ -283,6 +283,8 @@ REST_FRAMEWORK = {
 API_TOKEN_TTL = timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=30))
 
 SPECTACULAR_SETTINGS = {
+    # core.converters.YearConverter (<year:…>) is an integer in the schema.
+    "PATH_CONVERTER_OVERRIDE": {"year": int},
     # Swagger UI from drf-spectacular-sidecar's static files: no CDN, so the CSP holds.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -91,7 +91,8 @@ def _messages(error: DjangoValidationError, data: Any) -> Any:
 
 def exception_handler(exc: Exception, context: dict[str, Any]):  # type: ignore[no-untyped-def]
     code = getattr(exc, "code", None)
-    if isinstance(exc, DjangoValidationError) and code in ("stale", "conflict"):
+    # wrong_status: the workflow guard (core.workflow) — someone acted first; a stale client.
+    if isinstance(exc, DjangoValidationError) and code in ("stale", "conflict", "wrong_status"):
         exc = Conflict(exc.messages[0], code=code)
     elif isinstance(exc, DjangoValidationError):
         request = context.get("request")

@@ -1,9 +1,6 @@
 """Shared write helpers: permission + scope guards and access logging."""
 
-from collections.abc import Iterable
-
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import TextChoices
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from .models import AccessLog, Region, User
@@ -31,23 +28,3 @@ def access_log_record(
         detail=detail,
         ip_address=ip_address,
     )
-
-
-def require_status(
-    current: str, allowed: Iterable[str], *, action: str, choices: type[TextChoices]
-) -> None:
-    """The guard of every status transition: refuse, with a clear message, from any other status."""
-    allowed = tuple(allowed)
-    if current not in allowed:
-        raise ValidationError(
-            _(
-                "Cannot %(action)s: the case is now “%(status)s” (allowed from: %(allowed)s). "
-                "Someone may have acted on it already; reload the page."
-            )
-            % {
-                "action": action,
-                "status": choices(current).label,
-                "allowed": "、".join(str(choices(a).label) for a in allowed),
-            },
-            code="wrong_status",
-        )

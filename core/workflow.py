@@ -195,6 +195,9 @@ class Workflow(Generic[M]):
         duties go (scope is the selector's): for inbox queries and counts."""
         action = self.actions[name]
         q = Q(status__in=action.sources)
+        level = user.region.level if user.region else ""
+        if action.levels and not user.is_superuser and level not in action.levels:
+            return Q(pk__in=[])  # nothing: not this user's level
         if action.incompatible:
             took_part = self.history.objects.filter(  # type: ignore[attr-defined]
                 by=user, action__in=action.incompatible
@@ -266,6 +269,7 @@ class Workflow(Generic[M]):
         action caused it, if any. Returns the rows moved."""
         action = self.actions[name]
         assert action.system and action.target, f"{self.name}.{name} is not a bulk system action"
+        assert not action.rules, f"{self.name}.{name}: rules cannot be checked set-based"
         by_id = by.pk if by is not None else None
         table = self.model._meta.db_table
         hist = self.history._meta.db_table

@@ -44,7 +44,6 @@ from core.calendar import add_working_days
 from core.masking import mask_name
 from core.models import User
 from core.months import add_months, first_of_next_month
-from core.services import require_perm
 from households.models import ABLE_TO_WORK, Household, Person, Relation
 
 S = DibaoCase.Status
@@ -468,9 +467,9 @@ def attachment_add(
     investigation: Investigation | None = None,
     description: str = "",
 ) -> Attachment:
-    """Photos and scans: JPEG, PNG or PDF up to 10 MB, checked by content, not only by name."""
-    require_perm(by, CHANGE)
-    case = DIBAO.lock(case, by)
+    """Photos and scans: JPEG, PNG or PDF up to 10 MB, checked by content, not only by name.
+    A recorded step: evidence is part of a decision's basis (separation of duties)."""
+    case = _begin(case, "attach", by)
     size = getattr(uploaded, "size", 0) or 0
     if size == 0:
         raise ValidationError({"file": [_("The file is empty.")]})
@@ -493,7 +492,7 @@ def attachment_add(
         raise ValidationError({"file": [_("Only JPEG, PNG or PDF files can be attached.")]})
     if investigation is not None and investigation.case_id != case.pk:
         raise ValidationError({"investigation": [_("That investigation belongs to another case.")]})
-    return Attachment.objects.create(
+    attachment = Attachment.objects.create(
         case=case,
         investigation=investigation,
         file=uploaded,
@@ -503,6 +502,10 @@ def attachment_add(
         description=description.strip(),
         uploaded_by=by,
     )
+    DIBAO.move(
+        case, "attach", by, _("File attached: %(name)s") % {"name": attachment.original_name}
+    )
+    return attachment
 
 
 # ----------------------------------------------------------------------------- proposal and notice

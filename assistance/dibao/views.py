@@ -269,6 +269,7 @@ class Page:
 PAGES = [
     Page("declarations", gettext_lazy("Edit declarations"), ("declare",)),
     Page("investigation", gettext_lazy("Record the investigation"), ("investigate",)),
+    Page("attachment_add", gettext_lazy("Attach a file"), ("attach",)),
     Page("decide", gettext_lazy("Review and decide"), ("confirm", "decide_refuse")),
 ]
 
@@ -887,6 +888,8 @@ def case_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "pending": pending,
             "notice": notice,
             "notice_running": bool(notice and today <= notice.ends_on),
+            # The forms offered are the actions the guard allows (assistance.dibao.workflow).
+            "allowed": set(DIBAO.allowed(case, request.user)),
             "amount_check": amount_check,
             "may_repropose": DIBAO.may(case, "repropose", request.user),  # type: ignore[arg-type]
             "deadlines": case_deadlines(case, today),

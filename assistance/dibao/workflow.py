@@ -26,7 +26,9 @@ L = Region.Level
 # Statuses in which the declarations can still be changed (before the proposal, or in a review).
 DECLARABLE = (S.DRAFT, S.APPLIED, S.ACCEPTED, S.INVESTIGATING, S.UNDER_REVIEW)
 # The decision's basis: who took part in any of these may not decide.
-BASIS = ("create", "declare", "investigate", "propose")
+BASIS = ("create", "sign", "apply", "accept", "declare", "investigate", "attach", "propose")
+# Evidence can be attached while the case is open.
+OPEN = tuple(s for s in S.values if s not in DibaoCase.CLOSED)
 
 
 def confirmation_level(case: DibaoCase, user: User) -> None:
@@ -120,6 +122,7 @@ DIBAO = Workflow(
             (S.INVESTIGATING,),
             permission=CHANGE,
         ),
+        Action("attach", gettext_lazy("attach a file"), OPEN, permission=CHANGE),
         Action(
             "propose",
             gettext_lazy("make the township proposal"),

@@ -27,6 +27,18 @@ def name_actions(apps, schema_editor):
     CaseTransition = apps.get_model("assistance", "CaseTransition")
     for status, action in ACTION_OF_STATUS.items():
         CaseTransition.objects.filter(action="", to_status=status).update(action=action)
+    ProgrammeTransition = apps.get_model("assistance", "ProgrammeTransition")
+    for to_status, action in {
+        "applied": "apply", "approved": "approve", "refused": "refuse", "paid": "pay",
+        "closed": "close",
+    }.items():  # fmt: skip
+        ProgrammeTransition.objects.filter(action="", to_status=to_status).update(action=action)
+    # A documentation row keeps its status: it was written with from == to.
+    from django.db.models import F
+
+    ProgrammeTransition.objects.filter(action="", from_status=F("to_status")).update(
+        action="document"
+    )
     # Payrolls had no history: their last builder and approver become its first rows.
     Payroll = apps.get_model("assistance", "Payroll")
     PayrollTransition = apps.get_model("assistance", "PayrollTransition")

@@ -116,6 +116,7 @@ def payroll_build_start(*, county: Region, month: dt.date, by: User) -> Job:
         payroll = Payroll.objects.select_for_update().select_related("county").get(pk=payroll.pk)
         if payroll.status == Payroll.Status.APPROVED:
             raise ValidationError(_locked_message(payroll), code="locked")
+        PAYROLL.check(payroll, "build", by)  # level and scope, before a job is queued
         job = Job.objects.create(
             kind=JOB_KIND,
             region=county,

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from assistance.models import Payroll, PayrollLine
 from assistance.payroll import selectors as payroll_selectors
 from assistance.payroll import services
+from assistance.payroll.workflow import PAYROLL
 from assistance.permissions import APPROVE_PAYROLL, BUILD_PAYROLL
 from core.http import AuthenticatedHttpRequest
 from core.models import AccessLog, Job, Region
@@ -140,6 +141,7 @@ def payroll_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     job = payroll.job
     running = job is not None and job.status in (Job.Status.QUEUED, Job.Status.RUNNING)
     user = request.user
+    allowed = set(PAYROLL.allowed(payroll, user))
     return render(
         request,
         "assistance/payroll/detail.html",
@@ -150,12 +152,9 @@ def payroll_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "sums": sums,
             "job": job,
             "running": running,
-            "can_approve": user.has_perm(APPROVE_PAYROLL)
-            and payroll.status == Payroll.Status.DRAFT
-            and payroll.line_count > 0,
-            "can_rebuild": user.has_perm(BUILD_PAYROLL)
-            and payroll.status != Payroll.Status.APPROVED
-            and not running,
+            # From the declaration (assistance.payroll.workflow): the builder never approves.
+            "can_approve": "approve" in allowed and payroll.line_count > 0,
+            "can_rebuild": "build" in allowed and not running,
             "can_export": user.has_perm(APPROVE_PAYROLL)
             and payroll.status == Payroll.Status.APPROVED,
         },

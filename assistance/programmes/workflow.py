@@ -15,7 +15,7 @@ from assistance.permissions import (
     CHANGE_PROGRAMME,
     DECIDE_PROGRAMME,
 )
-from core.models import User
+from core.models import Region, User
 from core.workflow import Action, Workflow
 
 P = Programme
@@ -105,7 +105,12 @@ def one_off_award(case: ProgrammeCase, user: User) -> None:
 
 
 ACT = (CHANGE, DECIDE_PROGRAMME)  # the township caseworker or the deciding reviewer
-DECIDE: dict[str, Any] = {"permission": DECIDE_PROGRAMME, "incompatible": ("apply",)}
+# Whoever registered the application or recorded its documents never decides it; the district does.
+DECIDE: dict[str, Any] = {
+    "permission": DECIDE_PROGRAMME,
+    "incompatible": ("apply", "document"),
+    "levels": (Region.Level.COUNTY,),
+}
 
 PROGRAMME = Workflow(
     name="programme",

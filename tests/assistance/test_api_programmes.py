@@ -216,7 +216,8 @@ class TestOutreachReports:
         assert case.programme == "medical" and case.computation["aid"] == "18200"
         r = post(api, f"{REPORTS}{c.pk}/close/", {"reason": "已迁出本村"})
         assert r.status_code == 200 and r.json()["closed_reason"] == "已迁出本村"
-        assert post(api, f"{REPORTS}{c.pk}/close/", {"reason": "again"}).status_code == 400
+        # Closed already: a stale request, 409 like every wrong-status action.
+        assert post(api, f"{REPORTS}{c.pk}/close/", {"reason": "again"}).status_code == 409
         assert OutreachReport.objects.filter(status="open").count() == 0
 
     def test_other_district_gets_404(self, api, cw_taicheng, va_baisha, village_a, household):

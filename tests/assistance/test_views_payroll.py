@@ -90,12 +90,15 @@ def test_other_district_gets_404(client, approved, ca_taishan, district):
     assert c.get(reverse("assistance_payroll:job", args=[job.pk])).status_code == 404
 
 
-def test_detail_lists_lines_and_totals(client, draft, case, ca_pengjiang):
+def test_detail_lists_lines_and_totals(client, draft, case, ca_pengjiang, ca_pengjiang_2):
     resp = login(client, ca_pengjiang).get(reverse("assistance_payroll:detail", args=[draft.pk]))
     body = resp.content.decode()
     assert resp.status_code == 200
     assert f"DB{case.pk:06d}" in body and "1528.00" in body and "182.80" in body
-    assert 'data-testid="approve-link"' in body and 'data-testid="export-csv"' not in body
+    # The reviewer who built it is not offered the approval (separation of duties); another is.
+    assert 'data-testid="approve-link"' not in body and 'data-testid="export-csv"' not in body
+    resp = login(client, ca_pengjiang_2).get(reverse("assistance_payroll:detail", args=[draft.pk]))
+    assert 'data-testid="approve-link"' in resp.content.decode()
 
 
 def test_build_form_starts_the_job_and_progress_is_polled(

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from assistance.dibao import services
@@ -74,6 +75,9 @@ CALLS = {
     ),
     "investigate": lambda c, u: services.investigation_record(
         case=c, home_visit_on=D, investigators=[], findings="", by=u
+    ),
+    "attach": lambda c, u: services.attachment_add(
+        case=c, uploaded=SimpleUploadedFile("a.jpg", b"\xff\xd8\xff" + b"0" * 64), by=u
     ),
     "propose": lambda c, u: services.dibao_case_propose(case=c, on=D, by=u),
     "start_notice": lambda c, u: services.dibao_case_start_notice(case=c, starts_on=D, by=u),

@@ -167,7 +167,14 @@ def test_no_api_request_gets_a_server_error(
     schema = _schema()
     failures: list[str] = []
     started = time.monotonic()
-    operations = [result.ok() for result in schema.get_all_operations()]
+    # Not the token endpoints: revoking the run's own tokens (or locking its users out with
+    # wrong passwords) would turn every later request into a 401; tests/core/test_security.py
+    # covers them.
+    operations = [
+        op
+        for op in (result.ok() for result in schema.get_all_operations())
+        if not op.path.startswith("/api/v1/auth/")
+    ]
     assert len(operations) > 50  # the whole API, not an empty schema
     seen: Counter[int] = Counter()
     for operation in operations:
