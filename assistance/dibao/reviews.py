@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assistance.dibao import services
+from assistance.dibao.workflow import DIBAO
 from assistance.models import CaseReview, DibaoCase, Programme, ProgrammeCase
 from core.models import User
 from core.scope import scope_queryset
@@ -23,8 +24,9 @@ from households.models import Household
 logger = logging.getLogger(__name__)
 S = DibaoCase.Status
 
-# A review can be opened on a case that is paying (or confirmed and about to pay).
-REVIEWABLE = (S.ACTIVE, S.CONFIRMED)
+# A review can be opened on a case that is paying (or confirmed and about to pay): the
+# declaration's sources for the nightly job's action.
+REVIEWABLE = DIBAO.statuses_for("review_due")
 # Still in the application procedure: accepted, not yet confirmed or refused.
 BEFORE_CONFIRMATION = (S.ACCEPTED, S.INVESTIGATING, S.PROPOSED, S.IN_NOTICE)
 

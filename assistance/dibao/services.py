@@ -44,7 +44,7 @@ from core.calendar import add_working_days
 from core.masking import mask_name
 from core.models import User
 from core.months import add_months, first_of_next_month
-from households.models import ABLE_TO_WORK, Household, Person, Relation
+from households.models import Household, LabourCapacity, Person, Relation
 
 S = DibaoCase.Status
 ATTACHMENT_TYPES = {"image/jpeg", "image/png", "application/pdf"}
@@ -840,8 +840,12 @@ def review_interval_months(case: DibaoCase, *, on: dt.date) -> int:
     """Every 6 months for unstable income with members able to work, else yearly (§5.8)."""
     unstable = case.incomes.filter(income_type__unstable=True, monthly_amount__gt=0).exists()
     bands = policy_data.age_bands(on)
+    # Which labour capacities count as "able to work" here is policy data too.
+    capacities = {LabourCapacity.FULL}
+    if policy_data.int_parameter("review_partial_capacity_counts", on):
+        capacities.add(LabourCapacity.PARTIAL)
     able = any(
-        bands.working_age(p.age_on(on)) and p.labour_capacity(on, bands) in ABLE_TO_WORK
+        bands.working_age(p.age_on(on)) and p.labour_capacity(on, bands) in capacities
         for p in Person.objects.filter(pk__in=_unit_person_ids(case))
     )
     key = "review_months_unstable" if (unstable and able) else "review_months_stable"

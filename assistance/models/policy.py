@@ -182,6 +182,12 @@ class PolicyParameter(EffectiveDated):
             "notice_start_horizon_days",
             _("A public notice starts at most this many days ahead"),
         )
+        # Review intervals (domain.md §5.8): full capacity always counts as able to work;
+        # partial capacity does while this is 1.
+        REVIEW_PARTIAL_CAPACITY_COUNTS = (
+            "review_partial_capacity_counts",
+            _("Review every 6 months: partial labour capacity counts as able to work (1 = yes)"),
+        )
 
     key = models.CharField(_("parameter"), max_length=40, choices=Key.choices)
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=4)

@@ -114,6 +114,7 @@ PARAMETERS = {
     "supplement_aged_from": Decimal("60"),
     "supplement_aged_high_from": Decimal("70"),
     "notice_start_horizon_days": Decimal("30"),
+    "review_partial_capacity_counts": Decimal("1"),
 }
 # Top-up level targets (补差水平) from 2018 on: the Seed's own figures (江府办〔2017〕23号 §二(三)).
 TARGETS = {"topup_target_urban_pct": Decimal("75"), "topup_target_rural_pct": Decimal("50")}

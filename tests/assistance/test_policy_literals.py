@@ -118,6 +118,21 @@ def test_review_interval_follows_the_unstable_flag_and_the_working_age(
     assert services.review_interval_months(case, on=on) == 12
 
 
+def test_review_interval_counts_partial_capacity_per_the_parameter(
+    after_the_builders, cw_baisha, cw_baisha_2, ca_pengjiang, village_a
+):  # type: ignore[no-untyped-def]
+    from .conftest import head_of
+
+    case = _confirmed(village_a, cw_baisha, cw_baisha_2, ca_pengjiang)  # wages, head aged 45
+    head = head_of(case.household)
+    head.labour_capacity_assessed, head.labour_capacity_reason = "partial", "慢性病"
+    head.save()
+    on = dt.date(2026, 11, 13)
+    assert services.review_interval_months(case, on=on) == 6  # partial counts (seeded: 1)
+    change("review_partial_capacity_counts", 0)
+    assert services.review_interval_months(case, on=on) == 12  # only full capacity counts
+
+
 def test_notice_start_horizon_follows_the_parameter(
     after_the_builders, cw_baisha, cw_baisha_2, village_a
 ):  # type: ignore[no-untyped-def]
