@@ -1047,4 +1047,8 @@ def dibao_case_terminate(*, case: DibaoCase, reason: str, by: User) -> DibaoCase
     if not reason.strip():
         raise ValidationError({"reason": [_("Give the reason.")]})
     stop = case.payment_stop_month or first_of_next_month(timezone.localdate())
+    # Terminated during a review: the review ends with it (else it waits in the inbox forever).
+    CaseReview.objects.filter(case=case, closed_on__isnull=True).update(
+        outcome=CaseReview.Outcome.TERMINATED, closed_on=timezone.localdate(), closed_by=by
+    )
     return DIBAO.move(case, "terminate", by, reason.strip(), payment_stop_month=stop)

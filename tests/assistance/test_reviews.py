@@ -187,3 +187,23 @@ def test_overdue_procedure_selector(cw_baisha, cw_baisha_2, ca_pengjiang, cw_tai
     assert list(reviews.procedure_overdue(user=cw_taicheng, on=day_after)) == []
     supervisor = UserFactory(username="sup", role=Role.SUPERVISOR, region=region("440700"))
     assert reviews.procedure_overdue(user=supervisor, on=day_after).count() == 1
+
+
+def test_terminating_a_case_under_review_closes_the_review(
+    cw_baisha, cw_baisha_2, ca_pengjiang, village_a
+):  # type: ignore[no-untyped-def]
+    with time_machine.travel(dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC), tick=False):
+        case = build_case(
+            poor_household(village_a),
+            to=S.CONFIRMED,
+            maker=cw_baisha,
+            second=cw_baisha_2,
+            checker=ca_pengjiang,
+        )
+        review = services.review_open(
+            case=case, kind="reported_change", reason="新增收入", by=cw_baisha
+        )
+        services.dibao_case_terminate(case=case, reason="收入超标", by=cw_baisha)
+    review.refresh_from_db()
+    assert review.closed_on == dt.date(2026, 11, 20) and review.outcome == "terminated"
+    assert not CaseReview.objects.filter(case=case, closed_on__isnull=True).exists()
