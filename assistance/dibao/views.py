@@ -433,41 +433,40 @@ def _open_review(case: DibaoCase) -> CaseReview:
     return review
 
 
-_T = gettext_lazy
 STEPS: dict[str, Step] = {
     s.name: s
     for s in [
         Step(
             name="sign",
-            title=_T("Record the applicant's signatures"),
-            button=_T("Record signatures"),
+            title=gettext_lazy("Record the applicant's signatures"),
+            button=gettext_lazy("Record signatures"),
             form=SignForm,
             actions=("sign",),
             run=lambda c, d, u: services.dibao_case_sign(case=c, by=u, **d),
-            success=_T("Signatures recorded."),
-            intro=_T(
+            success=gettext_lazy("Signatures recorded."),
+            intro=gettext_lazy(
                 "The applicant signs the authorisation for the economic cross-check and the "
                 "good-faith declaration before the investigation starts."
             ),
         ),
         Step(
             name="apply",
-            title=_T("Submit the application"),
-            button=_T("Submit the application"),
+            title=gettext_lazy("Submit the application"),
+            button=gettext_lazy("Submit the application"),
             form=ApplyForm,
             actions=("apply",),
             run=lambda c, d, u: services.dibao_case_apply(case=c, by=u, **d),
-            success=_T("Application submitted."),
+            success=gettext_lazy("Application submitted."),
         ),
         Step(
             name="accept",
-            title=_T("Accept the application"),
-            button=_T("Accept"),
+            title=gettext_lazy("Accept the application"),
+            button=gettext_lazy("Accept"),
             form=AcceptForm,
             actions=("accept",),
             run=lambda c, d, u: services.dibao_case_accept(case=c, by=u, **d),
-            success=_T("Application accepted; the procedure clock has started."),
-            intro=_T(
+            success=gettext_lazy("Application accepted; the procedure clock has started."),
+            intro=gettext_lazy(
                 "Acceptance starts the clocks: the investigation must start within "
                 "%(start_investigation_wd)s working days and the procedure finish within "
                 "%(procedure_limit_wd)s working days."
@@ -475,47 +474,49 @@ STEPS: dict[str, Step] = {
         ),
         Step(
             name="start_investigation",
-            title=_T("Start the investigation"),
-            button=_T("Start the investigation"),
+            title=gettext_lazy("Start the investigation"),
+            button=gettext_lazy("Start the investigation"),
             form=ConfirmOnlyForm,
             actions=("start_investigation",),
             run=lambda c, d, u: services.dibao_case_start_investigation(case=c, by=u),
-            success=_T("Investigation started."),
+            success=gettext_lazy("Investigation started."),
         ),
         Step(
             name="propose",
-            title=_T("Township proposal"),
-            button=_T("Make the township proposal"),
+            title=gettext_lazy("Township proposal"),
+            button=gettext_lazy("Make the township proposal"),
             form=ProposeForm,
             actions=("propose",),
             run=lambda c, d, u: services.dibao_case_propose(case=c, by=u, **d),
-            success=_T("Township proposal recorded."),
+            success=gettext_lazy("Township proposal recorded."),
             preview=True,
-            intro=_T("The amount below is computed from the declarations and the policy in force."),
+            intro=gettext_lazy(
+                "The amount below is computed from the declarations and the policy in force."
+            ),
         ),
         Step(
             name="notice",
-            title=_T("Start the public notice"),
-            button=_T("Start the public notice"),
+            title=gettext_lazy("Start the public notice"),
+            button=gettext_lazy("Start the public notice"),
             form=NoticeForm,
             actions=("start_notice",),
             run=lambda c, d, u: services.dibao_case_start_notice(case=c, by=u, **d),
-            success=_T("Public notice started. Print it and post it in the village."),
-            intro=_T(
+            success=gettext_lazy("Public notice started. Print it and post it in the village."),
+            intro=gettext_lazy(
                 "The notice shows only the masked name, the number of members and the proposed "
                 "amount, for %(notice_days)s days."
             ),
         ),
         Step(
             name="object",
-            title=_T("Record an objection"),
-            button=_T("Record an objection"),
+            title=gettext_lazy("Record an objection"),
+            button=gettext_lazy("Record an objection"),
             form=ObjectionForm,
             actions=("object",),
             run=lambda c, d, u: services.dibao_case_object(case=c, by=u, **d),
-            success=_T("Objection recorded; the case is back in investigation."),
+            success=gettext_lazy("Objection recorded; the case is back in investigation."),
             danger=True,
-            intro=_T(
+            intro=gettext_lazy(
                 "An objection sends the case back to investigation; a new notice follows the "
                 "new proposal."
             ),
@@ -538,84 +539,86 @@ STEPS: dict[str, Step] = {
         ),
         Step(
             name="extend",
-            title=_T("Extend the procedure limit"),
-            button=_T("Extend the limit"),
+            title=gettext_lazy("Extend the procedure limit"),
+            button=gettext_lazy("Extend the limit"),
             form=ReasonForm,
             actions=("extend",),
             run=lambda c, d, u: services.dibao_case_extend(case=c, by=u, **d),
-            success=_T("The procedure limit was extended."),
-            intro=_T(
+            success=gettext_lazy("The procedure limit was extended."),
+            intro=gettext_lazy(
                 "The extended limit is %(procedure_limit_extended_wd)s working days from "
                 "acceptance, with a reason."
             ),
         ),
         Step(
             name="refuse",
-            title=_T("Refuse the application"),
-            button=_T("Refuse"),
+            title=gettext_lazy("Refuse the application"),
+            button=gettext_lazy("Refuse"),
             form=RefuseForm,
             actions=("refuse", "decide_refuse"),
             run=lambda c, d, u: services.dibao_case_refuse(case=c, by=u, **d),
-            success=_T("The application was refused with written reasons."),
+            success=gettext_lazy("The application was refused with written reasons."),
             danger=True,
         ),
         Step(
             name="withdraw",
-            title=_T("Withdraw the application"),
-            button=_T("Withdraw"),
+            title=gettext_lazy("Withdraw the application"),
+            button=gettext_lazy("Withdraw"),
             form=ReasonForm,
             actions=("withdraw",),
             run=lambda c, d, u: services.dibao_case_withdraw(case=c, by=u, **d),
-            success=_T("The application was withdrawn."),
+            success=gettext_lazy("The application was withdrawn."),
             danger=True,
         ),
         Step(
             name="review_open",
-            title=_T("Open a review"),
-            button=_T("Open a review"),
+            title=gettext_lazy("Open a review"),
+            button=gettext_lazy("Open a review"),
             form=ReviewOpenForm,
             actions=("review_open",),
             run=lambda c, d, u: services.review_open(case=c, by=u, **d),
-            success=_T("Review opened."),
+            success=gettext_lazy("Review opened."),
         ),
         Step(
             name="review_close",
-            title=_T("Close the review"),
-            button=_T("Close the review"),
+            title=gettext_lazy("Close the review"),
+            button=gettext_lazy("Close the review"),
             form=ReviewCloseForm,
             actions=("review_close",),
             run=lambda c, d, u: services.review_close(review=_open_review(c), by=u, **d),
-            success=_T("Review closed."),
+            success=gettext_lazy("Review closed."),
             preview=True,
-            intro=_T("Raising or lowering re-runs the computation below on the decision date."),
+            intro=gettext_lazy(
+                "Raising or lowering re-runs the computation below on the decision date."
+            ),
         ),
         Step(
             name="suspend",
-            title=_T("Suspend the benefit"),
-            button=_T("Suspend"),
+            title=gettext_lazy("Suspend the benefit"),
+            button=gettext_lazy("Suspend"),
             form=ReasonForm,
             actions=("suspend",),
             run=lambda c, d, u: services.dibao_case_suspend(case=c, by=u, **d),
-            success=_T("The benefit is suspended from next month."),
+            success=gettext_lazy("The benefit is suspended from next month."),
             danger=True,
         ),
         Step(
             name="resume",
-            title=_T("Resume the benefit"),
-            button=_T("Resume"),
+            title=gettext_lazy("Resume the benefit"),
+            button=gettext_lazy("Resume"),
             form=ReasonForm,
             actions=("resume",),
             run=lambda c, d, u: services.dibao_case_resume(case=c, by=u, **d),
-            success=_T("The benefit is resumed."),
+            success=gettext_lazy("The benefit is resumed."),
         ),
         Step(
             name="terminate",
-            title=_T("Terminate the benefit"),
-            button=_T("Terminate"),
+            title=gettext_lazy("Terminate the benefit"),
+            button=gettext_lazy("Terminate"),
             form=ReasonForm,
             actions=("terminate",),
             run=lambda c, d, u: services.dibao_case_terminate(case=c, by=u, **d),
-            success=_T("The benefit is terminated."),
+            success=gettext_lazy("The benefit is terminated."),
             danger=True,
         ),
     ]

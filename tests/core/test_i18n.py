@@ -3,6 +3,7 @@
 The .po file is the source of truth (committed); the .mo is compiled by `config.stack` (git-ignored).
 """
 
+import ast
 import gettext as gettext_module
 import re
 from pathlib import Path
@@ -73,20 +74,85 @@ def test_translations_keep_placeholders_and_are_chinese(po):
     assert problems == []
 
 
+# The names the code marks strings with (makemessages' keywords). A module that imported one of
+# these under another name would hide its strings from makemessages: test_no_gettext_alias.
+GETTEXT_FUNCTIONS = {
+    "gettext": 0,
+    "gettext_lazy": 0,
+    "ngettext": 0,
+    "ngettext_lazy": 0,
+    "pgettext": 1,
+    "pgettext_lazy": 1,
+    "npgettext": 1,
+    "npgettext_lazy": 1,
+}
+SKIP_DIRS = {".venv", "var", "tests", "bench", "node_modules", "staticfiles", "migrations"}
+
+
+def _sources(suffix: str) -> list[Path]:
+    return [
+        p
+        for p in Path(ROOT).rglob(f"*{suffix}")
+        if p.is_file() and not set(p.relative_to(ROOT).parts) & SKIP_DIRS
+    ]
+
+
+def _gettext_names(tree: ast.Module) -> dict[str, int]:
+    """The local names of Django's translation functions in a module: `_` and the functions
+    themselves, however imported (`from django.utils.translation import gettext_lazy as _`)."""
+    names = dict(GETTEXT_FUNCTIONS)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation":
+            for alias in node.names:
+                if alias.name in GETTEXT_FUNCTIONS:
+                    names[alias.asname or alias.name] = GETTEXT_FUNCTIONS[alias.name]
+    return names
+
+
 def _literal_msgids() -> set[str]:
-    """Simple single-literal msgids in the sources (a sample makemessages must have picked up)."""
+    """Every literal msgid the code marks, read from the syntax tree with the same keywords the
+    code uses (multi-line and implicitly concatenated strings included), and from templates."""
     found: set[str] = set()
-    py_call = re.compile(r"""\b(?:_|gettext|gettext_lazy)\(\s*(["'])((?:(?!\1).)+)\1\s*\)""")
+    for path in _sources(".py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = _gettext_names(tree)
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            if name not in names or len(node.args) <= names[name]:
+                continue
+            arg = node.args[names[name]]
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                found.add(arg.value)
     tpl_tag = re.compile(r"""{%\s*(?:translate|trans)\s+(["'])((?:(?!\1).)+)\1\s*%}""")
-    skip = {".venv", "var", "tests", "bench", "node_modules", "staticfiles"}
-    for path in Path(ROOT).rglob("*"):
-        if set(path.relative_to(ROOT).parts) & skip or not path.is_file():
-            continue
-        if path.suffix == ".py":
-            found |= {m.group(2) for m in py_call.finditer(path.read_text(encoding="utf-8"))}
-        elif path.suffix in {".html", ".txt"} and "templates" in path.parts:
+    for path in _sources(".html") + _sources(".txt"):
+        if "templates" in path.parts:
             found |= {m.group(2) for m in tpl_tag.finditer(path.read_text(encoding="utf-8"))}
-    return {s for s in found if "\\" not in s}
+    return found
+
+
+def test_no_gettext_alias():
+    """`_T = gettext_lazy` or `import gettext_lazy as T` hides strings from makemessages (it
+    happened: half the case workflow stayed English). Only `_` or the functions' own names."""
+    offenders = []
+    for path in _sources(".py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation":
+                offenders += [
+                    f"{path}: {a.name} as {a.asname}"
+                    for a in node.names
+                    if a.name in GETTEXT_FUNCTIONS and a.asname not in (None, "_")
+                ]
+            if (
+                isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in GETTEXT_FUNCTIONS
+            ):
+                offenders.append(f"{path}:{node.lineno}: alias of {node.value.id}")
+    assert offenders == []
 
 
 def test_catalogue_covers_the_marked_strings_in_the_sources(po):
