@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "django_htmx",
+    "crispy_forms",
+    "crispy_bootstrap5",
     "axes",
     "csp",
     "core",
@@ -143,6 +145,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+CRISPY_TEMPLATE_PACK = "bootstrap5"
+
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
