@@ -8,15 +8,16 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from assistance.dibao.workflow import decides
 from assistance.models import (
     CaseReview,
     DibaoCase,
     ExpenditureType,
     IncomeType,
+    NamedInvestigator,
     PropertyDeclaration,
 )
-from assistance.permissions import CONFIRM_DIBAO
-from core.models import Region, User
+from core.models import User
 from core.roles import PERMISSIONS
 from households.models import Household, Person
 
@@ -101,6 +102,34 @@ class CaseCreateForm(forms.Form):
 class SignForm(forms.Form):
     authorization_on = date_field(_("Data-check authorisation signed on"))
     good_faith_on = date_field(_("Good-faith declaration signed on"))
+
+
+# The empty choice of a dropdown (instead of Django's "---------").
+CHOOSE = _("Please choose")
+
+
+class ReceptionForm(forms.Form):
+    """At the service window: the application, the signatures and the acceptance in one step
+    (services.dibao_case_receive); only the steps still to take are asked for (`steps`)."""
+
+    applied_on = date_field(_("Applied on"))
+    authorization_on = date_field(_("Data-check authorisation signed on"))
+    good_faith_on = date_field(_("Good-faith declaration signed on"))
+    accepted_on = date_field(_("Accepted on"))
+    start_investigation = forms.BooleanField(
+        label=_("Start the investigation now"),
+        required=False,
+        initial=True,
+        help_text=_("The signatures are recorded: the home visit can follow."),
+    )
+
+    def __init__(self, *args: Any, steps: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "apply" not in steps:
+            del self.fields["applied_on"]
+        if "sign" not in steps:
+            del self.fields["authorization_on"]
+            del self.fields["good_faith_on"]
 
 
 class ApplyForm(forms.Form):
@@ -217,7 +246,7 @@ class PropertyForm(_DeclarationForm):
         label=_("Member (optional)"), queryset=Person.objects.none(), required=False
     )
     kind = forms.ChoiceField(
-        label=_("Kind"), choices=[("", "---------"), *PropertyDeclaration.Kind.choices]
+        label=_("Kind"), choices=[("", CHOOSE), *PropertyDeclaration.Kind.choices]
     )
     value = forms.DecimalField(
         label=_("Value (yuan)"),
@@ -245,20 +274,19 @@ class InvestigatorChoiceField(forms.ModelMultipleChoiceField):
         return f"{name} · {obj.role_label} · {obj.region.name if obj.region else ''}"
 
 
-def investigator_candidates(village: Region) -> QuerySet[User]:
-    """Active users whose region contains the case's village and whose role may investigate."""
+def investigator_candidates(case: DibaoCase) -> QuerySet[User]:
+    """Active users whose region contains the case's village and whose role may investigate;
+    not those who decide the case (the district reviewer: separation of duties)."""
+    village = case.household.village
     parts = [p for p in village.path.split(".") if p]
     paths = [".".join(parts[: i + 1]) + "." for i in range(len(parts))]
-    roles = [
-        role
-        for role, perms in PERMISSIONS.items()
-        if "assistance.change_dibaocase" in perms or CONFIRM_DIBAO in perms
-    ]
-    return (
+    roles = [role for role, perms in PERMISSIONS.items() if "assistance.change_dibaocase" in perms]
+    users = (
         User.objects.filter(is_active=True, role__in=roles, region__path__in=paths)
         .select_related("region")
         .order_by("region__path", "last_name", "username")
     )
+    return users.exclude(pk__in=[u.pk for u in users if decides(case, u)])
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -280,9 +308,11 @@ class MultipleFileField(forms.FileField):
 class InvestigationForm(forms.Form):
     home_visit_on = date_field(_("Home visit on"))
     investigators = InvestigatorChoiceField(
-        label=_("Investigators (at least two)"),
+        label=_("Investigators who are system users"),
         queryset=User.objects.none(),
         widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("At least two investigators in all, users and other persons together."),
     )
     neighbour_interviews = forms.CharField(
         label=_("Neighbour interviews"), widget=forms.Textarea(attrs={"rows": 3}), required=False
@@ -306,8 +336,34 @@ class InvestigationForm(forms.Form):
 
     def __init__(self, *args: Any, case: DibaoCase, members: QuerySet[Person], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["investigators"].queryset = investigator_candidates(case.household.village)  # type: ignore[attr-defined]
+        self.fields["investigators"].queryset = investigator_candidates(case)  # type: ignore[attr-defined]
         self.fields["persons_without_supporter"].queryset = members  # type: ignore[attr-defined]
+
+
+class NamedInvestigatorForm(forms.Form):
+    """An investigator who is not a system user (a village cadre…): a blank row is ignored."""
+
+    name = forms.CharField(label=_("Full name"), max_length=50, required=False)
+    unit = forms.CharField(
+        label=_("Unit"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. the village committee")}),
+    )
+    role = forms.ChoiceField(
+        label=_("Role"), choices=[("", CHOOSE), *NamedInvestigator.Role.choices], required=False
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (data.get("unit") or data.get("role")) and not (data.get("name") or "").strip():
+            self.add_error("name", _("Enter the person's full name."))
+        if (data.get("name") or "").strip() and not data.get("role"):
+            self.add_error("role", _("Choose the person's role."))
+        return data
+
+
+NamedInvestigatorFormSet = forms.formset_factory(NamedInvestigatorForm, extra=3, max_num=10)
 
 
 class AttachmentForm(forms.Form):

@@ -137,6 +137,7 @@ def _case_detail_qs(user: User) -> QuerySet[DibaoCase]:
         "expenditures__expenditure_type",
         "properties__person",
         "investigations__investigators",
+        "investigations__named_investigators",
         Prefetch(
             "investigations__attachments", queryset=Attachment.objects.order_by("uploaded_at")
         ),
@@ -372,7 +373,8 @@ class DibaoCaseViewSet(
         return self._detail(case.pk)
 
     @_case_action(
-        summary="Record the home visit (at least two investigators) and its findings",
+        summary="Record the home visit (at least two investigators, users or named persons) and "
+        "its findings",
         request=DibaoInvestigationWriteSerializer,
         responses={201: DibaoCaseDetailSerializer, 400: E400, 403: E403, 404: E404, 409: E409},
     )
@@ -406,6 +408,7 @@ class DibaoCaseViewSet(
             case=case,
             home_visit_on=d["home_visit_on"],
             investigators=[users[i] for i in ids],
+            named=[dict(p) for p in d["named_investigators"]],
             findings=d["findings"],
             neighbour_interviews=d["neighbour_interviews"],
             evidence_requests=d["evidence_requests"],
