@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from assistance.dibao.workflow import decides
+from assistance.dibao.workflow import DECIDER_INVESTIGATES, decides
 from assistance.models import (
     CaseReview,
     DibaoCase,
@@ -17,6 +17,7 @@ from assistance.models import (
     NamedInvestigator,
     PropertyDeclaration,
 )
+from assistance.permissions import CONFIRM_DIBAO
 from core.models import User
 from core.roles import PERMISSIONS
 from households.models import Household, Person
@@ -120,7 +121,7 @@ class ReceptionForm(forms.Form):
         label=_("Start the investigation now"),
         required=False,
         initial=True,
-        help_text=_("The signatures are recorded: the home visit can follow."),
+        help_text=_("The case goes straight to the investigation (home visit and declarations)."),
     )
 
     def __init__(self, *args: Any, steps: list[str], **kwargs: Any) -> None:
@@ -246,7 +247,7 @@ class PropertyForm(_DeclarationForm):
         label=_("Member (optional)"), queryset=Person.objects.none(), required=False
     )
     kind = forms.ChoiceField(
-        label=_("Kind"), choices=[("", CHOOSE), *PropertyDeclaration.Kind.choices]
+        label=_("Kind"), choices=[("", "---------"), *PropertyDeclaration.Kind.choices]
     )
     value = forms.DecimalField(
         label=_("Value (yuan)"),
@@ -269,24 +270,46 @@ PropertyFormSet = forms.formset_factory(PropertyForm, extra=1, can_delete=True)
 
 
 class InvestigatorChoiceField(forms.ModelMultipleChoiceField):
+    """The users who may investigate the case. `deciders`: users of the case's area who decide
+    it (the district reviewer): not offered, and refused with the reason if posted."""
+
+    deciders: list[User] = []
+
     def label_from_instance(self, obj: User) -> str:
         name = obj.get_full_name() or obj.username
         return f"{name} · {obj.role_label} · {obj.region.name if obj.region else ''}"
 
+    def clean(self, value: Any) -> Any:
+        posted = {str(v) for v in value or []}
+        named = [u for u in self.deciders if str(u.pk) in posted]
+        if named:
+            raise forms.ValidationError(
+                str(DECIDER_INVESTIGATES)
+                % {"names": "、".join(u.get_full_name() or u.username for u in named)},
+                code="decider",
+            )
+        return super().clean(value)
 
-def investigator_candidates(case: DibaoCase) -> QuerySet[User]:
-    """Active users whose region contains the case's village and whose role may investigate;
-    not those who decide the case (the district reviewer: separation of duties)."""
+
+def investigator_candidates(case: DibaoCase) -> tuple[QuerySet[User], list[User]]:
+    """Active users whose region contains the case's village and whose role may investigate,
+    and apart those of them who decide the case (the district reviewer: separation of
+    duties)."""
     village = case.household.village
     parts = [p for p in village.path.split(".") if p]
     paths = [".".join(parts[: i + 1]) + "." for i in range(len(parts))]
-    roles = [role for role, perms in PERMISSIONS.items() if "assistance.change_dibaocase" in perms]
+    roles = [
+        role
+        for role, perms in PERMISSIONS.items()
+        if "assistance.change_dibaocase" in perms or CONFIRM_DIBAO in perms
+    ]
     users = (
         User.objects.filter(is_active=True, role__in=roles, region__path__in=paths)
         .select_related("region")
         .order_by("region__path", "last_name", "username")
     )
-    return users.exclude(pk__in=[u.pk for u in users if decides(case, u)])
+    deciders = [u for u in users if decides(case, u)]
+    return users.exclude(pk__in=[u.pk for u in deciders]), deciders
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -336,7 +359,9 @@ class InvestigationForm(forms.Form):
 
     def __init__(self, *args: Any, case: DibaoCase, members: QuerySet[Person], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["investigators"].queryset = investigator_candidates(case)  # type: ignore[attr-defined]
+        offered, deciders = investigator_candidates(case)
+        self.fields["investigators"].queryset = offered  # type: ignore[attr-defined]
+        self.fields["investigators"].deciders = deciders  # type: ignore[attr-defined]
         self.fields["persons_without_supporter"].queryset = members  # type: ignore[attr-defined]
 
 

@@ -17,7 +17,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assistance.dibao.workflow import DIBAO, RECEPTION, RECEPTION_THEN, decides
+from assistance.dibao.workflow import (
+    DECIDER_INVESTIGATES,
+    DIBAO,
+    RECEPTION,
+    RECEPTION_THEN,
+    decides,
+)
 from assistance.models import (
     Attachment,
     BenefitAward,
@@ -571,10 +577,7 @@ def investigation_record(
     deciders = [u for u in distinct.values() if u.pk not in outside and decides(case, u)]
     if deciders:
         errors["investigators"] = [
-            _(
-                "%(names)s decides this case (review and confirmation): the decider cannot be "
-                "recorded as one of its investigators (separation of duties)."
-            )
+            str(DECIDER_INVESTIGATES)
             % {"names": "、".join(u.get_full_name() or u.username for u in deciders)}
         ]
     errors |= _date_errors(

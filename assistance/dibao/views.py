@@ -53,7 +53,7 @@ from assistance.dibao.forms import (
     SignForm,
     household_members,
 )
-from assistance.dibao.workflow import DECLARABLE, DIBAO, RECEPTION, RECEPTION_THEN
+from assistance.dibao.workflow import DECLARABLE, DIBAO, RECEPTION
 from assistance.models import (
     Attachment,
     CaseReview,
@@ -275,19 +275,18 @@ def case_actions(case: DibaoCase, user: User) -> list[dict[str, Any]]:
     allowed = set(DIBAO.allowed(case, user))
     actions = []
     pages: list[Page | Step] = [*PAGES, *STEPS.values()]
-    # Where the reception (one step at the window) is offered, its separate steps are not
-    # buttons (their pages stay, for a case received in parts).
-    receiving = bool(services.reception_steps(case)) and bool(allowed & set(RECEPTION))
+    # Where the reception (one step at the window) is offered, the steps it takes are not
+    # separate buttons (their pages stay, for a case received in parts).
+    receiving = services.reception_steps(case) if allowed & set(RECEPTION) else []
     for page in pages:
-        if receiving and page.name in (*RECEPTION, RECEPTION_THEN):
+        if page.name in receiving or (page.name == "reception" and not receiving):
             continue
-        if page.name == "reception" and not receiving:
-            continue
-        if allowed & set(page.actions):
+        taken = tuple(receiving) if page.name == "reception" else page.actions
+        if allowed & set(taken):
             actions.append(
                 {
                     "name": page.name,
-                    "actions": page.actions,
+                    "actions": taken,
                     "url": reverse(f"assistance:{page.name}", args=[case.pk]),
                     "label": page.button,
                     "danger": page.danger,

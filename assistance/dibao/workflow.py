@@ -84,6 +84,12 @@ def investigated_by(user: User) -> dict[str, QuerySet[Any]]:
     return {"investigate": through.values("investigation__case_id")}
 
 
+DECIDER_INVESTIGATES = gettext_lazy(
+    "%(names)s decides this case (review and confirmation): the decider cannot be "
+    "recorded as one of its investigators (separation of duties)."
+)
+
+
 def decides(case: DibaoCase, user: User) -> bool:
     """Whether `user` is the district reviewer who decides this case: a district-level user with
     a deciding action's permission whose area covers the case. (Township users who confirm
