@@ -22,6 +22,9 @@ from core.models import User
 from core.roles import PERMISSIONS
 from households.models import Household, Person
 
+# The empty choice of a dropdown (instead of Django's "---------").
+CHOOSE = _("Please choose")
+
 
 class DateInput(forms.DateInput):
     input_type = "date"
@@ -72,6 +75,7 @@ class CaseCreateForm(forms.Form):
         label=_("Applying member"),
         queryset=Person.objects.none(),
         required=False,
+        empty_label=CHOOSE,
         help_text=_("Leave empty when an agent applies for the household."),
     )
     agent_name = forms.CharField(
@@ -84,6 +88,7 @@ class CaseCreateForm(forms.Form):
         label=_("Member forming the single-person unit"),
         queryset=Person.objects.none(),
         required=False,
+        empty_label=CHOOSE,
     )
     relative_of_staff = forms.BooleanField(
         label=_("Relative of a caseworker or village cadre"), required=False
@@ -103,10 +108,6 @@ class CaseCreateForm(forms.Form):
 class SignForm(forms.Form):
     authorization_on = date_field(_("Data-check authorisation signed on"))
     good_faith_on = date_field(_("Good-faith declaration signed on"))
-
-
-# The empty choice of a dropdown (instead of Django's "---------").
-CHOOSE = _("Please choose")
 
 
 class ReceptionForm(forms.Form):

@@ -572,6 +572,7 @@ def test_stale_page_after_someone_else_acted(client, case_at, cw_baisha, cw_bais
     assert r.redirect_chain[-1][0] == url("detail", case)
     level, text = shown_messages(r)[-1]
     assert level == "warning" and "reload the page" in text and "Nothing was saved" in text
+    assert '<li class="alert alert-warning' in r.content.decode()  # the layout's alert
     assert case.transitions.filter(action="accept").count() == 1
 
 
@@ -648,3 +649,34 @@ def test_decision_forms_come_before_the_facts(client, case_at, ca_pengjiang):  #
     facts = page.index('data-testid="case-summary"')
     assert confirm < facts and refuse < facts
     assert page.index('data-testid="investigations"') > confirm
+
+
+# ----------------------------------------------------------------------------- the API's reception
+
+
+@pytest.mark.parametrize(
+    ("who", "start", "status"),
+    [
+        ("cw_baisha", S.DRAFT, 200),
+        ("cw_baisha", S.ACCEPTED, 409),  # already received: a conflict, nothing written
+        ("va_baisha", S.DRAFT, 403),
+        ("ca_pengjiang", S.DRAFT, 403),
+        ("cw_taicheng", S.DRAFT, 404),
+    ],
+)
+def test_api_receive(request, api, village_a, cw_baisha, case_at, today, who, start, status):  # type: ignore[no-untyped-def]
+    case = _draft(village_a, cw_baisha) if start == S.DRAFT else case_at(start)
+    before = case.transitions.count()
+    login(api, request.getfixturevalue(who))
+    r = api_post(api, case, "receive", {"start_investigation": True})
+    assert r.status_code == status, r.content
+    case.refresh_from_db()
+    if status == 200:
+        assert r.json()["status"] == S.INVESTIGATING == case.status
+        assert case.applied_on == case.accepted_on == today
+        assert list(case.transitions.values_list("action", flat=True))[before:] == [
+            *RECEPTION,
+            "start_investigation",
+        ]
+    else:
+        assert case.transitions.count() == before

@@ -322,6 +322,27 @@ class DibaoAcceptSerializer(serializers.Serializer):
     )
 
 
+class DibaoReceiveSerializer(serializers.Serializer):
+    """The reception at the window: application, signatures and acceptance in one step."""
+
+    applied_on = serializers.DateField(
+        required=False, help_text=_("The application date. Defaults to today.")
+    )
+    authorization_on = serializers.DateField(
+        required=False,
+        help_text=_("The data-check authorisation was signed on. Defaults to today."),
+    )
+    good_faith_on = serializers.DateField(
+        required=False, help_text=_("The good-faith declaration was signed on. Defaults to today.")
+    )
+    accepted_on = serializers.DateField(
+        required=False, help_text=_("The acceptance date (starts the clocks). Defaults to today.")
+    )
+    start_investigation = serializers.BooleanField(
+        required=False, default=False, help_text=_("Start the investigation in the same step.")
+    )
+
+
 class DibaoReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, help_text=REASON_HELP)
 

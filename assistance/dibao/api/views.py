@@ -57,6 +57,7 @@ from assistance.dibao.api.serializers import (
     DibaoObjectSerializer,
     DibaoProposeSerializer,
     DibaoReasonSerializer,
+    DibaoReceiveSerializer,
     DibaoRefuseSerializer,
     DibaoReproposeSerializer,
     DibaoReviewCloseSerializer,
@@ -319,6 +320,27 @@ class DibaoCaseViewSet(
         d = self._input(DibaoAcceptSerializer)
         services.dibao_case_accept(
             case=case, accepted_on=d.get("accepted_on") or _today(), by=_user(request)
+        )
+        return self._detail(case.pk)
+
+    @_case_action(
+        summary="Receive at the window in one step: application, signatures, acceptance (and the "
+        "start of the investigation); each a declared action with its own history row",
+        request=DibaoReceiveSerializer,
+    )
+    @action(detail=True, methods=["post"], required_perms=[CHANGE])
+    def receive(self, request: Request, pk: str | None = None) -> Response:
+        case = self.get_object()
+        d = self._input(DibaoReceiveSerializer)
+        today = _today()
+        services.dibao_case_receive(
+            case=case,
+            applied_on=d.get("applied_on") or today,
+            authorization_on=d.get("authorization_on") or today,
+            good_faith_on=d.get("good_faith_on") or today,
+            accepted_on=d.get("accepted_on") or today,
+            start_investigation=d["start_investigation"],
+            by=_user(request),
         )
         return self._detail(case.pk)
 
