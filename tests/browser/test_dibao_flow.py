@@ -265,3 +265,48 @@ def test_dibao_application_to_payroll(page: Page, reference_data, results_dir) -
         payroll_build(county=region("440703"), month=month, by=reviewer)
     line = PayrollLine.objects.get(case=case, month=month)
     assert line.award == award and line.total >= award.total
+
+
+def test_case_pages_fit_a_phone(page: Page, reference_data) -> None:  # type: ignore[no-untyped-def]
+    """390 px wide: the case page, the reception, the investigation form and the decision page
+    have no horizontal overflow."""
+    from assistance.dibao import services
+
+    from ..assistance.conftest import build_case
+
+    baisha = region("440703002")
+    village = VillageFactory(parent=baisha, code="440703002201", name="白沙甲社区")
+    cw_a = UserFactory(username="cw_a", role=Role.CASEWORKER, region=baisha, last_name="社工甲")
+    cw_b = UserFactory(username="cw_b", role=Role.CASEWORKER, region=baisha, last_name="社工乙")
+    UserFactory(
+        username="ca_pj",
+        role=Role.CIVIL_AFFAIRS_REVIEWER,
+        region=region("440703"),
+        last_name="民政审核员",
+    )
+    draft_household = poor_household(village)
+    draft = services.dibao_case_create(
+        household=draft_household, applicant=head_of(draft_household), by=cw_a
+    )
+    investigating = build_case(poor_household(village), to="investigating", maker=cw_a, second=cw_b)
+    noticed = build_case(poor_household(village), to="in_notice", maker=cw_a, second=cw_b)
+    page.set_viewport_size({"width": 390, "height": 844})
+
+    def fits(path: str) -> None:
+        page.goto(path)
+        width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert width[0] <= width[1], (path, width)
+
+    log_in(page, "cw_a", "社工甲")
+    for path in (
+        f"/dibao/{draft.pk}/",
+        f"/dibao/{draft.pk}/reception/",
+        f"/dibao/{investigating.pk}/",
+        f"/dibao/{investigating.pk}/investigation/",
+        f"/dibao/{noticed.pk}/",
+    ):
+        fits(path)
+    page.get_by_test_id("menu-toggle").click()
+    page.locator("form[action='/logout/'] button").click()
+    log_in(page, "ca_pj", "民政审核员")
+    fits(f"/dibao/{noticed.pk}/decide/")
