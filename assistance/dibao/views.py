@@ -835,6 +835,8 @@ def case_declarations(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
                 },
             )
         except ValidationError as e:
+            if (response := overtaken(request, case, e)) is not None:
+                return response
             apply_service_errors(e, form, formsets=kept)
         else:
             messages.success(request, _("Declarations saved."))

@@ -680,3 +680,19 @@ def test_api_receive(request, api, village_a, cw_baisha, case_at, today, who, st
         ]
     else:
         assert case.transitions.count() == before
+
+
+def test_declarations_posted_on_a_stale_page_get_the_alert(client, case_at, cw_baisha, today):  # type: ignore[no-untyped-def]
+    """The declarations page open while the case went to its proposal: posting it then says so
+    on the case page and changes nothing."""
+    case = case_at(S.PROPOSED)
+    login(client, cw_baisha)
+    data = {
+        f"{group}-{k}": v
+        for group in ("incomes", "expenditures", "properties")
+        for k, v in (("TOTAL_FORMS", "0"), ("INITIAL_FORMS", "0"))
+    }
+    r = client.post(url("declarations", case), data, follow=True)
+    assert r.redirect_chain[-1][0] == url("detail", case)
+    assert "Cannot change declarations" in shown_messages(r)[-1][1]
+    assert case.incomes.count() == 1
