@@ -574,7 +574,7 @@ def investigation_record(
             _("%(names)s cannot investigate dibao cases.")
             % {"names": "、".join(u.get_full_name() or u.username for u in outside)}
         ]
-    deciders = [u for u in distinct.values() if u.pk not in outside and decides(case, u)]
+    deciders = [u for u in distinct.values() if u not in outside and decides(case, u)]
     if deciders:
         errors["investigators"] = [
             str(DECIDER_INVESTIGATES)
