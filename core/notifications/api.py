@@ -56,6 +56,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     permission_classes = [IsAuthenticated]
     serializer_class = NotificationSerializer
     queryset = Notification.objects.none()
+    extra_query_params = ("unread",)  # core.api_filters.UnknownParametersFilter
 
     def get_queryset(self) -> QuerySet[Notification]:
         raw = self.request.query_params.get("unread", "").lower()
