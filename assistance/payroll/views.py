@@ -142,7 +142,12 @@ def payroll_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     page = Paginator(lines, PAGE_SIZE).get_page(request.GET.get("page"))
     # A line without a bank account links to its payee's edit page, for who may edit them.
     editable = payroll_selectors.persons_editable_by(
-        user, {line.payee_id for line in page if not line.bank_account and line.payee_id}
+        user,
+        {
+            line.payee_id  # type: ignore[attr-defined]  # annotated by the selector
+            for line in page
+            if not line.bank_account and line.payee_id  # type: ignore[attr-defined]
+        },
     )
     # A build queued or running (a rebuild of a draft, or the monthly job): the page polls it
     # and the approval waits (the service refuses it too).
