@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assistance import notify
 from assistance.dibao.workflow import (
     DECIDER_INVESTIGATES,
     DIBAO,
@@ -718,6 +719,7 @@ def dibao_case_propose(*, case: DibaoCase, on: dt.date, by: User, reason: str = 
             % {"pci": breakdown.per_capita_income, "std": breakdown.standard},
             code="not_eligible",
         )
+    notify.dibao_case_event(case, "propose", by)
     return DIBAO.move(
         case,
         "propose",
@@ -827,6 +829,7 @@ def dibao_case_object(
     )
     notice.objected = True
     notice.save(update_fields=["objected"])
+    notify.dibao_case_event(case, "object", by)
     DIBAO.move(
         case,
         "object",
@@ -958,6 +961,7 @@ def dibao_case_confirm(*, case: DibaoCase, on: dt.date, by: User, reason: str = 
         "amount": award.total,
         "month": start.strftime("%Y-%m"),
     }
+    notify.dibao_case_event(case, "confirm", by)
     return DIBAO.move(
         case,
         "confirm",
@@ -1001,6 +1005,7 @@ def dibao_case_repropose(*, case: DibaoCase, by: User, reason: str = "") -> Diba
                 ]
             }
         )
+    notify.dibao_case_event(case, "repropose", by)
     return DIBAO.move(
         case,
         "repropose",
@@ -1038,6 +1043,7 @@ def dibao_case_refuse(*, case: DibaoCase, on: dt.date, reasons: str, by: User) -
     if not reasons.strip():
         raise ValidationError({"reasons": [_("A refusal must state its reasons in writing.")]})
     _check_date("on", on, after=_last_step(case))
+    notify.dibao_case_event(case, action, by)
     return DIBAO.move(
         case, action, by, reasons.strip(), refused_on=on, refusal_reasons=reasons.strip()
     )
@@ -1083,6 +1089,7 @@ def review_open(
         reason=reason.strip(),
         opened_by=by,
     )
+    notify.dibao_case_event(case, action, by)
     DIBAO.move(case, action, by, reason.strip() or str(CaseReview.Kind(kind).label))
     return review
 
