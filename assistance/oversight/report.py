@@ -708,3 +708,139 @@ def report_xlsx(report: AreaReport) -> bytes:
             uws[f"{col}{uws.max_row}"].number_format = "0.00%"
     uws.column_dimensions["B"].width = 20
     return book.to_bytes()
+
+
+# ----------------------------------------------------------------------------- chart sections
+
+
+@dataclass
+class Column:
+    key: str
+    label: str
+    chart: bool = True  # drawn as a series (the table shows every column)
+    percent: bool = False
+
+
+@dataclass
+class Section:
+    """One chart and its table: a row per unit, a column per figure, the area's total last."""
+
+    key: str
+    title: str
+    columns: list[Column]
+    rows: list[tuple[Region, list[Any]]]
+    total: list[Any]
+    stack: bool = False
+    targets: list[tuple[str, Decimal]] = field(default_factory=list)  # (label, percent)
+
+    def chart(self) -> dict[str, Any]:
+        """The chart's data for static/js/charts.js (read from a json_script)."""
+
+        def num(v: Any) -> float | int | None:
+            return float(v) if isinstance(v, Decimal) else v
+
+        drawn = [(i, c) for i, c in enumerate(self.columns) if c.chart]
+        return {
+            "title": self.title,
+            "categories": [r.name for r, _v in self.rows],
+            "series": [
+                {"name": c.label, "data": [num(v[i]) for _r, v in self.rows]} for i, c in drawn
+            ],
+            "stack": self.stack,
+            "percent": any(c.percent for _i, c in drawn),
+            "targets": [{"name": label, "value": float(v)} for label, v in self.targets],
+        }
+
+
+def report_sections(report: AreaReport) -> list[Section]:
+    """The figures the dashboard charts, unit by unit (the xlsx has the same numbers)."""
+    urban, rural = str(Household.Hukou.URBAN.label), str(Household.Hukou.RURAL.label)
+
+    def section(key: str, title: str, columns: list[Column], values: Any, **kw: Any) -> Section:
+        return Section(
+            key=key,
+            title=title,
+            columns=columns,
+            rows=[(u.region, values(u)) for u in report.units],
+            total=values(report.total),
+            **kw,
+        )
+
+    targets = [
+        (_("%(hukou)s target") % {"hukou": f.label}, f.target_percent)
+        for f in (report.urban, report.rural)
+        if f.target_percent is not None
+    ]
+    used = [s for s in S if report.total.status_counts.get(s.value)] or [S.APPLIED]
+    return [
+        section(
+            "recipients",
+            _("Recipients (persons)"),
+            [
+                Column("urban_persons", urban),
+                Column("rural_persons", rural),
+                Column("urban_households", _("Urban households"), chart=False),
+                Column("rural_households", _("Rural households"), chart=False),
+            ],
+            lambda u: [u.urban.persons, u.rural.persons, u.urban.households, u.rural.households],
+            stack=True,
+        ),
+        section(
+            "paid",
+            _("Amounts paid (yuan)"),
+            [
+                Column("paid", _("Paid (yuan)")),
+                Column("price_subsidy", _("Of which price subsidy"), chart=False),
+            ],
+            lambda u: [u.paid, u.urban.price_subsidy + u.rural.price_subsidy],
+        ),
+        section(
+            "topup",
+            _("Top-up level against the targets (%)"),
+            [
+                Column("urban_level", urban, percent=True),
+                Column("rural_level", rural, percent=True),
+            ],
+            lambda u: [u.urban.topup_percent, u.rural.topup_percent],
+            targets=targets,
+        ),
+        section(
+            "stages",
+            _("Applications by stage"),
+            [Column(s.value, str(s.label)) for s in used],
+            lambda u: [u.status_counts.get(s.value, 0) for s in used],
+            stack=True,
+        ),
+        section(
+            "month",
+            _("This month's applications"),
+            [
+                Column("applied", _("Applications received this month")),
+                Column("confirmed", _("Confirmed this month")),
+                Column("refused", _("Refused this month")),
+                Column("avg_wd", _("Average procedure time (working days)"), chart=False),
+            ],
+            lambda u: [
+                u.applied_in_month,
+                u.confirmed_in_month,
+                u.refused_in_month,
+                u.average_procedure_wd,
+            ],
+        ),
+        section(
+            "overdue",
+            _("Overdue procedures and reviews"),
+            [
+                Column("procedure_overdue", _("Procedures overdue")),
+                Column("reviews_overdue", _("Reviews overdue")),
+                Column("reviews_not_opened", _("Reviews due but not opened")),
+                Column("emergency", _("Emergency aid documentation overdue")),
+            ],
+            lambda u: [
+                u.procedure_overdue,
+                u.reviews_overdue,
+                u.reviews_not_opened,
+                u.emergency_documentation_overdue,
+            ],
+        ),
+    ]
