@@ -5,7 +5,9 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from core.views import Tile
+from core.scope import scope_queryset
+from core.views import Figure, Tile
+from households.models import Household
 from households.permissions import (
     ADD_HOUSEHOLD,
     EXPORT_HOUSEHOLDS,
@@ -49,3 +51,11 @@ def household_tiles(user: Any) -> list[Tile]:
             )
         )
     return tiles
+
+
+def household_figures(user: Any) -> list[Figure]:
+    """The households of the user's area (one count, on the scoped register)."""
+    if not user.has_perm(VIEW_HOUSEHOLD):
+        return []
+    n = scope_queryset(Household.objects.all(), user, region_field="village").count()
+    return [Figure("households", _("Households in your area"), n, reverse("households:list"))]
