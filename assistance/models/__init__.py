@@ -24,6 +24,7 @@ from assistance.models.policy import (
     IncomeType,
     PolicyParameter,
     SupplementCategory,
+    TownNoticeContact,
 )
 from assistance.models.programmes import (
     OutreachReport,
@@ -59,4 +60,5 @@ __all__ = [
     "PropertyDeclaration",
     "PublicNotice",
     "SupplementCategory",
+    "TownNoticeContact",
 ]

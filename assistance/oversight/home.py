@@ -84,9 +84,7 @@ def assistance_figures(user: Any) -> list[Figure]:
         in_procedure=Count("id", filter=Q(status__in=IN_PROCEDURE)),
         in_notice=Count("id", filter=Q(status=S.IN_NOTICE)),
         paying=Count("id", filter=Q(status__in=PAYING_WITHOUT_STOP)),
-        overdue=Count(
-            "id", filter=Q(status__in=BEFORE_CONFIRMATION, procedure_due__lt=today)
-        ),
+        overdue=Count("id", filter=Q(status__in=BEFORE_CONFIRMATION, procedure_due__lt=today)),
     )
     reviews_overdue = scope_queryset(
         CaseReview.objects.filter(closed_on__isnull=True, due_on__lt=today),

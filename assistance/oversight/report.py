@@ -375,7 +375,9 @@ def _recipients_from_payrolls(
         .filter(_in_area(area, "case__household__village__"))
         .annotate(area_unit=_unit_key(k, "case__household__village__"))
         .values("area_unit", "case__household__hukou_type")
-        .annotate(n=Count("id"), persons=Sum("members"), paid=Sum("total"), sub=Sum("price_subsidy"))
+        .annotate(
+            n=Count("id"), persons=Sum("members"), paid=Sum("total"), sub=Sum("price_subsidy")
+        )
         .order_by()
     )
     return [
@@ -392,7 +394,12 @@ def _recipients_from_payrolls(
 
 
 def _grouped_counts(qs: QuerySet[Any], k: int, prefix: str) -> dict[str, int]:
-    rows = qs.annotate(area_unit=_unit_key(k, prefix)).values("area_unit").annotate(n=Count("id")).order_by()
+    rows = (
+        qs.annotate(area_unit=_unit_key(k, prefix))
+        .values("area_unit")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     return {r["area_unit"]: r["n"] for r in rows}
 
 

@@ -282,10 +282,13 @@ def test_report_queries_do_not_grow_with_cases_or_units(
         report.area_report(user=supervisor, region=region("440700"), month=DEC)
     with django_assert_max_num_queries(14):
         report.area_report(user=ca_pengjiang, region=region("440703"), month=DEC)
-    for k in range(6):
-        build_case(poor_household(data["stuck"].household.village), to=S.APPLIED, maker=data[
-            "stuck"
-        ].created_by, second=data["stuck"].created_by)
+    for _k in range(6):
+        build_case(
+            poor_household(data["stuck"].household.village),
+            to=S.APPLIED,
+            maker=data["stuck"].created_by,
+            second=data["stuck"].created_by,
+        )
     with django_assert_max_num_queries(14):
         report.area_report(user=supervisor, region=region("440700"), month=DEC)
 
