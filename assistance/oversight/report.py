@@ -49,7 +49,7 @@ REPORT_PERM = "assistance.view_dibaocase"
 # The area a user reports on and the level its breakdown shows.
 REPORT_LEVELS = (L.CITY, L.COUNTY, L.TOWNSHIP)
 CHILD_LEVEL = {L.CITY: L.COUNTY, L.COUNTY: L.TOWNSHIP, L.TOWNSHIP: L.VILLAGE}
-TARGET_KEYS = {
+TARGET_KEYS: dict[str, str] = {
     Household.Hukou.URBAN: PolicyParameter.Key.TOPUP_TARGET_URBAN_PCT,
     Household.Hukou.RURAL: PolicyParameter.Key.TOPUP_TARGET_RURAL_PCT,
 }
@@ -473,11 +473,13 @@ def area_report(
         )
         .order_by()
     )
-    pairs = list(
-        DibaoCase.objects.filter(_in_area(region), confirmed_q)
+    pairs = [
+        (unit, accepted, confirmed)
+        for unit, accepted, confirmed in DibaoCase.objects.filter(_in_area(region), confirmed_q)
         .annotate(area_unit=_unit_key(k))
         .values_list("area_unit", "accepted_on", "confirmed_on")
-    )
+        if accepted and confirmed  # both set by the filter; for the type checker
+    ]
     days = _working_days([(a, c) for _u, a, c in pairs])
     reviews_overdue = _grouped_counts(
         CaseReview.objects.filter(
