@@ -19,14 +19,13 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assistance.dibao import reviews
 from assistance.models import (
-    CaseReview,
     DibaoCase,
     DibaoStandard,
     Payroll,
@@ -320,17 +319,26 @@ def _working_days(pairs: list[tuple[dt.date, dt.date]]) -> list[int]:
     ]
 
 
-_ESTIMATE_SQL = """
-WITH paying AS (
-    SELECT c.id, substr(v.code, 1, %(k)s) AS unit, h.hukou_type
+# One statement: the area's cases joined once to their village (materialised), then every
+# figure grouped by unit from that set — by status with the month's and overdue counts, the
+# estimated payments (the award in force that month of each case paying it, in districts without
+# a payroll), the procedure times of the month's confirmations, open reviews past due and
+# reviews due but not opened. Columns: kind, unit, key, n1…n6, amount, date1, date2.
+_CASES_SQL = """
+WITH c AS MATERIALIZED (
+    SELECT c.id, c.status, c.applied_on, c.accepted_on, c.refused_on, c.confirmed_on,
+           c.procedure_due, c.payment_start_month, c.payment_stop_month, c.next_review_due,
+           substr(v.code, 1, %(k)s) AS unit, substr(v.code, 1, %(ck)s) AS county, h.hukou_type
     FROM assistance_dibaocase c
     JOIN households_household h ON h.id = c.household_id
     JOIN core_region v ON v.id = h.village_id
     WHERE v.path LIKE %(path)s
-      AND c.payment_start_month <= %(month)s
-      AND (c.payment_stop_month > %(month)s
-           OR (c.payment_stop_month IS NULL AND c.status = ANY(%(statuses)s)))
-      AND NOT (substr(v.code, 1, %(ck)s) = ANY(%(with_payroll)s))
+), paying AS (
+    SELECT id, unit, hukou_type FROM c
+    WHERE payment_start_month <= %(month)s
+      AND (payment_stop_month > %(month)s
+           OR (payment_stop_month IS NULL AND status = ANY(%(paying)s)))
+      AND NOT (county = ANY(%(with_payroll)s))
 ), latest AS (
     SELECT DISTINCT ON (a.case_id) a.case_id, a.total, a.members
     FROM assistance_benefitaward a
@@ -338,31 +346,70 @@ WITH paying AS (
     WHERE a.effective_month <= %(month)s
     ORDER BY a.case_id, a.effective_month DESC, a.id DESC
 )
-SELECT p.unit, p.hukou_type, count(*), coalesce(sum(l.members), 0), coalesce(sum(l.total), 0)
+SELECT 'status'::text, unit, status::text, count(*),
+       count(*) FILTER (WHERE applied_on >= %(month)s AND applied_on < %(next)s),
+       count(*) FILTER (WHERE refused_on >= %(month)s AND refused_on < %(next)s),
+       count(*) FILTER (WHERE confirmed_on >= %(month)s AND confirmed_on < %(next)s
+                          AND accepted_on IS NOT NULL),
+       count(*) FILTER (WHERE confirmed_on >= %(month)s AND confirmed_on < %(next)s
+                          AND accepted_on IS NOT NULL AND confirmed_on > procedure_due),
+       count(*) FILTER (WHERE status = ANY(%(before)s) AND procedure_due < %(today)s),
+       NULL::numeric, NULL::date, NULL::date
+FROM c GROUP BY unit, status
+UNION ALL
+SELECT 'paid', p.unit, p.hukou_type::text, count(*), coalesce(sum(l.members), 0), 0, 0, 0, 0,
+       coalesce(sum(l.total), 0), NULL, NULL
 FROM paying p JOIN latest l ON l.case_id = p.id
 WHERE l.total > 0
-GROUP BY 1, 2
+GROUP BY p.unit, p.hukou_type
+UNION ALL
+SELECT 'pair', unit, NULL, 0, 0, 0, 0, 0, 0, NULL, accepted_on, confirmed_on
+FROM c
+WHERE confirmed_on >= %(month)s AND confirmed_on < %(next)s AND accepted_on IS NOT NULL
+UNION ALL
+SELECT 'reviews_overdue', c.unit, NULL, count(*), 0, 0, 0, 0, 0, NULL, NULL, NULL
+FROM assistance_casereview r JOIN c ON c.id = r.case_id
+WHERE r.closed_on IS NULL AND r.due_on < %(today)s
+GROUP BY c.unit
+UNION ALL
+SELECT 'reviews_not_opened', unit, NULL, count(*), 0, 0, 0, 0, 0, NULL, NULL, NULL
+FROM c
+WHERE status = ANY(%(reviewable)s) AND next_review_due <= %(yesterday)s
+  AND NOT EXISTS (
+      SELECT 1 FROM assistance_casereview r WHERE r.case_id = c.id AND r.closed_on IS NULL
+  )
+GROUP BY unit
 """
 
 
-def _recipients_estimated(
-    area: Region, k: int, month: dt.date, with_payroll: list[str]
-) -> list[tuple[str, str, int, int, Decimal, Decimal]]:
-    """(unit, hukou, households, persons, paid, 0) from the ledger: the award in force that month
-    of every case paying it, in districts without a payroll for the month. One statement."""
+def _case_figures(
+    area: Region,
+    k: int,
+    *,
+    month: dt.date,
+    next_month: dt.date,
+    today: dt.date,
+    with_payroll: list[str],
+) -> list[tuple[Any, ...]]:
     with connection.cursor() as cur:
         cur.execute(
-            _ESTIMATE_SQL,
+            _CASES_SQL,
             {
                 "k": k,
                 "ck": COUNTY_CODE_LENGTH,
                 "path": area.path.replace("%", r"\%").replace("_", r"\_") + "%",
                 "month": month,
-                "statuses": list(PAYING_WITHOUT_STOP),
+                "next": next_month,
+                "today": today,
+                # reviews.cases_due_for_review(on=yesterday): due before today, never opened.
+                "yesterday": today - dt.timedelta(days=1),
+                "paying": list(PAYING_WITHOUT_STOP),
+                "before": list(reviews.BEFORE_CONFIRMATION),
+                "reviewable": list(reviews.REVIEWABLE),
                 "with_payroll": with_payroll,
             },
         )
-        return [(u, h, n, p, paid, Decimal("0")) for u, h, n, p, paid in cur.fetchall()]
+        return list(cur.fetchall())
 
 
 def _recipients_from_payrolls(
@@ -433,9 +480,7 @@ def area_report(
         ).select_related("county")
     )
     payroll_counties = {p.county.code for p in payrolls}
-    recipients = _recipients_from_payrolls(region, k, payrolls) + _recipients_estimated(
-        region, k, month, sorted(payroll_counties)
-    )
+    recipients = _recipients_from_payrolls(region, k, payrolls)
 
     standards: dict[str, DibaoStandard] = {}
     for s in (
@@ -453,46 +498,16 @@ def area_report(
     ):
         targets.setdefault(p.key, p.value / Decimal("100"))
 
-    # Cases by unit and status, with the month's and the overdue counts: one GROUP BY.
-    in_month = {"confirmed_on__gte": month, "confirmed_on__lt": next_month}
-    confirmed_q = Q(**in_month, accepted_on__isnull=False)
-    case_rows = (
-        DibaoCase.objects.filter(_in_area(region))
-        .annotate(area_unit=_unit_key(k))
-        .values("area_unit", "status")
-        .annotate(
-            n=Count("id"),
-            applied=Count("id", filter=Q(applied_on__gte=month, applied_on__lt=next_month)),
-            refused=Count("id", filter=Q(refused_on__gte=month, refused_on__lt=next_month)),
-            confirmed=Count("id", filter=confirmed_q),
-            late=Count("id", filter=confirmed_q & Q(confirmed_on__gt=F("procedure_due"))),
-            overdue=Count(
-                "id",
-                filter=Q(status__in=reviews.BEFORE_CONFIRMATION, procedure_due__lt=today),
-            ),
-        )
-        .order_by()
+    rows = _case_figures(
+        region,
+        k,
+        month=month,
+        next_month=next_month,
+        today=today,
+        with_payroll=sorted(payroll_counties),
     )
-    pairs = [
-        (unit, accepted, confirmed)
-        for unit, accepted, confirmed in DibaoCase.objects.filter(_in_area(region), confirmed_q)
-        .annotate(area_unit=_unit_key(k))
-        .values_list("area_unit", "accepted_on", "confirmed_on")
-        if accepted and confirmed  # both set by the filter; for the type checker
-    ]
+    pairs = [(r[1], r[10], r[11]) for r in rows if r[0] == "pair"]
     days = _working_days([(a, c) for _u, a, c in pairs])
-    reviews_overdue = _grouped_counts(
-        CaseReview.objects.filter(
-            _in_area(region, "case__household__village__"), closed_on__isnull=True, due_on__lt=today
-        ),
-        k,
-        "case__household__village__",
-    )
-    not_opened = _grouped_counts(
-        reviews.cases_due_for_review(on=today - dt.timedelta(days=1)).filter(_in_area(region)),
-        k,
-        "household__village__",
-    )
     emergency = _grouped_counts(
         reviews.emergency_aid_undocumented(user=user, on=today, overdue_only=True).filter(
             _in_area(region)
@@ -521,6 +536,7 @@ def area_report(
             rural=hf[Household.Hukou.RURAL],
             source="payroll" if cc in payroll_counties else "cases",
         )
+    recipients += [(r[1], r[2], r[3], r[4], r[9], Decimal("0")) for r in rows if r[0] == "paid"]
     for unit, hukou, n, persons, paid, sub in recipients:
         f = by_unit.get(unit)
         if f is None or hukou not in TARGET_KEYS:
@@ -530,27 +546,25 @@ def area_report(
         h.persons += persons
         h.paid += paid
         h.price_subsidy += sub
-    for r in case_rows:
-        f = by_unit.get(r["area_unit"])
+    for kind, unit, key, n, applied, refused, confirmed, late, overdue, *_rest in rows:
+        f = by_unit.get(unit)
         if f is None:
             continue
-        f.status_counts[r["status"]] = f.status_counts.get(r["status"], 0) + r["n"]
-        f.applied_in_month += r["applied"]
-        f.refused_in_month += r["refused"]
-        f.confirmed_in_month += r["confirmed"]
-        f.confirmed_after_limit += r["late"]
-        f.procedure_overdue += r["overdue"]
+        if kind == "status":
+            f.status_counts[key] = f.status_counts.get(key, 0) + n
+            f.applied_in_month += applied
+            f.refused_in_month += refused
+            f.confirmed_in_month += confirmed
+            f.confirmed_after_limit += late
+            f.procedure_overdue += overdue
+        elif kind in ("reviews_overdue", "reviews_not_opened"):
+            setattr(f, kind, n)
     for (unit, _a, _c), d in zip(pairs, days, strict=True):
         if unit in by_unit:
             by_unit[unit].procedure_days.append(d)
-    for counts, name in (
-        (reviews_overdue, "reviews_overdue"),
-        (not_opened, "reviews_not_opened"),
-        (emergency, "emergency_documentation_overdue"),
-    ):
-        for unit, n in counts.items():
-            if unit in by_unit:
-                setattr(by_unit[unit], name, n)
+    for unit, n in emergency.items():
+        if unit in by_unit:
+            by_unit[unit].emergency_documentation_overdue = n
 
     unit_list = list(by_unit.values())
     total = UnitFigures.combined(region, unit_list)

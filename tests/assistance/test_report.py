@@ -344,3 +344,24 @@ def test_reported_numbers_match_services(data, ca_pengjiang):
     expected = sum(services.current_award(c, month=DEC).total for c in dec_paying)
     r = report.district_report(user=ca_pengjiang, county=region("440703"), month=DEC)
     assert r.paid == expected
+
+
+def test_reviews_overdue_and_not_opened_by_town(data, ca_pengjiang):
+    from assistance.dibao import reviews as review_selectors
+    from assistance.models import CaseReview, DibaoCase
+
+    today = dt.date(2027, 3, 10)
+    DibaoCase.objects.filter(pk=data["urban"].pk).update(next_review_due=dt.date(2027, 3, 1))
+    CaseReview.objects.create(
+        case=data["rural"],
+        kind="periodic",
+        opened_on=dt.date(2027, 1, 5),
+        due_on=dt.date(2027, 2, 5),
+    )
+    r = report.district_report(user=ca_pengjiang, county=region("440703"), month=DEC, today=today)
+    baisha = next(u for u in r.units if u.region.code == "440703002")
+    assert (baisha.reviews_overdue, baisha.reviews_not_opened) == (1, 1)
+    assert (r.reviews_overdue, r.reviews_not_opened) == (1, 1)
+    # The same cases the inbox's selectors list.
+    assert review_selectors.reviews_overdue(user=ca_pengjiang, on=today).count() == 1
+    assert review_selectors.reviews_not_opened(user=ca_pengjiang, on=today).count() == 1
