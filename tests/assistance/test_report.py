@@ -334,6 +334,14 @@ def test_xlsx_export_opens_and_has_the_figures(data, client, ca_pengjiang, setti
     assert avg[1] is None  # nothing confirmed in December
     confirmed = next(r for r in rows if r and r[0] == t["Confirmed"])
     assert confirmed[1] == 2
+    # The second sheet has one row per town (the numbers behind the charts), the total last.
+    towns = openpyxl.load_workbook(BytesIO(resp.content)).worksheets[1]
+    trows = [list(r) for r in towns.iter_rows(values_only=True)]
+    baisha = next(r for r in trows if r[0] == "440703002")
+    assert baisha[2:7] == [1, 2, 1, 2, 1711 + 1411]
+    assert baisha[7] == pytest.approx(0.936) and baisha[8] == pytest.approx(0.75)
+    assert all(str(r[0]).startswith("440703") for r in trows[1:-1])
+    assert trows[-1][2:7] == [1, 2, 1, 2, 3122]
     log = AccessLog.objects.get(user=ca_pengjiang, action=AccessLog.Action.EXPORT)
     assert log.object_id == str(region("440703").pk)
 
