@@ -32,6 +32,9 @@
 
   function option(data) {
     var suffix = data.percent ? "%" : "";
+    var targetMax = (data.targets || []).reduce(function (m, t) {
+      return Math.max(m, t.value);
+    }, 0);
     var series = data.series.map(function (s, i) {
       var item = {
         name: s.name,
@@ -49,7 +52,7 @@
           symbol: "none",
           silent: true,
           lineStyle: { type: "dashed", color: PALETTE[i % PALETTE.length] },
-          label: { formatter: target.name + " " + target.value + "%", position: "insideEndTop" },
+          label: { formatter: target.value + "%", position: "end" },
           data: [{ xAxis: target.value }],
         };
       }
@@ -67,7 +70,14 @@
           return v === null || v === undefined ? "—" : v + suffix;
         },
       },
-      xAxis: { type: "value", axisLabel: { formatter: "{value}" + suffix } },
+      xAxis: {
+        type: "value",
+        axisLabel: { formatter: "{value}" + suffix, hideOverlap: true },
+        // A target line must be on the axis even when every bar is below it.
+        max: targetMax ? function (extent) {
+          return Math.ceil(Math.max(extent.max, targetMax) / 10) * 10;
+        } : null,
+      },
       yAxis: {
         type: "category",
         inverse: true,
