@@ -11,8 +11,8 @@ from assistance.dibao.reviews import BEFORE_CONFIRMATION
 from assistance.models import CaseReview, DibaoCase
 from assistance.oversight.inbox import inbox_counts
 from assistance.oversight.report import PAYING_WITHOUT_STOP, report_allowed
-from core.scope import scope_queryset
 from core.views import Figure, Tile
+from households.home import in_visible_villages
 
 S = DibaoCase.Status
 IN_PROCEDURE = (S.APPLIED, *BEFORE_CONFIRMATION)
@@ -79,17 +79,17 @@ def assistance_figures(user: Any) -> list[Figure]:
     if not user.has_perm("assistance.view_dibaocase"):
         return []
     today = timezone.localdate()
-    cases = scope_queryset(DibaoCase.objects.all(), user, region_field="household__village")
+    cases = in_visible_villages(DibaoCase.objects.all(), user, village_field="household__village")
     c = cases.aggregate(
         in_procedure=Count("id", filter=Q(status__in=IN_PROCEDURE)),
         in_notice=Count("id", filter=Q(status=S.IN_NOTICE)),
         paying=Count("id", filter=Q(status__in=PAYING_WITHOUT_STOP)),
         overdue=Count("id", filter=Q(status__in=BEFORE_CONFIRMATION, procedure_due__lt=today)),
     )
-    reviews_overdue = scope_queryset(
+    reviews_overdue = in_visible_villages(
         CaseReview.objects.filter(closed_on__isnull=True, due_on__lt=today),
         user,
-        region_field="case__household__village",
+        village_field="case__household__village",
     ).count()
     cases_url = reverse("assistance:list")
     report_url = reverse("assistance_oversight:report") if report_allowed(user) else ""
