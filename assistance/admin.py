@@ -13,6 +13,7 @@ from assistance.models import (
     ExpenditureType,
     IncomeType,
     PolicyParameter,
+    TownNoticeContact,
 )
 from core.admin import ScopedAdminMixin
 from core.models import CalendarOverride, is_overlap_violation
@@ -112,6 +113,30 @@ class DistrictSettingAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 messages.ERROR,
             )
             return HttpResponseRedirect(request.get_full_path())
+
+
+@admin.register(TownNoticeContact)
+class TownNoticeContactAdmin(ScopedAdminMixin, EffectiveDatedAdmin):
+    """A town's supervision phone and letters-and-visits address for its public notices: a
+    change is a new period (end the old one), so earlier notices keep what they printed."""
+
+    list_display = [
+        "township",
+        "supervision_phone",
+        "letters_address",
+        "valid_from",
+        "valid_to",
+        "updated_by",
+    ]
+    list_select_related = ["township", "updated_by"]
+    search_fields = ["township__name", "township__code"]
+    scope_region_field = "township"
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "township":
+            field.queryset = field.queryset.filter(level="township").order_by("code")
+        return field
 
 
 @admin.register(CalendarOverride)

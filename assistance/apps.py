@@ -19,11 +19,13 @@ class AssistanceConfig(AppConfig):
         register(dibao_panel)
         register(programmes_panel)
 
-        from assistance.oversight.home import assistance_tiles
-        from core.views import tile_providers
+        from assistance.oversight.home import assistance_figures, assistance_tiles
+        from core.views import figure_providers, tile_providers
 
         if assistance_tiles not in tile_providers:
             tile_providers.append(assistance_tiles)
+        if assistance_figures not in figure_providers:
+            figure_providers.append(assistance_figures)
 
         from assistance.deadlines import deadlines_recompute_year
         from core.calendar import deadline_recomputers

@@ -8,8 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from assistance.dibao import services
-from assistance.models import DibaoCase, IncomeType
-from core.models import User
+from assistance.models import DibaoCase, IncomeType, TownNoticeContact
+from core.models import Region, User
 from households.models import Household, Relation
 
 S = DibaoCase.Status
@@ -19,6 +19,16 @@ TEAMS = [
     ("440703002", "cw_baisha", "cw_baisha_2", "ca_pengjiang"),
     ("440781001", "cw_taicheng", "cw_taicheng_2", "ca_taishan"),
 ]
+# The supervision phone and letters-and-visits address each demo town prints on its notices
+# (invented numbers and addresses, for training only).
+NOTICE_CONTACTS = {
+    "440703002": (
+        "0750-3200123",
+        "江门市蓬江区白沙街道办事处社会事务办公室（来信请注明“低保公示”）",
+    ),
+    "440781001": ("0750-5500456", "台山市台城街道办事处社会事务办公室（来信请注明“低保公示”）"),
+}
+NOTICE_CONTACTS_FROM = dt.date(2024, 1, 1)
 # How many cases to leave at each stage, per township.
 PLAN = [
     (S.APPLIED, 2),
@@ -93,9 +103,29 @@ def _drive(
     return case
 
 
+def seed_notice_contacts() -> int:
+    """The demo towns' notice contacts (idempotent: a town that has one keeps it)."""
+    made = 0
+    for code, (phone, address) in NOTICE_CONTACTS.items():
+        town = Region.objects.filter(code=code, level=Region.Level.TOWNSHIP).first()
+        if town is None or TownNoticeContact.objects.filter(township=town).exists():
+            continue
+        TownNoticeContact.objects.create(
+            township=town,
+            supervision_phone=phone,
+            letters_address=address,
+            valid_from=NOTICE_CONTACTS_FROM,
+            source_document="演示数据",
+        )
+        made += 1
+    return made
+
+
 @transaction.atomic
 def seed_demo_cases(*, today: dt.date | None = None) -> int:
-    """Idempotent: does nothing when any dibao case exists."""
+    """Idempotent: does nothing when any dibao case exists (the towns' notice contacts are
+    added whenever missing)."""
+    seed_notice_contacts()
     if DibaoCase.objects.exists():
         return 0
     today = today or timezone.localdate()

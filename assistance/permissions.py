@@ -43,6 +43,7 @@ POLICY_ADMIN = tuple(
         "policyparameter",
         "cpireading",
         "districtsetting",
+        "townnoticecontact",
     )
 )
 

@@ -22,8 +22,24 @@ class Tile:
     count: int | None = None
 
 
-# Higher apps add their tiles here from AppConfig.ready() (core never imports them).
+@dataclass(frozen=True)
+class Figure:
+    """A number on the home page that matters to the user's role (one cheap query each group)."""
+
+    key: str
+    label: StrOrPromise
+    value: int | str
+    url: str = ""
+    tone: str = ""  # "", "warning" or "danger" (Bootstrap contextual colours)
+
+
+# Higher apps add their tiles and figures here from AppConfig.ready() (core never imports them).
 tile_providers: list[Callable[[Any], list[Tile]]] = []
+figure_providers: list[Callable[[Any], list[Figure]]] = []
+
+
+def _figures(user) -> list[Figure]:  # type: ignore[no-untyped-def]
+    return [f for provider in figure_providers for f in provider(user)]
 
 
 def _tiles(user) -> list[Tile]:  # type: ignore[no-untyped-def]
@@ -56,5 +72,9 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "core/home.html",
-        {"tiles": _tiles(request.user), "calendar_missing": missing},
+        {
+            "tiles": _tiles(request.user),
+            "figures": _figures(request.user),
+            "calendar_missing": missing,
+        },
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assistance.dibao import views
+from assistance.dibao import notice_views, views
 
 app_name = "assistance"
 urlpatterns = [
@@ -18,6 +18,10 @@ urlpatterns = [
     ),
     path("<int:pk>/decide/", views.case_decide, name="decide"),
     path("<int:pk>/notice/print/", views.notice_print, name="notice_print"),
+    path("notices/", notice_views.notice_villages, name="notice_villages"),
+    path(
+        "notices/<str:code>/print/", notice_views.village_notice_print, name="village_notice_print"
+    ),
 ] + [
     path(f"<int:pk>/{name.replace('_', '-')}/", views.case_step, {"step": name}, name=name)
     for name in views.STEPS

@@ -53,6 +53,7 @@ from assistance.dibao.forms import (
     SignForm,
     household_members,
 )
+from assistance.dibao.notices import notice_contact_for
 from assistance.dibao.workflow import DECLARABLE, DIBAO, RECEPTION
 from assistance.models import (
     Attachment,
@@ -1085,5 +1086,6 @@ def notice_print(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "notice": notice,
             "village": village,
             "township": village.parent,
+            "contact": notice_contact_for(village.parent, notice.starts_on),
         },
     )

@@ -26,6 +26,7 @@ from assistance.models.policy import (
     IncomeType,
     PolicyParameter,
     SupplementCategory,
+    TownNoticeContact,
 )
 from assistance.models.programmes import (
     OutreachReport,
@@ -63,4 +64,5 @@ __all__ = [
     "PropertyDeclaration",
     "PublicNotice",
     "SupplementCategory",
+    "TownNoticeContact",
 ]

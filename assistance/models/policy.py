@@ -4,6 +4,7 @@ parameters, price readings, district settings."""
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -244,6 +245,44 @@ class DistrictSetting(models.Model):
 
     def __str__(self) -> str:
         return str(self.county)
+
+
+class TownNoticeContact(EffectiveDated):
+    """The supervision phone (监督电话) and the letters-and-visits address (来信来访地址) a town
+    prints on its public notices. Effective-dated: a change starts a new period and the old one
+    stays as history (a notice prints the contact in force on its first day)."""
+
+    township = models.ForeignKey(
+        Region,
+        verbose_name=_("town / street"),
+        on_delete=models.PROTECT,
+        limit_choices_to={"level": Region.Level.TOWNSHIP},
+        related_name="notice_contacts",
+    )
+    supervision_phone = models.CharField(_("supervision phone"), max_length=40)
+    letters_address = models.CharField(_("letters and visits address"), max_length=200)
+    overlap_fields = ("township",)
+
+    class Meta:
+        verbose_name = _("public notice contact")
+        verbose_name_plural = _("public notice contacts")
+        ordering = ["township__code", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["township", "valid_from"], name="notice_contact_once_per_start"
+            ),
+            no_overlap("notice_contact_no_overlap", integer=("township",)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.township} {self.valid_from}: {self.supervision_phone}"
+
+    def clean(self) -> None:
+        if self.township_id is None:
+            return  # the form reports the missing town; no period to compare yet
+        super().clean()
+        if self.township.level != Region.Level.TOWNSHIP:
+            raise ValidationError({"township": _("Choose a town or street.")})
 
 
 # ----------------------------------------------------------------------------- dibao cases

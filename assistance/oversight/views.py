@@ -15,8 +15,8 @@ from assistance.oversight import inbox as inbox_selectors
 from assistance.oversight import report as reports
 from core.exports import file_response
 from core.http import AuthenticatedHttpRequest
-from core.models import AccessLog, Region
-from core.months import month_start, parse_month
+from core.models import AccessLog, Region, User
+from core.months import add_months, first_of_next_month, month_start, parse_month
 from core.services import access_log_record
 
 PAGE_SIZE = 50
@@ -47,51 +47,70 @@ def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-def _report_params(
-    request: AuthenticatedHttpRequest,
-) -> tuple[Region | None, list[Region], dt.date | None, str]:
-    """(county or None, counties to choose from, month or None, error). 403/404 raised here."""
+def _report_params(request: AuthenticatedHttpRequest) -> tuple[Region, dt.date | None, str]:
+    """(area, month or None, error). 403/404 raised here: another district's area is a 404
+    (its existence is not revealed)."""
     user = request.user
     if not reports.report_allowed(user):
         raise PermissionDenied(_("Your role cannot see the district report."))
-    counties = list(reports.report_counties(user))
-    code = request.GET.get("county", "").strip()
-    county: Region | None = None
-    if code:
-        county = next((c for c in counties if c.code == code), None)
-        if county is None:
-            raise Http404  # another district: existence is not revealed
-    elif len(counties) == 1:
-        county = counties[0]
+    code = (request.GET.get("region") or request.GET.get("county") or "").strip()
+    region = reports.report_region_get(user, code) if code else reports.report_home_region(user)
+    if region is None:
+        raise Http404
     month_text = request.GET.get("month", "").strip()
+    current = month_start(timezone.localdate())
     error = ""
     month: dt.date | None
     try:
-        month = parse_month(month_text) if month_text else month_start(timezone.localdate())
+        month = parse_month(month_text) if month_text else current
     except ValidationError:
         month, error = None, _("Enter the month as YYYY-MM, e.g. 2026-12.")
-    return county, counties, month, error
+    if month is not None and month > latest_month():
+        month, error = None, _("Choose next month (the payroll being prepared) or an earlier one.")
+    return region, month, error
+
+
+def latest_month() -> dt.date:
+    """The latest month a report is made for: next month, whose payroll is prepared now."""
+    return first_of_next_month(timezone.localdate())
+
+
+def _trail(user: User, region: Region) -> list[Region]:
+    """The areas above `region` the user may also report on (for the breadcrumb)."""
+    top = reports.report_home_region(user)
+    chain = [r for r in region.ancestors_and_self() if r.level in reports.REPORT_LEVELS]
+    if top is not None and top in chain:
+        chain = chain[chain.index(top) :]
+    return chain
 
 
 @login_required
 @require_GET
 def report(request: AuthenticatedHttpRequest) -> HttpResponse:
-    county, counties, month, error = _report_params(request)
+    region, month, error = _report_params(request)
     result = None
-    if county is not None and month is not None:
-        result = reports.district_report(user=request.user, county=county, month=month)
+    sections: list[reports.Section] = []
+    if month is not None:
+        result = reports.area_report(user=request.user, region=region, month=month)
+        sections = reports.report_sections(result)
+    latest = latest_month()
     return render(
         request,
         "assistance/oversight/report.html",
         {
             "report": result,
-            "county": county,
-            "counties": counties,
+            "region": region,
+            "trail": _trail(request.user, region),
+            "sections": sections,
+            "charts": [(f"chart-{s.key}", s.chart()) for s in sections],
+            "drill": region.level != Region.Level.TOWNSHIP,
             "month": month,
+            "latest": latest,
+            "previous": add_months(month, -1) if month else None,
+            "next": add_months(month, 1) if month and month < latest else None,
             "month_text": request.GET.get("month", "")
             or (month.strftime("%Y-%m") if month else ""),
             "error": error,
-            "query": request.GET.urlencode(),
         },
     )
 
@@ -99,18 +118,18 @@ def report(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def report_export(request: AuthenticatedHttpRequest) -> HttpResponse:
-    county, _counties, month, _error = _report_params(request)
-    if county is None or month is None:
+    region, month, _error = _report_params(request)
+    if month is None:
         raise Http404
-    result = reports.district_report(user=request.user, county=county, month=month)
+    result = reports.area_report(user=request.user, region=region, month=month)
     access_log_record(
         by=request.user,
         action=AccessLog.Action.EXPORT,
-        obj=county,
-        detail=f"district report {month:%Y-%m}",
+        obj=region,
+        detail=f"report {month:%Y-%m}",
     )
     return file_response(
         reports.report_xlsx(result),
         fmt="xlsx",
-        filename=f"district-report-{county.code}-{month:%Y-%m}.xlsx",
+        filename=f"district-report-{region.code}-{month:%Y-%m}.xlsx",
     )

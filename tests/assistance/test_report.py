@@ -179,25 +179,134 @@ def test_page_roles_and_other_districts(data, client, ca_taishan, cw_baisha, va_
     url = reverse("assistance_oversight:report")
     export = reverse("assistance_oversight:report_export")
     assert client.get(url).status_code == 302
-    for user in (cw_baisha, va_baisha):
-        login(client, user)
-        assert client.get(url).status_code == 403
-        assert client.get(export, {"county": "440703", "month": "2026-12"}).status_code == 403
+    login(client, va_baisha)
+    assert client.get(url).status_code == 403
+    assert client.get(export, {"county": "440703", "month": "2026-12"}).status_code == 403
+    # A town caseworker sees their town only (broken down by village), never the district.
+    login(client, cw_baisha)
+    own = client.get(url, {"month": "2026-12"})
+    assert own.status_code == 200 and own.context["region"].code == "440703002"
+    assert {u.region.level for u in own.context["report"].units} == {"village"}
+    for code in ("440703", "440781001", "440700"):
+        assert client.get(url, {"region": code}).status_code == 404
+        assert client.get(export, {"region": code, "month": "2026-12"}).status_code == 404
     login(client, ca_taishan)
     assert client.get(url, {"county": "440703", "month": "2026-12"}).status_code == 404
     assert client.get(export, {"county": "440703", "month": "2026-12"}).status_code == 404
+    assert client.get(url, {"region": "440703002", "month": "2026-12"}).status_code == 404
+    assert client.get(export, {"region": "440703002", "month": "2026-12"}).status_code == 404
     assert client.get(url, {"county": "999999"}).status_code == 404
     assert "台山市" in client.get(url, {"month": "2026-12"}).content.decode()
-    # A city role chooses the district.
+    # The city sees the districts side by side and may open one.
     login(client, supervisor)
-    first = client.get(url).content.decode()
-    assert 'data-testid="report-county"' in first and 'data-testid="level-urban"' not in first
+    first = client.get(url)
+    assert first.context["region"].code == "440700"
+    assert len(first.context["report"].units) == 7
     chosen = client.get(url, {"county": "440781", "month": "2026-12"}).content.decode()
     assert 'data-testid="level-urban"' in chosen and "92.53%" in chosen  # 1586 / 2 / 857
     assert (
         "Enter the month"
         in client.get(url, {"county": "440781", "month": "12/2026"}).content.decode()
     )
+    future = client.get(url, {"county": "440781", "month": "2027-01"})
+    assert future.context["report"] is None and future.context["error"]
+
+
+def test_city_dashboard_puts_the_seven_districts_side_by_side(data, supervisor):
+    r = report.area_report(user=supervisor, region=region("440700"), month=DEC)
+    assert [u.region.level for u in r.units] == ["county"] * 7
+    by = {u.region.code: u for u in r.units}
+    assert (by["440703"].urban.persons, by["440703"].rural.persons) == (2, 2)
+    assert by["440703"].paid == Decimal("3122") and by["440781"].paid == Decimal("1586")
+    assert by["440703"].urban.topup_level == Decimal("0.9360")
+    assert by["440781"].urban.topup_level == Decimal("0.9253")
+    assert by["440705"].persons == 0 and by["440705"].urban.topup_level is None
+    assert r.paid == Decimal("4708") and r.persons == 6
+    # Over districts with different standards the level weighs each person by their standard:
+    # urban (1711 + 1586) / (2 × 914 + 2 × 857).
+    assert r.urban.topup_level == (Decimal(3297) / Decimal(3542)).quantize(Decimal("0.0001"))
+    assert r.urban.target == Decimal("0.75") and r.rural.target == Decimal("0.50")
+    statuses = {code: n for code, _l, n in r.by_status}
+    assert statuses["confirmed"] == 3 and statuses["investigating"] == 1
+
+
+def test_district_breakdown_by_town(data, ca_pengjiang):
+    r = report.district_report(user=ca_pengjiang, county=region("440703"), month=DEC)
+    towns = {u.region.code: u for u in r.units}
+    assert all(u.region.level == "township" for u in r.units)
+    assert all(code.startswith("440703") for code in towns)
+    baisha = towns["440703002"]
+    assert (baisha.urban.persons, baisha.rural.persons, baisha.paid) == (2, 2, Decimal("3122"))
+    assert baisha.urban.standard == Decimal("914") and baisha.status_counts["confirmed"] == 2
+    others = [u for code, u in towns.items() if code != "440703002"]
+    assert others and all(u.persons == 0 and u.cases == 0 for u in others)
+    # The district's total is the sum of its towns.
+    assert r.paid == sum((u.paid for u in r.units), Decimal("0"))
+    sections = {s.key: s for s in report.report_sections(r)}
+    row = dict((unit.code, values) for unit, values in sections["recipients"].rows)
+    assert row["440703002"][:2] == [2, 2]
+    chart = sections["topup"].chart()
+    assert chart["percent"] and [t["value"] for t in chart["targets"]] == [75.0, 50.0]
+    i = chart["categories"].index(region("440703002").name)
+    assert chart["series"][0]["data"][i] == 93.6
+
+
+def test_payroll_in_one_district_only_mixes_sources_at_city_level(data, supervisor):
+    county = region("440703")
+    payroll = Payroll.objects.create(county=county, month=DEC, status=Payroll.Status.DRAFT)
+    award = BenefitAward.objects.get(case=data["urban"])
+    PayrollLine.objects.create(
+        payroll=payroll,
+        case=data["urban"],
+        month=DEC,
+        award=award,
+        payee_name="x",
+        members=award.members,
+        base_amount=award.base_amount,
+        supplement_amount=award.supplement_amount,
+        price_subsidy=Decimal("10"),
+        total=award.total + Decimal("10"),
+    )
+    r = report.area_report(user=supervisor, region=region("440700"), month=DEC)
+    by = {u.region.code: u for u in r.units}
+    # 蓬江's payroll has only the urban line: the rural case is not paid by it.
+    assert by["440703"].source == "payroll" and by["440703"].paid == Decimal("1721")
+    assert by["440781"].source == "cases" and by["440781"].paid == Decimal("1586")
+    assert r.source == "mixed"
+
+
+def test_report_queries_do_not_grow_with_cases_or_units(
+    data, supervisor, ca_pengjiang, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(14):
+        report.area_report(user=supervisor, region=region("440700"), month=DEC)
+    with django_assert_max_num_queries(14):
+        report.area_report(user=ca_pengjiang, region=region("440703"), month=DEC)
+    for _k in range(6):
+        build_case(
+            poor_household(data["stuck"].household.village),
+            to=S.APPLIED,
+            maker=data["stuck"].created_by,
+            second=data["stuck"].created_by,
+        )
+    with django_assert_max_num_queries(14):
+        report.area_report(user=supervisor, region=region("440700"), month=DEC)
+
+
+def test_dashboard_pages_query_counts(
+    data, client, supervisor, ca_pengjiang, cw_baisha, django_assert_max_num_queries
+):
+    url = reverse("assistance_oversight:report")
+    for user in (supervisor, ca_pengjiang, cw_baisha):
+        login(client, user)
+        with django_assert_max_num_queries(24):
+            resp = client.get(url, {"month": "2026-12"})
+        body = resp.content.decode()
+        assert resp.status_code == 200
+        for key in ("recipients", "paid", "topup", "stages", "month", "overdue"):
+            assert f'data-chart="chart-{key}"' in body and f'id="chart-{key}"' in body
+        assert "echarts.min.js" in body and "js/charts.js" in body
+        assert "<script>" not in body  # CSP: data in json_script only
 
 
 def test_xlsx_export_opens_and_has_the_figures(data, client, ca_pengjiang, settings):
@@ -225,6 +334,14 @@ def test_xlsx_export_opens_and_has_the_figures(data, client, ca_pengjiang, setti
     assert avg[1] is None  # nothing confirmed in December
     confirmed = next(r for r in rows if r and r[0] == t["Confirmed"])
     assert confirmed[1] == 2
+    # The second sheet has one row per town (the numbers behind the charts), the total last.
+    towns = openpyxl.load_workbook(BytesIO(resp.content)).worksheets[1]
+    trows = [list(r) for r in towns.iter_rows(values_only=True)]
+    baisha = next(r for r in trows if r[0] == "440703002")
+    assert baisha[2:7] == [1, 2, 1, 2, 1711 + 1411]
+    assert baisha[7] == pytest.approx(0.936) and baisha[8] == pytest.approx(0.75)
+    assert all(str(r[0]).startswith("440703") for r in trows[1:-1])
+    assert trows[-1][2:7] == [1, 2, 1, 2, 3122]
     log = AccessLog.objects.get(user=ca_pengjiang, action=AccessLog.Action.EXPORT)
     assert log.object_id == str(region("440703").pk)
 
@@ -235,3 +352,24 @@ def test_reported_numbers_match_services(data, ca_pengjiang):
     expected = sum(services.current_award(c, month=DEC).total for c in dec_paying)
     r = report.district_report(user=ca_pengjiang, county=region("440703"), month=DEC)
     assert r.paid == expected
+
+
+def test_reviews_overdue_and_not_opened_by_town(data, ca_pengjiang):
+    from assistance.dibao import reviews as review_selectors
+    from assistance.models import CaseReview, DibaoCase
+
+    today = dt.date(2027, 3, 10)
+    DibaoCase.objects.filter(pk=data["urban"].pk).update(next_review_due=dt.date(2027, 3, 1))
+    CaseReview.objects.create(
+        case=data["rural"],
+        kind="periodic",
+        opened_on=dt.date(2027, 1, 5),
+        due_on=dt.date(2027, 2, 5),
+    )
+    r = report.district_report(user=ca_pengjiang, county=region("440703"), month=DEC, today=today)
+    baisha = next(u for u in r.units if u.region.code == "440703002")
+    assert (baisha.reviews_overdue, baisha.reviews_not_opened) == (1, 1)
+    assert (r.reviews_overdue, r.reviews_not_opened) == (1, 1)
+    # The same cases the inbox's selectors list.
+    assert review_selectors.reviews_overdue(user=ca_pengjiang, on=today).count() == 1
+    assert review_selectors.reviews_not_opened(user=ca_pengjiang, on=today).count() == 1

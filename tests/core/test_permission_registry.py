@@ -102,6 +102,7 @@ BEFORE_REGISTRY: dict[str, set[str]] = {
         "assistance.add_expendituretype",
         "assistance.add_incometype",
         "assistance.add_policyparameter",
+        "assistance.add_townnoticecontact",  # issue 7: the towns' notice contacts
         "assistance.change_categorysupplement",
         "assistance.change_cpireading",
         "assistance.change_dibaostandard",
@@ -109,6 +110,7 @@ BEFORE_REGISTRY: dict[str, set[str]] = {
         "assistance.change_expendituretype",
         "assistance.change_incometype",
         "assistance.change_policyparameter",
+        "assistance.change_townnoticecontact",
         "assistance.view_categorysupplement",
         "assistance.view_cpireading",
         "assistance.view_dibaocase",
@@ -120,6 +122,7 @@ BEFORE_REGISTRY: dict[str, set[str]] = {
         "assistance.view_payroll",
         "assistance.view_policyparameter",
         "assistance.view_programmecase",
+        "assistance.view_townnoticecontact",
         "authtoken.delete_tokenproxy",
         "authtoken.view_tokenproxy",
         "axes.delete_accessattempt",

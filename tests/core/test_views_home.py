@@ -5,6 +5,7 @@ from django.urls import reverse
 from core.models import User
 
 from ..conftest import login
+from ..factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -52,3 +53,19 @@ def test_chinese_by_default_even_for_an_english_browser(client, cw_baisha):
     login(client, cw_baisha)
     r = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert 'lang="zh-hans"' in r.content.decode()
+
+
+def test_home_shows_figure_cards_for_the_role(client, cw_baisha, household_a):
+    login(client, cw_baisha)
+    r = client.get(reverse("home"))
+    keys = [f.key for f in r.context["figures"]]
+    assert keys[0] == "households" and "dibao_paying" in keys
+    body = r.content.decode()
+    assert 'data-testid="home-figures"' in body and 'data-testid="figure-households"' in body
+
+
+def test_home_of_a_user_without_role_has_no_figures(client, db):
+    user = UserFactory(username="norole", role="", region=None)
+    login(client, user)
+    r = client.get(reverse("home"))
+    assert r.status_code == 200 and r.context["figures"] == []
