@@ -21,3 +21,46 @@ document.addEventListener("change", function (event) {
     event.target.form.submit();
   }
 });
+// A form is sent once. When a POST form submits, its submit buttons are disabled, so a double
+// click sends nothing more; they are disabled a moment later, because a disabled button's
+// name=value would be left out of the submission it started. Back/forward cache: a page shown
+// again from the cache gets its buttons back. Forms HTMX sends (it cancels the submit event),
+// GET forms (search, export) and forms that open a new window are left alone.
+function submitButtons(form) {
+  var inside = Array.prototype.slice.call(
+    form.querySelectorAll("button:not([type=button]):not([type=reset]), input[type=submit]")
+  );
+  var outside = form.id
+    ? Array.prototype.slice.call(document.querySelectorAll("[type=submit][form='" + form.id + "']"))
+    : [];
+  return inside.concat(outside);
+}
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (event.defaultPrevented || (form.getAttribute("method") || "get").toLowerCase() !== "post") {
+    return;
+  }
+  if (form.target === "_blank") {
+    return;
+  }
+  if (form.hasAttribute("data-submitting")) {
+    event.preventDefault();
+    return;
+  }
+  form.setAttribute("data-submitting", "");
+  window.setTimeout(function () {
+    submitButtons(form).forEach(function (button) {
+      button.disabled = true;
+      button.setAttribute("data-disabled-on-submit", "");
+    });
+  }, 0);
+});
+window.addEventListener("pageshow", function () {
+  document.querySelectorAll("form[data-submitting]").forEach(function (form) {
+    form.removeAttribute("data-submitting");
+  });
+  document.querySelectorAll("[data-disabled-on-submit]").forEach(function (button) {
+    button.disabled = false;
+    button.removeAttribute("data-disabled-on-submit");
+  });
+});
