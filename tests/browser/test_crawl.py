@@ -35,7 +35,9 @@ ALLOWED_WORDS = {
     *(w.lower() for w in ("XLSX", "CSV", "ODS", "XLS", "PDF", "JPG", "JPEG", "PNG")),
     *("XLSX", "CSV", "ODS", "XLS", "PDF", "JPG", "JPEG", "PNG", "API"),
 }
-SKIP_PATH = re.compile(r"^/(admin|api|static|media|i18n|logout)/|/(export|download|file)s?(/|$)|\.\w+$")
+SKIP_PATH = re.compile(
+    r"^/(admin|api|static|media|i18n|logout)/|/(export|download|file)s?(/|$)|\.\w+$"
+)
 # One page per URL shape: numbers and codes in the path stand for any object.
 SHAPE = re.compile(r"\d+")
 MAX_PAGES_PER_ROLE = 60
@@ -75,9 +77,7 @@ def _crawl(browser: Browser, base_url: str, username: str, viewport: dict) -> li
         if status != 200:
             problems.append(f"{where}: HTTP {status}")
             continue
-        scroll, inner = page.evaluate(
-            "[document.documentElement.scrollWidth, window.innerWidth]"
-        )
+        scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         if scroll > inner:
             problems.append(f"{where}: {scroll} px wide on a {inner} px screen")
         if viewport is PHONE:
