@@ -64,6 +64,11 @@ def test_declarations_rows_are_added_and_removed_in_the_browser(
     box = page.locator("#id_incomes-1-monthly_amount")
     assert label.bounding_box()["y"] < box.bounding_box()["y"]  # type: ignore[index]
 
+    # On a phone the rows stack and nothing is wider than the screen.
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.set_viewport_size({"width": 1280, "height": 1000})
+
     # Two more income rows, then remove the middle new one: rows renumber, TOTAL_FORMS follows.
     page.get_by_test_id("add-income").click()
     page.get_by_test_id("add-income").click()
@@ -116,3 +121,43 @@ def test_declarations_rows_are_added_and_removed_in_the_browser(
     expect(page).to_have_url(re.compile(rf"/dibao/{case.pk}/$"), timeout=20_000)
     assert case.incomes.count() == 3
     assert case.properties.count() == 1
+
+
+def test_household_form_adds_and_removes_member_rows(page: Page, reference_data) -> None:  # type: ignore[no-untyped-def]
+    baisha = region("440703002")
+    VillageFactory(
+        parent=baisha, code="440703002201", name="白沙甲社区", kind=Region.Kind.COMMUNITY
+    )
+    user = UserFactory(username="cw_hh", role=Role.CASEWORKER, region=baisha)
+    log_in(page, user.username)
+    page.goto("/households/new/")
+    rows = page.get_by_test_id("member-row")
+    expect(rows).to_have_count(1)
+    expect(rows.first.get_by_test_id("remove-member")).to_have_count(0)  # the head's row stays
+    expect(page.locator("#id_village option").first).to_have_text("请选择")
+    expect(page.locator("#id_members-0-disability_category option").first).to_have_text("请选择")
+    page.get_by_test_id("add-member").click()
+    page.get_by_test_id("add-member").click()
+    expect(rows).to_have_count(3)
+    page.fill("#id_members-2-name", "李秀英")
+    rows.nth(1).get_by_test_id("remove-member").click()
+    expect(rows).to_have_count(2)
+    expect(page.locator("#id_members-TOTAL_FORMS")).to_have_value("2")
+    expect(page.locator("#id_members-1-name")).to_have_value("李秀英")
+    expect(page.locator("label[for=id_members-1-name]")).to_have_text(
+        re.compile(r"^\s*姓名\*?\s*$")
+    )
+    # The as-you-type ID check of a renumbered row answers into that row.
+    expect(page.locator("#id_members-1-id_number")).to_have_attribute(
+        "hx-target", "#idcheck-members-1"
+    )
+    expect(page.locator("#idcheck-members-1")).to_have_count(1)
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    # A checkbox sits right beside its label.
+    rows.nth(1).locator("summary").click()
+    box = page.locator("#id_members-1-in_school").bounding_box()
+    label = page.locator("label[for=id_members-1-in_school]").bounding_box()
+    assert box and label
+    assert abs(box["y"] + box["height"] / 2 - (label["y"] + label["height"] / 2)) < 12
+    assert 0 <= label["x"] - (box["x"] + box["width"]) < 24
