@@ -281,3 +281,58 @@ def _clean_tokens():  # type: ignore[no-untyped-def]
     cache.delete_pattern("*submit-once:*")  # type: ignore[attr-defined]
     yield
     cache.delete_pattern("*submit-once:*")  # type: ignore[attr-defined]
+
+
+# ----------------------------------------------------------------------------- declarations editor
+
+
+class TestDeclarationsEditor:
+    def _case(self, cw_baisha, village_a, baisha):  # type: ignore[no-untyped-def]
+        household = poor_household(village_a)
+        second = UserFactory(username="cw_forms_2", role=cw_baisha.role, region=baisha)
+        return build_case(
+            household, to=DibaoCase.Status.INVESTIGATING, maker=cw_baisha, second=second
+        )
+
+    def test_only_saved_rows_carry_a_delete_box_and_property_values_start_blank(
+        self, client, cw_baisha, village_a, baisha
+    ) -> None:  # type: ignore[no-untyped-def]
+        case = self._case(cw_baisha, village_a, baisha)
+        login(client, cw_baisha)
+        r = client.get(reverse("assistance:declarations", args=[case.pk]))
+        html = r.content.decode()
+        incomes = r.context["incomes"]
+        assert len(incomes.forms) == 2  # the saved wages and one blank row
+        assert "DELETE" in incomes.forms[0].fields and "DELETE" not in incomes.forms[1].fields
+        assert "DELETE" not in incomes.empty_form.fields
+        assert html.count('name="incomes-0-DELETE"') == 1 and "incomes-1-DELETE" not in html
+        assert 'name="properties-0-value"' in html
+        assert not re.search(r'name="properties-0-value"[^>]*value="0', html)
+        # The rows can be added in the page: the empty form is there, the old advice is not.
+        assert "data-formset-template" in html and "incomes-__prefix__-person" in html
+        assert "Need more rows" not in html
+
+    def test_a_used_property_row_needs_its_value_a_blank_one_is_ignored(
+        self, client, cw_baisha, village_a, baisha
+    ) -> None:  # type: ignore[no-untyped-def]
+        case = self._case(cw_baisha, village_a, baisha)
+        login(client, cw_baisha)
+        url = reverse("assistance:declarations", args=[case.pk])
+        data: dict[str, Any] = {}
+        for prefix in ("incomes", "expenditures", "properties"):
+            data |= {f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0}
+        data |= {
+            "properties-TOTAL_FORMS": 2,
+            "properties-0-kind": "deposit",
+            "properties-0-value": "",
+            "properties-1-kind": "",
+            "properties-1-value": "",
+        }
+        r = client.post(url, data)
+        assert r.status_code == 200
+        forms_ = r.context["properties"].forms
+        assert "value" in forms_[0].errors and not forms_[1].errors
+        assert case.properties.count() == 0
+        data["properties-0-value"] = "1000"
+        assert client.post(url, data).status_code == 302
+        assert list(case.properties.values_list("value", flat=True)) == [Decimal("1000")]
