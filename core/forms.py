@@ -69,6 +69,7 @@ class FormRenderer(DjangoTemplates):
 
 SUBMIT_FIELD = "submit_token"  # the hidden input's name
 _PENDING = "pending"
+_PENDING_TTL = 120  # a claim whose request died (a 500) frees itself; the write rolled back
 _TOKEN_TTL = 24 * 3600
 
 
@@ -102,7 +103,7 @@ class SubmitOnce:
         """Mark the token used; False when another request already did."""
         if not self.posted:
             return True
-        return bool(cache.add(self._key(), _PENDING, _TOKEN_TTL))
+        return bool(cache.add(self._key(), _PENDING, _PENDING_TTL))
 
     def release(self) -> None:
         """The write was refused: the same form may be corrected and sent again."""
