@@ -36,4 +36,5 @@ urlpatterns = [
     path("", include("assistance.dibao.api.urls")),
     path("", include("assistance.payroll.api.urls")),
     path("", include("assistance.programmes.api.urls")),
+    path("", include("core.notifications.api")),
 ]

@@ -434,3 +434,7 @@ class Job(models.Model):
         if not self.progress_total:
             return 100 if self.status == self.Status.DONE else 0
         return min(100, round(100 * self.progress_done / self.progress_total))
+
+
+# Registered here so the app loads it (it lives with its service and pages in core.notifications).
+from core.notifications.models import Notification  # noqa: E402, F401

@@ -68,3 +68,8 @@ grant(
 
 # Roles that may use the Django admin (is_staff is derived from this, never typed).
 STAFF_ROLES = frozenset({Role.DATA_ADMIN})
+
+
+def roles_with(perm: str) -> list[str]:
+    """The roles granted `perm` (to find who is told of an event: core.notifications)."""
+    return [role for role, perms in PERMISSIONS.items() if perm in perms]

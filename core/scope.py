@@ -60,3 +60,14 @@ def county_code(region_field: str, *, outer: bool = False) -> Substr:
     settings without counting parent hops."""
     ref: Any = OuterRef(f"{region_field}__code") if outer else F(f"{region_field}__code")
     return Substr(ref, 1, Region.CODE_LENGTH[Region.Level.COUNTY])
+
+
+def users_covering(region: Region) -> QuerySet[User]:
+    """The inverse of `visible_regions`: the active users with a role whose scope contains
+    `region` (attached to it or to a region above it). One indexed lookup on the region codes of
+    the path; superusers are left out (they hold no post)."""
+    prefixes, path = [], ""
+    for code in region.path.rstrip(".").split("."):
+        path += code + "."
+        prefixes.append(path)
+    return User.objects.filter(is_active=True, region__path__in=prefixes).exclude(role="")

@@ -8,16 +8,18 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from assistance.dibao.workflow import DECIDER_INVESTIGATES, decides
 from assistance.models import (
     CaseReview,
     DibaoCase,
     ExpenditureType,
     IncomeType,
+    NamedInvestigator,
     PropertyDeclaration,
 )
 from assistance.permissions import CONFIRM_DIBAO
-from core.forms import blank_choice
-from core.models import Region, User
+from core.forms import CHOOSE, blank_choice
+from core.models import User
 from core.roles import PERMISSIONS
 from households.models import Household, Person
 
@@ -71,6 +73,7 @@ class CaseCreateForm(forms.Form):
         label=_("Applying member"),
         queryset=Person.objects.none(),
         required=False,
+        empty_label=CHOOSE,
         help_text=_("Leave empty when an agent applies for the household."),
     )
     agent_name = forms.CharField(
@@ -83,6 +86,7 @@ class CaseCreateForm(forms.Form):
         label=_("Member forming the single-person unit"),
         queryset=Person.objects.none(),
         required=False,
+        empty_label=CHOOSE,
     )
     relative_of_staff = forms.BooleanField(
         label=_("Relative of a caseworker or village cadre"), required=False
@@ -102,6 +106,30 @@ class CaseCreateForm(forms.Form):
 class SignForm(forms.Form):
     authorization_on = date_field(_("Data-check authorisation signed on"))
     good_faith_on = date_field(_("Good-faith declaration signed on"))
+
+
+class ReceptionForm(forms.Form):
+    """At the service window: the application, the signatures and the acceptance in one step
+    (services.dibao_case_receive); only the steps still to take are asked for (`steps`)."""
+
+    applied_on = date_field(_("Applied on"))
+    authorization_on = date_field(_("Data-check authorisation signed on"))
+    good_faith_on = date_field(_("Good-faith declaration signed on"))
+    accepted_on = date_field(_("Accepted on"))
+    start_investigation = forms.BooleanField(
+        label=_("Start the investigation now"),
+        required=False,
+        initial=True,
+        help_text=_("The case goes straight to the investigation (home visit and declarations)."),
+    )
+
+    def __init__(self, *args: Any, steps: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "apply" not in steps:
+            del self.fields["applied_on"]
+        if "sign" not in steps:
+            del self.fields["authorization_on"]
+            del self.fields["good_faith_on"]
 
 
 class ApplyForm(forms.Form):
@@ -244,13 +272,32 @@ PropertyFormSet = forms.formset_factory(PropertyForm, **_FORMSET_OPTIONS)
 
 
 class InvestigatorChoiceField(forms.ModelMultipleChoiceField):
+    """The users who may investigate the case. `deciders`: users of the case's area who decide
+    it (the district reviewer): not offered, and refused with the reason if posted."""
+
+    deciders: list[User] = []
+
     def label_from_instance(self, obj: User) -> str:
         name = obj.get_full_name() or obj.username
         return f"{name} · {obj.role_label} · {obj.region.name if obj.region else ''}"
 
+    def clean(self, value: Any) -> Any:
+        posted = {str(v) for v in value or []}
+        named = [u for u in self.deciders if str(u.pk) in posted]
+        if named:
+            raise forms.ValidationError(
+                str(DECIDER_INVESTIGATES)
+                % {"names": "、".join(u.get_full_name() or u.username for u in named)},
+                code="decider",
+            )
+        return super().clean(value)
 
-def investigator_candidates(village: Region) -> QuerySet[User]:
-    """Active users whose region contains the case's village and whose role may investigate."""
+
+def investigator_candidates(case: DibaoCase) -> tuple[QuerySet[User], list[User]]:
+    """Active users whose region contains the case's village and whose role may investigate,
+    and apart those of them who decide the case (the district reviewer: separation of
+    duties)."""
+    village = case.household.village
     parts = [p for p in village.path.split(".") if p]
     paths = [".".join(parts[: i + 1]) + "." for i in range(len(parts))]
     roles = [
@@ -258,11 +305,13 @@ def investigator_candidates(village: Region) -> QuerySet[User]:
         for role, perms in PERMISSIONS.items()
         if "assistance.change_dibaocase" in perms or CONFIRM_DIBAO in perms
     ]
-    return (
+    users = (
         User.objects.filter(is_active=True, role__in=roles, region__path__in=paths)
         .select_related("region")
         .order_by("region__path", "last_name", "username")
     )
+    deciders = [u for u in users if decides(case, u)]
+    return users.exclude(pk__in=[u.pk for u in deciders]), deciders
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -284,9 +333,11 @@ class MultipleFileField(forms.FileField):
 class InvestigationForm(forms.Form):
     home_visit_on = date_field(_("Home visit on"))
     investigators = InvestigatorChoiceField(
-        label=_("Investigators (at least two)"),
+        label=_("Investigators who are system users"),
         queryset=User.objects.none(),
         widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("At least two investigators in all, users and other persons together."),
     )
     neighbour_interviews = forms.CharField(
         label=_("Neighbour interviews"), widget=forms.Textarea(attrs={"rows": 3}), required=False
@@ -310,8 +361,36 @@ class InvestigationForm(forms.Form):
 
     def __init__(self, *args: Any, case: DibaoCase, members: QuerySet[Person], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["investigators"].queryset = investigator_candidates(case.household.village)  # type: ignore[attr-defined]
+        offered, deciders = investigator_candidates(case)
+        self.fields["investigators"].queryset = offered  # type: ignore[attr-defined]
+        self.fields["investigators"].deciders = deciders  # type: ignore[attr-defined]
         self.fields["persons_without_supporter"].queryset = members  # type: ignore[attr-defined]
+
+
+class NamedInvestigatorForm(forms.Form):
+    """An investigator who is not a system user (a village cadre…): a blank row is ignored."""
+
+    name = forms.CharField(label=_("Full name"), max_length=50, required=False)
+    unit = forms.CharField(
+        label=_("Unit"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. the village committee")}),
+    )
+    role = forms.ChoiceField(
+        label=_("Role"), choices=[("", CHOOSE), *NamedInvestigator.Role.choices], required=False
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (data.get("unit") or data.get("role")) and not (data.get("name") or "").strip():
+            self.add_error("name", _("Enter the person's full name."))
+        if (data.get("name") or "").strip() and not data.get("role"):
+            self.add_error("role", _("Choose the person's role."))
+        return data
+
+
+NamedInvestigatorFormSet = forms.formset_factory(NamedInvestigatorForm, extra=3, max_num=10)
 
 
 class AttachmentForm(forms.Form):

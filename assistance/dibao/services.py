@@ -5,7 +5,9 @@ then finds the status changed and gets a clear message.
 """
 
 import datetime as dt
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -15,16 +17,25 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assistance.dibao.workflow import DIBAO
+from assistance import notify
+from assistance.dibao.workflow import (
+    DECIDER_INVESTIGATES,
+    DIBAO,
+    RECEPTION,
+    RECEPTION_THEN,
+    decides,
+)
 from assistance.models import (
     Attachment,
     BenefitAward,
     CaseReview,
+    CaseSubmission,
     DibaoCase,
     DibaoStandard,
     ExpenditureDeclaration,
     IncomeDeclaration,
     Investigation,
+    NamedInvestigator,
     Objection,
     PropertyDeclaration,
     PublicNotice,
@@ -262,6 +273,133 @@ def dibao_case_start_investigation(*, case: DibaoCase, by: User) -> DibaoCase:
     return DIBAO.move(case, "start_investigation", by, _("Investigation started"))
 
 
+def reception_steps(case: DibaoCase) -> list[str]:
+    """The actions of the reception (workflow.RECEPTION) still to take on this case, in order:
+    an application submitted earlier, or signatures recorded earlier, are not taken again."""
+    steps = []
+    for name in RECEPTION:
+        if name == "sign":
+            if not (case.authorization_signed_on and case.good_faith_signed_on):
+                steps.append(name)
+        elif name == "apply":
+            if case.status == S.DRAFT:
+                steps.append(name)
+        elif name == "accept" and case.status in (S.DRAFT, S.APPLIED):
+            steps.append(name)
+    return steps if "accept" in steps else []
+
+
+@transaction.atomic
+def dibao_case_receive(
+    *,
+    case: DibaoCase,
+    accepted_on: dt.date,
+    by: User,
+    applied_on: dt.date | None = None,
+    authorization_on: dt.date | None = None,
+    good_faith_on: dt.date | None = None,
+    start_investigation: bool = False,
+) -> DibaoCase:
+    """At the service window: the application, the applicant's signatures and the acceptance in
+    one step (workflow.RECEPTION), and the start of the investigation if asked
+    (RECEPTION_THEN). Each declared action is taken through its own service — its own guard,
+    its own history row, the same separation-of-duty facts — in one transaction: all or
+    nothing. Steps already taken (see reception_steps) are skipped.
+
+    Dates: none in the future; the signatures not before the application; the acceptance not
+    before the application nor the signatures. All date errors are reported at once."""
+    case = DIBAO.lock(case, by)
+    steps = reception_steps(case)
+    if not steps:
+        DIBAO.check(case, "accept", by)  # the status says why (wrong_status)
+        raise ValidationError(_("Nothing to receive on this case."), code="wrong_status")
+    DIBAO.check(case, steps[0], by)  # role, scope and level before any date is looked at
+    errors: dict[str, list[str]] = {}
+    missing = [_("Enter the date.")]
+    applied = case.applied_on
+    if "apply" in steps:
+        if applied_on is None:
+            errors["applied_on"] = missing
+        else:
+            errors |= _date_errors("applied_on", applied_on)
+            applied = applied_on
+    after: list[tuple[dt.date | None, str]] = [(applied, _("the application"))]
+    if "sign" in steps:
+        for field, day in (
+            ("authorization_on", authorization_on),
+            ("good_faith_on", good_faith_on),
+        ):
+            if day is None:
+                errors[field] = missing
+            else:
+                errors |= _date_errors(field, day, after=after[0])
+        after += [
+            (d, _("the signatures")) for d in (authorization_on, good_faith_on) if d is not None
+        ]
+    else:
+        after += [
+            (d, _("the signatures"))
+            for d in (case.authorization_signed_on, case.good_faith_signed_on)
+            if d is not None
+        ]
+    known = [a for a in after if a[0] is not None]
+    latest = max(known, key=lambda a: a[0]) if known else None  # type: ignore[arg-type,return-value]
+    errors |= _date_errors("accepted_on", accepted_on, after=latest)
+    if errors:
+        raise ValidationError(errors)
+    for name in steps:
+        if name == "apply":
+            case = dibao_case_apply(case=case, applied_on=applied_on, by=by)  # type: ignore[arg-type]
+        elif name == "sign":
+            case = dibao_case_sign(
+                case=case,
+                authorization_on=authorization_on,  # type: ignore[arg-type]
+                good_faith_on=good_faith_on,  # type: ignore[arg-type]
+                by=by,
+            )
+        elif name == "accept":
+            case = dibao_case_accept(case=case, accepted_on=accepted_on, by=by)
+    if start_investigation:
+        assert RECEPTION_THEN == "start_investigation"
+        case = dibao_case_start_investigation(case=case, by=by)
+    return case
+
+
+def submitted_case(token: uuid.UUID | None) -> int | None:
+    """The case the form with this token was submitted for (a second click on "open the case"
+    is shown the case the first one opened)."""
+    if token is None:
+        return None
+    return CaseSubmission.objects.filter(token=token).values_list("case_id", flat=True).first()
+
+
+@contextmanager
+def submitted_once(
+    *, token: uuid.UUID | None, action: str, by: User, case: DibaoCase | None = None
+) -> Iterator[CaseSubmission | None]:
+    """One transaction around a form's write that also stores the form's one-time token: posted
+    again (a double click, the back button and submit) the write is refused with code
+    "duplicate" and nothing is written twice. A second post while the first is still running
+    waits on the token's unique key, then finds it. Without a token, just the transaction."""
+    with transaction.atomic():
+        submission = None
+        if token is not None:
+            try:
+                with transaction.atomic():
+                    submission = CaseSubmission.objects.create(
+                        token=token, case=case, action=action, by=by
+                    )
+            except IntegrityError:
+                raise ValidationError(
+                    _(
+                        "This form was already submitted (a double click, or the back button "
+                        "and submit again): nothing was saved twice."
+                    ),
+                    code="duplicate",
+                ) from None
+        yield submission
+
+
 # ----------------------------------------------------------------------------- declarations
 
 
@@ -420,17 +558,28 @@ def investigation_record(
     neighbour_interviews: str = "",
     evidence_requests: str = "",
     persons_without_supporter: list[Person] | None = None,
+    named: list[dict[str, str]] | None = None,
 ) -> Investigation:
+    """The home visit. Investigators are users (`investigators`) and persons who are not users
+    (`named`: {name, unit, role}, e.g. a village cadre): at least two in all. A user who decides
+    this case (the district reviewer) is never recorded as one of its investigators."""
     case = _begin(case, "investigate", by)
     errors: dict[str, list[str]] = {}
     distinct = {u.pk: u for u in investigators}
-    if len(distinct) < 2:
+    people = _named_investigators(named or [], errors)
+    if len(distinct) + len(people) < 2:
         errors["investigators"] = [_("A home visit needs at least two named investigators.")]
     outside = [u for u in distinct.values() if not u.has_perm(CHANGE) and not u.has_perm(CONFIRM)]
     if outside:
         errors["investigators"] = [
             _("%(names)s cannot investigate dibao cases.")
             % {"names": "、".join(u.get_full_name() or u.username for u in outside)}
+        ]
+    deciders = [u for u in distinct.values() if u not in outside and decides(case, u)]
+    if deciders:
+        errors["investigators"] = [
+            str(DECIDER_INVESTIGATES)
+            % {"names": "、".join(u.get_full_name() or u.username for u in deciders)}
         ]
     errors |= _date_errors(
         "home_visit_on", home_visit_on, after=(case.accepted_on, _("the acceptance"))
@@ -452,10 +601,38 @@ def investigation_record(
         recorded_by=by,
     )
     inv.investigators.set(distinct.values())
+    NamedInvestigator.objects.bulk_create(NamedInvestigator(investigation=inv, **p) for p in people)
     if persons_without_supporter is not None:
         case.persons_without_supporter.set(persons_without_supporter)
     DIBAO.move(case, "investigate", by, _("Home visit of %(d)s recorded") % {"d": home_visit_on})
     return inv
+
+
+def _named_investigators(
+    rows: list[dict[str, str]], errors: dict[str, list[str]]
+) -> list[dict[str, str]]:
+    """The named persons cleaned: a name and a role each, no one twice; errors keyed
+    "named_investigators.<i>.<field>" (the form's rows, the API's list items)."""
+    people: list[dict[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for i, row in enumerate(rows):
+        name = (row.get("name") or "").strip()
+        unit = (row.get("unit") or "").strip()
+        role = (row.get("role") or "").strip()
+        if not name:
+            errors[f"named_investigators.{i}.name"] = [_("Enter the person's full name.")]
+            continue
+        if role not in NamedInvestigator.Role.values:
+            errors[f"named_investigators.{i}.role"] = [_("Choose the person's role.")]
+            continue
+        if (name, unit) in seen:
+            errors[f"named_investigators.{i}.name"] = [
+                _("%(name)s is listed twice.") % {"name": name}
+            ]
+            continue
+        seen.add((name, unit))
+        people.append({"name": name[:50], "unit": unit[:100], "role": role})
+    return people
 
 
 @transaction.atomic
@@ -542,6 +719,7 @@ def dibao_case_propose(*, case: DibaoCase, on: dt.date, by: User, reason: str = 
             % {"pci": breakdown.per_capita_income, "std": breakdown.standard},
             code="not_eligible",
         )
+    notify.dibao_case_event(case, "propose", by)
     return DIBAO.move(
         case,
         "propose",
@@ -651,6 +829,7 @@ def dibao_case_object(
     )
     notice.objected = True
     notice.save(update_fields=["objected"])
+    notify.dibao_case_event(case, "object", by)
     DIBAO.move(
         case,
         "object",
@@ -782,6 +961,7 @@ def dibao_case_confirm(*, case: DibaoCase, on: dt.date, by: User, reason: str = 
         "amount": award.total,
         "month": start.strftime("%Y-%m"),
     }
+    notify.dibao_case_event(case, "confirm", by)
     return DIBAO.move(
         case,
         "confirm",
@@ -825,6 +1005,7 @@ def dibao_case_repropose(*, case: DibaoCase, by: User, reason: str = "") -> Diba
                 ]
             }
         )
+    notify.dibao_case_event(case, "repropose", by)
     return DIBAO.move(
         case,
         "repropose",
@@ -862,6 +1043,7 @@ def dibao_case_refuse(*, case: DibaoCase, on: dt.date, reasons: str, by: User) -
     if not reasons.strip():
         raise ValidationError({"reasons": [_("A refusal must state its reasons in writing.")]})
     _check_date("on", on, after=_last_step(case))
+    notify.dibao_case_event(case, action, by)
     return DIBAO.move(
         case, action, by, reasons.strip(), refused_on=on, refusal_reasons=reasons.strip()
     )
@@ -907,6 +1089,7 @@ def review_open(
         reason=reason.strip(),
         opened_by=by,
     )
+    notify.dibao_case_event(case, action, by)
     DIBAO.move(case, action, by, reason.strip() or str(CaseReview.Kind(kind).label))
     return review
 

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.case_list, name="list"),
     path("household/<int:household_pk>/open/", views.case_create, name="create"),
     path("<int:pk>/", views.case_detail, name="detail"),
+    path("<int:pk>/reception/", views.case_reception, name="reception"),
     path("<int:pk>/declarations/", views.case_declarations, name="declarations"),
     path("<int:pk>/investigation/", views.case_investigation, name="investigation"),
     path("<int:pk>/attachments/add/", views.attachment_add, name="attachment_add"),

@@ -6,6 +6,7 @@ buttons on the case page are offered by status and permission, but the services 
 """
 
 import datetime as dt
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -17,7 +18,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.forms.models import model_to_dict
 from django.http import FileResponse, Http404, HttpResponse
@@ -39,11 +39,13 @@ from assistance.dibao.forms import (
     ExpenditureFormSet,
     IncomeFormSet,
     InvestigationForm,
+    NamedInvestigatorFormSet,
     NoticeForm,
     ObjectionForm,
     PropertyFormSet,
     ProposeForm,
     ReasonForm,
+    ReceptionForm,
     RefuseForm,
     ReproposeForm,
     ReviewCloseForm,
@@ -51,7 +53,7 @@ from assistance.dibao.forms import (
     SignForm,
     household_members,
 )
-from assistance.dibao.workflow import DECLARABLE, DIBAO
+from assistance.dibao.workflow import DECLARABLE, DIBAO, RECEPTION
 from assistance.models import (
     Attachment,
     CaseReview,
@@ -125,6 +127,37 @@ def _posted(request: AuthenticatedHttpRequest) -> Any:
 
 def _files(request: AuthenticatedHttpRequest) -> Any:
     return request.FILES if request.method == "POST" else None
+
+
+def submission_token(request: AuthenticatedHttpRequest) -> str:
+    """The one-time token a form page carries (services.submitted_once): the posted one again
+    after errors (nothing was stored under it), else a new one."""
+    posted = _posted_token(request)
+    return str(posted) if posted else str(uuid.uuid4())
+
+
+def _posted_token(request: AuthenticatedHttpRequest) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(request.POST.get("submission", "")) if request.method == "POST" else None
+    except ValueError:
+        return None
+
+
+# A POST the case's state has overtaken: a stale page, a step out of order, a double click or
+# the back button and submit again. Nothing was written; the case page says why, as an alert.
+OVERTAKEN = ("wrong_status", "duplicate")
+
+
+def overtaken(
+    request: AuthenticatedHttpRequest, case: DibaoCase, error: ValidationError
+) -> HttpResponse | None:
+    if getattr(error, "code", None) not in OVERTAKEN:
+        return None
+    messages.warning(
+        request,
+        " ".join([*error.messages, str(_("Nothing was saved by this submission."))]),
+    )
+    return redirect("assistance:detail", pk=case.pk)
 
 
 def require(user: Any, *perms: str) -> None:
@@ -242,12 +275,18 @@ def case_actions(case: DibaoCase, user: User) -> list[dict[str, Any]]:
     allowed = set(DIBAO.allowed(case, user))
     actions = []
     pages: list[Page | Step] = [*PAGES, *STEPS.values()]
+    # Where the reception (one step at the window) is offered, the steps it takes are not
+    # separate buttons (their pages stay, for a case received in parts).
+    receiving = services.reception_steps(case) if allowed & set(RECEPTION) else []
     for page in pages:
-        if allowed & set(page.actions):
+        if page.name in receiving or (page.name == "reception" and not receiving):
+            continue
+        taken = tuple(receiving) if page.name == "reception" else page.actions
+        if allowed & set(taken):
             actions.append(
                 {
                     "name": page.name,
-                    "actions": page.actions,
+                    "actions": taken,
                     "url": reverse(f"assistance:{page.name}", args=[case.pk]),
                     "label": page.button,
                     "danger": page.danger,
@@ -267,6 +306,7 @@ class Page:
 
 
 PAGES = [
+    Page("reception", gettext_lazy("Receive the application"), RECEPTION),
     Page("declarations", gettext_lazy("Edit declarations"), ("declare",)),
     Page("investigation", gettext_lazy("Record the investigation"), ("investigate",)),
     Page("attachment_add", gettext_lazy("Attach a file"), ("attach",)),
@@ -283,7 +323,7 @@ def case_context(case: DibaoCase) -> dict[str, Any]:
         "properties": list(case.properties.select_related("person")),
         "investigations": list(
             case.investigations.select_related("recorded_by").prefetch_related(
-                "investigators", "attachments"
+                "investigators", "named_investigators", "attachments"
             )
         ),
         "case_attachments": list(
@@ -369,23 +409,37 @@ def case_create(request: AuthenticatedHttpRequest, household_pk: int) -> HttpRes
     form = CaseCreateForm(_posted(request), household=household)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        token = _posted_token(request)
         try:
-            case = services.dibao_case_create(
-                household=household,
-                by=request.user,
-                unit=data["unit"],
-                single_person=data["single_person"],
-                applicant=data["applicant"],
-                agent_name=data["agent_name"],
-                relative_of_staff=data["relative_of_staff"],
-                relative_note=data["relative_note"],
-            )
+            with services.submitted_once(token=token, action="create", by=request.user) as sub:
+                case = services.dibao_case_create(
+                    household=household,
+                    by=request.user,
+                    unit=data["unit"],
+                    single_person=data["single_person"],
+                    applicant=data["applicant"],
+                    agent_name=data["agent_name"],
+                    relative_of_staff=data["relative_of_staff"],
+                    relative_note=data["relative_note"],
+                )
+                if sub is not None:
+                    sub.case = case
+                    sub.save(update_fields=["case"])
         except ValidationError as e:
+            duplicate = getattr(e, "code", None) == "duplicate"
+            earlier = services.submitted_case(token) if duplicate else None
+            if earlier is not None:  # opened by the first click: show it
+                messages.warning(request, " ".join(e.messages))
+                return redirect("assistance:detail", pk=earlier)
             apply_service_errors(e, form)
         else:
             messages.success(request, _("Dibao case %(case)s opened.") % {"case": case})
             return redirect("assistance:detail", pk=case.pk)
-    return render(request, "assistance/case_create.html", {"form": form, "household": household})
+    return render(
+        request,
+        "assistance/case_create.html",
+        {"form": form, "household": household, "submission": submission_token(request)},
+    )
 
 
 # ----------------------------------------------------------------------------- simple steps
@@ -636,13 +690,23 @@ def case_step(request: AuthenticatedHttpRequest, pk: int, step: str) -> HttpResp
     form = spec.form(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            spec.run(case, dict(form.cleaned_data), request.user)
+            with services.submitted_once(
+                token=_posted_token(request), action=step, by=request.user, case=case
+            ):
+                spec.run(case, dict(form.cleaned_data), request.user)
         except ValidationError as e:
+            if (response := overtaken(request, case, e)) is not None:
+                return response
             apply_service_errors(e, form)
         else:
             messages.success(request, str(spec.success))
             return redirect("assistance:detail", pk=case.pk)
-    context: dict[str, Any] = {"case": case, "form": form, "step": spec}
+    context: dict[str, Any] = {
+        "case": case,
+        "form": form,
+        "step": spec,
+        "submission": submission_token(request),
+    }
     if spec.intro:
         context["intro"] = str(spec.intro) % policy_data.InForce(timezone.localdate())
     if spec.preview:
@@ -661,6 +725,60 @@ def case_step(request: AuthenticatedHttpRequest, pk: int, step: str) -> HttpResp
             award = services.current_award(case, month=first_of_next_month(on))
             context["current_award"] = award
     return render(request, "assistance/step.html", context)
+
+
+# ----------------------------------------------------------------------------- reception
+
+
+@case_page
+def case_reception(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """At the service window, one page: the application, the signatures and the acceptance
+    (workflow.RECEPTION), dates today unless changed, and the investigation started if ticked."""
+    case = _get_case(request, pk)
+    steps = services.reception_steps(case)
+    problem = step_refusal(case, RECEPTION, request.user)
+    if (problem is not None or not steps) and request.method != "POST":
+        messages.error(request, problem or str(_("The application has already been received.")))
+        return redirect("assistance:detail", pk=case.pk)
+    form = ReceptionForm(_posted(request), steps=steps or list(RECEPTION))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with services.submitted_once(
+                token=_posted_token(request), action="reception", by=request.user, case=case
+            ):
+                case = services.dibao_case_receive(
+                    case=case,
+                    applied_on=data.get("applied_on"),
+                    authorization_on=data.get("authorization_on"),
+                    good_faith_on=data.get("good_faith_on"),
+                    accepted_on=data["accepted_on"],
+                    start_investigation=data["start_investigation"],
+                    by=request.user,
+                )
+        except ValidationError as e:
+            if (response := overtaken(request, case, e)) is not None:
+                return response
+            apply_service_errors(e, form)
+        else:
+            messages.success(
+                request,
+                _("Application received; the investigation has started.")
+                if case.status == S.INVESTIGATING
+                else _("Application received; the procedure clock has started."),
+            )
+            return redirect("assistance:detail", pk=case.pk)
+    return render(
+        request,
+        "assistance/reception.html",
+        {
+            "case": case,
+            "form": form,
+            "steps": steps,
+            "submission": submission_token(request),
+            "intro": str(STEPS["accept"].intro) % policy_data.InForce(timezone.localdate()),
+        },
+    )
 
 
 # ----------------------------------------------------------------------------- declarations
@@ -723,6 +841,8 @@ def case_declarations(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             )
         except ValidationError as e:
             once.release()
+            if (response := overtaken(request, case, e)) is not None:
+                return response
             apply_service_errors(e, form, formsets=kept)
         else:
             once.done(reverse("assistance:detail", args=[case.pk]))
@@ -758,15 +878,31 @@ def case_investigation(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
         members=members,
         initial={"persons_without_supporter": list(case.persons_without_supporter.all())},
     )
-    if request.method == "POST" and form.is_valid():
+    # The named persons' rows (a post without them, e.g. from an older page, names none).
+    data = _posted(request)
+    named = NamedInvestigatorFormSet(
+        data if data is not None and "named-TOTAL_FORMS" in data else None, prefix="named"
+    )
+    named_ok = not named.is_bound or named.is_valid()
+    if request.method == "POST" and form.is_valid() and named_ok:
         data = form.cleaned_data
+        filled = [
+            f for f in named.forms if named.is_bound and (f.cleaned_data.get("name") or "").strip()
+        ]
         try:
-            # One transaction: the record and its attachments are saved together or not at all.
-            with transaction.atomic():
+            # One transaction: the record and its attachments are saved together or not at all
+            # (and once: a double click or the back button records no second visit).
+            with services.submitted_once(
+                token=_posted_token(request), action="investigate", by=request.user, case=case
+            ):
                 investigation = services.investigation_record(
                     case=case,
                     home_visit_on=data["home_visit_on"],
                     investigators=list(data["investigators"]),
+                    named=[
+                        {k: f.cleaned_data.get(k, "") for k in ("name", "unit", "role")}
+                        for f in filled
+                    ],
                     findings=data["findings"],
                     neighbour_interviews=data["neighbour_interviews"],
                     evidence_requests=data["evidence_requests"],
@@ -786,11 +922,23 @@ def case_investigation(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
                             {"attachments": [f"{upload.name}: {m}" for m in e.messages]}
                         ) from None
         except ValidationError as e:
-            apply_service_errors(e, form)
+            if (response := overtaken(request, case, e)) is not None:
+                return response
+            apply_service_errors(e, form, formsets={"named_investigators": filled})
         else:
             messages.success(request, _("Investigation recorded."))
             return redirect("assistance:detail", pk=case.pk)
-    return render(request, "assistance/investigation.html", {"case": case, "form": form})
+    return render(
+        request,
+        "assistance/investigation.html",
+        {
+            "case": case,
+            "form": form,
+            "named": named,
+            "submission": submission_token(request),
+            "has_errors": bool(form.errors) or named.total_error_count() > 0,
+        },
+    )
 
 
 @case_page
@@ -805,14 +953,19 @@ def attachment_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = AttachmentForm(_posted(request), _files(request))
     if request.method == "POST" and form.is_valid():
         try:
-            services.attachment_add(
-                case=case,
-                uploaded=form.cleaned_data["file"],
-                investigation=investigation,
-                description=form.cleaned_data["description"],
-                by=request.user,
-            )
+            with services.submitted_once(
+                token=_posted_token(request), action="attach", by=request.user, case=case
+            ):
+                services.attachment_add(
+                    case=case,
+                    uploaded=form.cleaned_data["file"],
+                    investigation=investigation,
+                    description=form.cleaned_data["description"],
+                    by=request.user,
+                )
         except ValidationError as e:
+            if (response := overtaken(request, case, e)) is not None:
+                return response
             apply_service_errors(e, form)
         else:
             messages.success(request, _("Attachment uploaded."))
@@ -820,7 +973,12 @@ def attachment_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "assistance/attachment_add.html",
-        {"case": case, "form": form, "investigation": investigation},
+        {
+            "case": case,
+            "form": form,
+            "investigation": investigation,
+            "submission": submission_token(request),
+        },
     )
 
 
@@ -858,13 +1016,18 @@ def case_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         on = form.cleaned_data["on"]
         if request.POST.get("final") == "yes":
             try:
-                services.dibao_case_confirm(
-                    case=case,
-                    on=on,
-                    reason=form.cleaned_data["reason"],
-                    by=request.user,
-                )
+                with services.submitted_once(
+                    token=_posted_token(request), action="confirm", by=request.user, case=case
+                ):
+                    services.dibao_case_confirm(
+                        case=case,
+                        on=on,
+                        reason=form.cleaned_data["reason"],
+                        by=request.user,
+                    )
             except ValidationError as e:
+                if (response := overtaken(request, case, e)) is not None:
+                    return response
                 apply_service_errors(e, form)
             else:
                 messages.success(request, _("The case is confirmed."))
@@ -903,6 +1066,7 @@ def case_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "amount_check": amount_check,
             "may_repropose": DIBAO.may(case, "repropose", request.user),  # type: ignore[arg-type]
             "deadlines": case_deadlines(case, today),
+            "submission": submission_token(request),
             **case_context(case),
             **computation_context(case, today),
         },

@@ -18,7 +18,8 @@ from assistance.models import CaseTransition, DibaoCase, DistrictSetting, Invest
 from assistance.permissions import ADD, CHANGE, CONFIRM, PROPOSE
 from assistance.policy import selectors as policy_data
 from core.models import Region, User
-from core.workflow import Action, Workflow
+from core.scope import region_in_scope
+from core.workflow import Action, Workflow, has_any_perm
 
 S = DibaoCase.Status
 L = Region.Level
@@ -29,6 +30,15 @@ DECLARABLE = (S.DRAFT, S.APPLIED, S.ACCEPTED, S.INVESTIGATING, S.UNDER_REVIEW)
 BASIS = ("create", "sign", "apply", "accept", "declare", "investigate", "attach", "propose")
 # Evidence can be attached while the case is open.
 OPEN = tuple(s for s in S.values if s not in DibaoCase.CLOSED)
+# At the service window the application, the applicant's signatures and the acceptance are one
+# step (issue 7): the reception page takes these declared actions in this order, each through
+# its own service (its own guard and history row), in one transaction; the investigation can be
+# started in the same step (RECEPTION_THEN).
+RECEPTION = ("apply", "sign", "accept")
+RECEPTION_THEN = "start_investigation"
+# The actions of the decision stage: the district reviewer who may take them on a case is not
+# recorded as an investigator of it (see decides).
+DECIDING = ("confirm", "decide_refuse", "repropose")
 
 
 def confirmation_level(case: DibaoCase, user: User) -> None:
@@ -72,6 +82,23 @@ def investigators(case: DibaoCase) -> dict[str, set[int]]:
 def investigated_by(user: User) -> dict[str, QuerySet[Any]]:
     through = Investigation.investigators.through.objects.filter(user=user)
     return {"investigate": through.values("investigation__case_id")}
+
+
+DECIDER_INVESTIGATES = gettext_lazy(
+    "%(names)s decides this case (review and confirmation): the decider cannot be "
+    "recorded as one of its investigators (separation of duties)."
+)
+
+
+def decides(case: DibaoCase, user: User) -> bool:
+    """Whether `user` is the district reviewer who decides this case: a district-level user with
+    a deciding action's permission whose area covers the case. (Township users who confirm
+    where the district delegated it are kept from deciding by the case's history instead.)"""
+    if user.is_superuser or user.region is None or user.region.level != L.COUNTY:
+        return False
+    return any(has_any_perm(user, DIBAO[n].permission) for n in DECIDING) and region_in_scope(
+        user, case.household.village
+    )
 
 
 _decide: dict[str, Any] = {

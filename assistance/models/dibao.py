@@ -225,7 +225,11 @@ class PropertyDeclaration(models.Model):
 
 
 class Investigation(models.Model):
-    """Home visit by at least two named investigators, neighbour interviews, evidence requests."""
+    """Home visit by at least two named investigators, neighbour interviews, evidence requests.
+
+    An investigator is a system user (`investigators`: they took part, so separation of duties
+    keeps them from deciding the case) or a person who is not a user — a village cadre, a group
+    leader — named with unit and role (`named_investigators`, NamedInvestigator)."""
 
     case = models.ForeignKey(DibaoCase, on_delete=models.CASCADE, related_name="investigations")
     home_visit_on = models.DateField(_("home visit on"))
@@ -247,6 +251,57 @@ class Investigation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} {self.home_visit_on}"
+
+
+class NamedInvestigator(models.Model):
+    """An investigator on a home visit who is not a system user: name, unit and role."""
+
+    class Role(models.TextChoices):
+        VILLAGE_CADRE = "village_cadre", _("Village cadre")
+        GROUP_LEADER = "group_leader", _("Villagers' group leader")
+        STATIONED_CADRE = "stationed_cadre", _("Cadre stationed in the village")
+        GRID_WORKER = "grid_worker", _("Grid worker")
+        TOWNSHIP_STAFF = "township_staff", _("Township staff")
+        OTHER = "other", _("Other")
+
+    investigation = models.ForeignKey(
+        Investigation, on_delete=models.CASCADE, related_name="named_investigators"
+    )
+    name = models.CharField(_("full name"), max_length=50)
+    unit = models.CharField(_("unit"), max_length=100, blank=True)
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("named investigator")
+        verbose_name_plural = _("named investigators")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="named_investigator_has_a_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CaseSubmission(models.Model):
+    """The one-time token of a submitted case form, stored in the transaction of the write it
+    made: the same form posted again (a double click, the back button) finds it and writes
+    nothing; a concurrent second post waits on the unique key until the first one commits."""
+
+    token = models.UUIDField(primary_key=True)
+    case = models.ForeignKey(
+        DibaoCase, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=32)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("case form submission")
+        verbose_name_plural = _("case form submissions")
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.token}"
 
 
 class Attachment(models.Model):

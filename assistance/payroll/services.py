@@ -31,8 +31,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg import sql
 
+from assistance import notify
 from assistance.dibao.workflow import DIBAO
 from assistance.models import BenefitAward, DibaoCase, Payroll, PayrollLine
+from assistance.payroll import selectors as payroll_selectors
 from assistance.payroll.workflow import PAYROLL
 from assistance.permissions import APPROVE_PAYROLL, BUILD_PAYROLL
 from assistance.policy import selectors as policy_data
@@ -48,7 +50,7 @@ from households.models import Household, Membership, Person
 log = logging.getLogger(__name__)
 
 S = DibaoCase.Status
-JOB_KIND = "payroll_build"
+JOB_KIND = payroll_selectors.JOB_KIND
 PAID_STATUSES = (S.CONFIRMED, S.ACTIVE, S.UNDER_REVIEW)
 STOPPED_STATUSES = (S.SUSPENDED, S.TERMINATED)
 # The bank file's columns: a fixed interface with the bank, Chinese whatever the UI language.
@@ -122,7 +124,6 @@ def payroll_build_start(*, county: Region, month: dt.date, by: User) -> Job:
             region=county,
             created_by=by,
             progress_total=4,
-            message=_("Queued"),
             result={"payroll": payroll.pk, "month": month.isoformat()},
         )
         payroll.job = job
@@ -386,6 +387,7 @@ def payroll_build(
         built_by=by,
         **extra,
     )
+    notify.payroll_event(payroll, action, by)
     unchanged = len(rows) - elsewhere - added - updated
     say(steps, steps, _("Done"))
     return BuildResult(payroll, added, updated, removed, unchanged, elsewhere)
@@ -409,9 +411,20 @@ def payroll_approve(*, payroll: Payroll, by: User) -> Payroll:
         if e.code != "wrong_status":
             raise
         _refuse_for_status(locked)
+    if payroll_selectors.payroll_active_job(locked) is not None:
+        # A rebuild queued or running may still change every line: approving now would lock
+        # lines nobody has seen (the build waits for this lock, then is refused as locked).
+        raise ValidationError(
+            _(
+                "The payroll is being built again (queued or running): approve it once the build "
+                "has finished and you have checked its lines."
+            ),
+            code="building",
+        )
     if locked.line_count == 0:
         raise ValidationError(_("The payroll has no lines: nothing to approve."), code="empty")
     PAYROLL.move(locked, "approve", by, approved_by=by, approved_at=timezone.now())
+    notify.payroll_event(locked, "approve", by)
     _activate_paid_cases(locked, by)
     return locked
 

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from assistance.models import DibaoCase, Payroll
 from assistance.payroll import services as payroll_services
@@ -55,8 +56,9 @@ def build_payroll(self, job_id: int, county_id: int, month_iso: str, user_id: in
     if Payroll.objects.filter(county_id=county_id, month=month, job_id__gt=job_id).exists():
         return None  # redelivered after a restart (core.jobs) started a newer build: that one runs
     # A job the sweep marked failed may still be run by its redelivered task: it then finishes.
+    # One state at a time: the status says "running", the message is the step (none yet).
     Job.objects.filter(pk=job_id).update(
-        status=Job.Status.RUNNING, finished_at=None, updated_at=timezone.now()
+        status=Job.Status.RUNNING, message="", finished_at=None, updated_at=timezone.now()
     )
     county = Region.objects.get(pk=county_id)
     by = User.objects.get(pk=user_id) if user_id else None
@@ -83,7 +85,7 @@ def build_payroll(self, job_id: int, county_id: int, month_iso: str, user_id: in
     _finish(
         job_id,
         status=Job.Status.DONE,
-        message=f"{data['lines']} lines, {data['total']}",
+        message=_("%(n)s lines, %(total)s yuan") % {"n": data["lines"], "total": data["total"]},
         result={**job.result, **data},
     )
     return data
@@ -112,15 +114,17 @@ def build_next_month_payrolls(on: str | None = None) -> list[int]:
     jobs = []
     for county in counties:
         with transaction.atomic():
-            Payroll.objects.get_or_create(
+            payroll, _created = Payroll.objects.get_or_create(
                 county=county, month=month, defaults={"status": Payroll.Status.BUILDING}
             )
             job = Job.objects.create(
                 kind=payroll_services.JOB_KIND,
                 region=county,
                 progress_total=4,
-                result={"month": month.isoformat(), "scheduled": True},
+                result={"payroll": payroll.pk, "month": month.isoformat(), "scheduled": True},
             )
+            # The page shows its progress and refuses approval until it is done.
+            Payroll.objects.filter(pk=payroll.pk).update(job=job)
             args = (job.pk, county.pk, month.isoformat(), None)
             transaction.on_commit(partial(build_payroll.delay, *args))
         jobs.append(job.pk)

@@ -128,9 +128,9 @@ def job_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def payroll_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     payroll = _payroll(request, pk)
-    lines = PayrollLine.objects.filter(payroll=payroll).order_by("case_id")
-    page = Paginator(lines, PAGE_SIZE).get_page(request.GET.get("page"))
-    sums = lines.aggregate(
+    user = request.user
+    missing = request.GET.get("missing") == "1"
+    sums = PayrollLine.objects.filter(payroll=payroll).aggregate(
         base=Sum("base_amount"),
         supplements=Sum("supplement_amount"),
         price_subsidy=Sum("price_subsidy"),
@@ -138,22 +138,39 @@ def payroll_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         members=Sum("members"),
         no_account=Count("id", filter=Q(bank_account="")),
     )
-    job = payroll.job
-    running = job is not None and job.status in (Job.Status.QUEUED, Job.Status.RUNNING)
-    user = request.user
+    lines = payroll_selectors.payroll_lines(payroll=payroll, missing_account=missing)
+    page = Paginator(lines, PAGE_SIZE).get_page(request.GET.get("page"))
+    # A line without a bank account links to its payee's edit page, for who may edit them.
+    editable = payroll_selectors.persons_editable_by(
+        user,
+        {
+            line.payee_id  # type: ignore[attr-defined]  # annotated by the selector
+            for line in page
+            if not line.bank_account and line.payee_id  # type: ignore[attr-defined]
+        },
+    )
+    # A build queued or running (a rebuild of a draft, or the monthly job): the page polls it
+    # and the approval waits (the service refuses it too).
+    active = payroll_selectors.payroll_active_job(payroll)
+    job = active or payroll.job
+    running = active is not None
     allowed = set(PAYROLL.allowed(payroll, user))
+    may_approve = "approve" in allowed and payroll.line_count > 0
     return render(
         request,
         "assistance/payroll/detail.html",
         {
             "payroll": payroll,
             "page": page,
-            "query": "",
+            "query": "missing=1" if missing else "",
+            "missing_only": missing,
+            "editable": editable,
             "sums": sums,
             "job": job,
             "running": running,
             # From the declaration (assistance.payroll.workflow): the builder never approves.
-            "can_approve": "approve" in allowed and payroll.line_count > 0,
+            "can_approve": may_approve and not running,
+            "approve_waits": may_approve and running,
             "can_rebuild": "build" in allowed and not running,
             "can_export": user.has_perm(APPROVE_PAYROLL)
             and payroll.status == Payroll.Status.APPROVED,
@@ -175,7 +192,10 @@ def payroll_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Payroll approved: it is locked and can be exported."))
         return redirect("assistance_payroll:detail", pk=payroll.pk)
-    return render(request, "assistance/payroll/approve.html", {"payroll": payroll})
+    running = payroll_selectors.payroll_active_job(payroll) is not None
+    return render(
+        request, "assistance/payroll/approve.html", {"payroll": payroll, "running": running}
+    )
 
 
 @login_required

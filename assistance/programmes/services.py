@@ -26,6 +26,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assistance import notify
 from assistance.models import (
     Programme,
     ProgrammeCase,
@@ -491,6 +492,7 @@ def programme_approve(
 
     # The case's own `reason` field is set here: move()'s `reason` is the history row's.
     case.reason = reason or default_reason
+    notify.programme_case_event(case, "approve", by)
     return PROGRAMME.move(
         case,
         "approve",
@@ -513,6 +515,7 @@ def programme_refuse(*, case: ProgrammeCase, on: dt.date, by: User, reason: str)
         raise ValidationError({"on": [_("A decision cannot precede the application.")]})
     _not_future(on, "on")
     case.reason = reason.strip()
+    notify.programme_case_event(case, "refuse", by)
     return PROGRAMME.move(case, "refuse", by, case.reason, decided_on=on, decided_by=by)
 
 

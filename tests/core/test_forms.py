@@ -84,6 +84,7 @@ def form_arguments(cw_baisha, village_a, baisha) -> dict[str, Any]:  # type: ign
         "villages": Region.objects.filter(pk=village_a.pk),
         "check_url": "/households/check-id/",
         "year": 2026,
+        "steps": ["sign", "apply", "accept"],
     }
 
 

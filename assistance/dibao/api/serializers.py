@@ -26,6 +26,7 @@ from assistance.models import (
     IncomeDeclaration,
     IncomeType,
     Investigation,
+    NamedInvestigator,
     Objection,
     PolicyParameter,
     PropertyDeclaration,
@@ -147,15 +148,26 @@ class InvestigationSerializer(serializers.ModelSerializer):
             "type": "array",
             "items": {
                 "type": "object",
-                "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
-                "required": ["id", "name"],
+                "properties": {
+                    "id": {"type": "integer", "nullable": True},
+                    "name": {"type": "string"},
+                    "unit": {"type": "string"},
+                    "role": {"type": "string"},
+                },
+                "required": ["id", "name", "unit", "role"],
             },
         }
     )
     def get_investigators(self, obj: Investigation) -> list[dict[str, Any]]:
-        return [
-            {"id": u.pk, "name": u.get_full_name() or u.username}
+        """Users first (`id` is the user's), then the named persons who are not users
+        (`id` null, with unit and role)."""
+        users = [
+            {"id": u.pk, "name": u.get_full_name() or u.username, "unit": "", "role": "user"}
             for u in sorted(obj.investigators.all(), key=lambda u: u.pk)
+        ]
+        return users + [
+            {"id": None, "name": p.name, "unit": p.unit, "role": p.role}
+            for p in obj.named_investigators.all()
         ]
 
 
@@ -310,6 +322,27 @@ class DibaoAcceptSerializer(serializers.Serializer):
     )
 
 
+class DibaoReceiveSerializer(serializers.Serializer):
+    """The reception at the window: application, signatures and acceptance in one step."""
+
+    applied_on = serializers.DateField(
+        required=False, help_text=_("The application date. Defaults to today.")
+    )
+    authorization_on = serializers.DateField(
+        required=False,
+        help_text=_("The data-check authorisation was signed on. Defaults to today."),
+    )
+    good_faith_on = serializers.DateField(
+        required=False, help_text=_("The good-faith declaration was signed on. Defaults to today.")
+    )
+    accepted_on = serializers.DateField(
+        required=False, help_text=_("The acceptance date (starts the clocks). Defaults to today.")
+    )
+    start_investigation = serializers.BooleanField(
+        required=False, default=False, help_text=_("Start the investigation in the same step.")
+    )
+
+
 class DibaoReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, help_text=REASON_HELP)
 
@@ -342,11 +375,28 @@ class DibaoDeclarationsSerializer(serializers.Serializer):
     properties = PropertyDeclarationSerializer(many=True)
 
 
+class NamedInvestigatorWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=50, help_text=_("Full name."))
+    unit = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    role = serializers.ChoiceField(choices=NamedInvestigator.Role.choices)
+
+
 class DibaoInvestigationWriteSerializer(serializers.Serializer):
     home_visit_on = serializers.DateField()
     investigators = serializers.ListField(
         child=serializers.IntegerField(),
-        help_text=_("User ids of at least two investigators whose area covers the case."),
+        required=False,
+        default=list,
+        help_text=_(
+            "User ids of the investigators who are users, whose area covers the case; with "
+            "named_investigators at least two in all."
+        ),
+    )
+    named_investigators = NamedInvestigatorWriteSerializer(
+        many=True,
+        required=False,
+        default=list,
+        help_text=_("Investigators who are not users (a village cadre…): name, unit, role."),
     )
     findings = serializers.CharField()
     neighbour_interviews = serializers.CharField(required=False, allow_blank=True, default="")

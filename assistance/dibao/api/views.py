@@ -57,6 +57,7 @@ from assistance.dibao.api.serializers import (
     DibaoObjectSerializer,
     DibaoProposeSerializer,
     DibaoReasonSerializer,
+    DibaoReceiveSerializer,
     DibaoRefuseSerializer,
     DibaoReproposeSerializer,
     DibaoReviewCloseSerializer,
@@ -137,6 +138,7 @@ def _case_detail_qs(user: User) -> QuerySet[DibaoCase]:
         "expenditures__expenditure_type",
         "properties__person",
         "investigations__investigators",
+        "investigations__named_investigators",
         Prefetch(
             "investigations__attachments", queryset=Attachment.objects.order_by("uploaded_at")
         ),
@@ -322,6 +324,27 @@ class DibaoCaseViewSet(
         return self._detail(case.pk)
 
     @_case_action(
+        summary="Receive at the window in one step: application, signatures, acceptance (and the "
+        "start of the investigation); each a declared action with its own history row",
+        request=DibaoReceiveSerializer,
+    )
+    @action(detail=True, methods=["post"], required_perms=[CHANGE])
+    def receive(self, request: Request, pk: str | None = None) -> Response:
+        case = self.get_object()
+        d = self._input(DibaoReceiveSerializer)
+        today = _today()
+        services.dibao_case_receive(
+            case=case,
+            applied_on=d.get("applied_on") or today,
+            authorization_on=d.get("authorization_on") or today,
+            good_faith_on=d.get("good_faith_on") or today,
+            accepted_on=d.get("accepted_on") or today,
+            start_investigation=d["start_investigation"],
+            by=_user(request),
+        )
+        return self._detail(case.pk)
+
+    @_case_action(
         summary="Use the extended procedure limit, with the reason", request=DibaoReasonSerializer
     )
     @action(detail=True, methods=["post"], required_perms=[CHANGE])
@@ -372,7 +395,8 @@ class DibaoCaseViewSet(
         return self._detail(case.pk)
 
     @_case_action(
-        summary="Record the home visit (at least two investigators) and its findings",
+        summary="Record the home visit (at least two investigators, users or named persons) and "
+        "its findings",
         request=DibaoInvestigationWriteSerializer,
         responses={201: DibaoCaseDetailSerializer, 400: E400, 403: E403, 404: E404, 409: E409},
     )
@@ -406,6 +430,7 @@ class DibaoCaseViewSet(
             case=case,
             home_visit_on=d["home_visit_on"],
             investigators=[users[i] for i in ids],
+            named=[dict(p) for p in d["named_investigators"]],
             findings=d["findings"],
             neighbour_interviews=d["neighbour_interviews"],
             evidence_requests=d["evidence_requests"],

@@ -1,11 +1,12 @@
 """/api/v1/payrolls/: the monthly dibao payrolls of your area.
 
 - GET /payrolls/ (filters `county`, `month` YYYY-MM, `status`), GET /payrolls/{id}/;
-- GET /payrolls/{id}/lines/ (paginated, by case), GET /payrolls/{id}/job/ (the build's progress);
+- GET /payrolls/{id}/lines/ (paginated, by case; `missing_account=true`: only the lines
+  without a bank account), GET /payrolls/{id}/job/ (the build's progress);
 - POST /payrolls/build/ `{"county": id, "month": "YYYY-MM"}` → 202 with the job to poll
   (`assistance.add_payroll`); an approved (locked) month → 409;
 - POST /payrolls/{id}/approve/ (`assistance.change_payroll`, the district's civil-affairs
-  reviewer) → 200; already approved, or still building → 409.
+  reviewer) → 200; already approved, or still building (also a rebuild queued or running) → 409.
 
 Access as everywhere (core.api): a role without the permission → 403 before any lookup; a payroll
 outside your area → 404; a district outside it in a request body → 400 on `county`.
@@ -17,7 +18,12 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -224,12 +230,18 @@ class PayrollViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     @extend_schema(
         summary="The payroll's lines, by case",
+        parameters=[
+            OpenApiParameter(
+                "missing_account", bool, description="Only the lines without a bank account"
+            )
+        ],
         responses={200: PayrollLineSerializer(many=True), 404: E404},
     )
     @action(detail=True, methods=["get"], required_perms=["assistance.view_payroll"])
     def lines(self, request: Request, pk: str | None = None) -> Response:
         payroll = self.get_object()
-        qs = PayrollLine.objects.filter(payroll=payroll).order_by("case_id")
+        missing = request.query_params.get("missing_account", "").lower() in ("1", "true")
+        qs = payroll_selectors.payroll_lines(payroll=payroll, missing_account=missing)
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(PayrollLineSerializer(page, many=True).data)
 
