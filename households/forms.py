@@ -5,6 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import blank_choice
 from core.models import Region
 
 from .idnumber import parse_id_number
@@ -58,6 +59,8 @@ class PersonFieldsForm(forms.ModelForm):
             "bank_name",
             "bank_account",
         ]
+        # Person.name is the person's full name: 姓名, not the model's generic "name" (名称).
+        labels = {"name": _("Name")}
 
     def __init__(self, *args: Any, check_url: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -91,7 +94,7 @@ class PersonFieldsForm(forms.ModelForm):
 class MemberForm(PersonFieldsForm):
     # A blank first choice: a new row must not silently default to "head".
     relation = forms.ChoiceField(
-        label=_("Relation to head"), choices=[("", "---------"), *Relation.choices]
+        label=_("Relation to head"), choices=[*blank_choice(), *Relation.choices]
     )
 
     class Meta(PersonFieldsForm.Meta):

@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from core.forms import apply_service_errors
+from core.forms import SubmitOnce, apply_service_errors
 from core.http import AuthenticatedHttpRequest
 from core.models import AccessLog
 from core.selectors import villages_for
@@ -111,6 +111,9 @@ def household_export(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @permission_required("households.add_household", raise_exception=True)
 def household_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    once = SubmitOnce(request)  # the back button and a resubmitted POST register nothing twice
+    if once.replayed:
+        return once.replay_response(reverse("households:list"))
     villages = villages_for(request.user)
     check_url = reverse("households:check_id")
     form = HouseholdForm(request.POST or None, villages=villages)
@@ -121,6 +124,8 @@ def household_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         initial=None if request.method == "POST" else [{"relation": "head"}],
     )
     if request.method == "POST" and form.is_valid() and formset.is_valid():
+        if not once.claim():
+            return once.replay_response(reverse("households:list"))
         try:
             household = services.household_create(
                 village=form.cleaned_data["village"],
@@ -135,14 +140,21 @@ def household_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 by=request.user,
             )
         except ValidationError as e:
+            once.release()
             apply_service_errors(e, form, formsets={"members": formset.forms})
         else:
+            once.done(reverse("households:detail", args=[household.pk]))
             messages.success(request, _("Household registered."))
             return redirect("households:detail", pk=household.pk)
     return render(
         request,
         "households/form.html",
-        {"form": form, "formset": formset, "title": _("Register a household")},
+        {
+            "form": form,
+            "formset": formset,
+            "title": _("Register a household"),
+            "submit_once": once,
+        },
     )
 
 
@@ -205,10 +217,15 @@ def household_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @permission_required("households.add_membership", raise_exception=True)
 def member_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     household = _get_household(request, pk)
+    once = SubmitOnce(request)
+    if once.replayed:
+        return once.replay_response(reverse("households:detail", args=[household.pk]))
     form = MemberForm(
         request.POST or None, prefix="member", check_url=reverse("households:check_id")
     )
     if request.method == "POST" and form.is_valid():
+        if not once.claim():
+            return once.replay_response(reverse("households:detail", args=[household.pk]))
         data = form.person_data()
         try:
             services.member_add(
@@ -218,17 +235,26 @@ def member_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 by=request.user,
             )
         except ValidationError as e:
+            once.release()
             apply_service_errors(e, form)
         else:
+            once.done(reverse("households:detail", args=[household.pk]))
             messages.success(request, _("Member added."))
             return redirect("households:detail", pk=household.pk)
-    return render(request, "households/member_add.html", {"form": form, "household": household})
+    return render(
+        request,
+        "households/member_add.html",
+        {"form": form, "household": household, "submit_once": once},
+    )
 
 
 @login_required
 @permission_required("households.change_membership", raise_exception=True)
 def member_remove(request: AuthenticatedHttpRequest, pk: int, membership_id: int) -> HttpResponse:
     household = _get_household(request, pk)
+    once = SubmitOnce(request)  # a replay after the member left is told so (not a 404)
+    if once.replayed:
+        return once.replay_response(reverse("households:detail", args=[household.pk]))
     membership = next(
         (m for m in household.memberships.all() if m.pk == membership_id and m.end_date is None),
         None,
@@ -237,6 +263,8 @@ def member_remove(request: AuthenticatedHttpRequest, pk: int, membership_id: int
         raise Http404
     form = MemberRemoveForm(request.POST or None, initial={"end_date": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
+        if not once.claim():
+            return once.replay_response(reverse("households:detail", args=[household.pk]))
         try:
             services.member_remove(
                 membership=membership,
@@ -245,14 +273,16 @@ def member_remove(request: AuthenticatedHttpRequest, pk: int, membership_id: int
                 by=request.user,
             )
         except ValidationError as e:
+            once.release()
             apply_service_errors(e, form)
         else:
+            once.done(reverse("households:detail", args=[household.pk]))
             messages.success(request, _("Member removed from the household."))
             return redirect("households:detail", pk=household.pk)
     return render(
         request,
         "households/member_remove.html",
-        {"form": form, "household": household, "membership": membership},
+        {"form": form, "household": household, "membership": membership, "submit_once": once},
     )
 
 

@@ -18,12 +18,10 @@ from assistance.models import (
     PropertyDeclaration,
 )
 from assistance.permissions import CONFIRM_DIBAO
+from core.forms import CHOOSE, blank_choice
 from core.models import User
 from core.roles import PERMISSIONS
 from households.models import Household, Person
-
-# The empty choice of a dropdown (instead of Django's "---------").
-CHOOSE = _("Please choose")
 
 
 class DateInput(forms.DateInput):
@@ -248,23 +246,26 @@ class PropertyForm(_DeclarationForm):
         label=_("Member (optional)"), queryset=Person.objects.none(), required=False
     )
     kind = forms.ChoiceField(
-        label=_("Kind"), choices=[("", "---------"), *PropertyDeclaration.Kind.choices]
+        label=_("Kind"), choices=[*blank_choice(), *PropertyDeclaration.Kind.choices]
     )
+    # No initial value: a blank row stays blank (and is ignored); a used row must give the value.
     value = forms.DecimalField(
         label=_("Value (yuan)"),
         min_value=0,
         max_digits=12,
         decimal_places=2,
-        initial=0,
         widget=forms.NumberInput(attrs=MONEY_ATTRS),
     )
     description = forms.CharField(label=_("Description"), max_length=255, required=False)
     exempt_reason = forms.CharField(label=_("Reason it is allowed"), max_length=255, required=False)
 
 
-IncomeFormSet = forms.formset_factory(IncomeForm, extra=2, can_delete=True)
-ExpenditureFormSet = forms.formset_factory(ExpenditureForm, extra=1, can_delete=True)
-PropertyFormSet = forms.formset_factory(PropertyForm, extra=1, can_delete=True)
+# One blank row each; the page adds and removes rows in the browser (static/js/formset.js, from
+# the formset's empty_form). Only saved rows carry a delete box (can_delete_extra=False).
+_FORMSET_OPTIONS: dict[str, Any] = {"extra": 1, "can_delete": True, "can_delete_extra": False}
+IncomeFormSet = forms.formset_factory(IncomeForm, **_FORMSET_OPTIONS)
+ExpenditureFormSet = forms.formset_factory(ExpenditureForm, **_FORMSET_OPTIONS)
+PropertyFormSet = forms.formset_factory(PropertyForm, **_FORMSET_OPTIONS)
 
 
 # ----------------------------------------------------------------------------- investigation

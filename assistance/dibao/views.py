@@ -64,7 +64,7 @@ from assistance.models import (
     PublicNotice,
 )
 from assistance.policy import selectors as policy_data
-from core.forms import apply_service_errors
+from core.forms import SubmitOnce, apply_service_errors
 from core.http import AuthenticatedHttpRequest
 from core.models import User
 from core.months import first_of_next_month
@@ -809,6 +809,9 @@ def case_declarations(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     if problem is not None and request.method != "POST":
         messages.error(request, problem)
         return redirect("assistance:detail", pk=case.pk)
+    once = SubmitOnce(request)
+    if once.replayed:
+        return once.replay_response(reverse("assistance:detail", args=[case.pk]))
     members = household_members(case.household)
     data = _posted(request)
     kwargs: dict[str, Any] = {"form_kwargs": {"members": members}}
@@ -826,6 +829,8 @@ def case_declarations(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             name: [f for f in fs.forms if f.has_changed() and not f.cleaned_data.get("DELETE")]
             for name, fs in formsets.items()
         }
+        if not once.claim():
+            return once.replay_response(reverse("assistance:detail", args=[case.pk]))
         try:
             services.declarations_replace(
                 case=case,
@@ -836,10 +841,12 @@ def case_declarations(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
                 },
             )
         except ValidationError as e:
+            once.release()
             if (response := overtaken(request, case, e)) is not None:
                 return response
             apply_service_errors(e, form, formsets=kept)
         else:
+            once.done(reverse("assistance:detail", args=[case.pk]))
             messages.success(request, _("Declarations saved."))
             return redirect("assistance:detail", pk=case.pk)
     has_errors = form.errors or any(
@@ -848,7 +855,7 @@ def case_declarations(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     return render(
         request,
         "assistance/declarations.html",
-        {"case": case, "form": form, "has_errors": has_errors, **formsets},
+        {"case": case, "form": form, "has_errors": has_errors, "submit_once": once, **formsets},
     )
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from assistance.models import Programme
 from assistance.programmes import workflow as programme_workflow
+from core.forms import blank_choice
 from core.models import Region, User
 from core.selectors import villages_for
 from households.models import Household, Person
@@ -49,7 +50,7 @@ class ApplyForm(forms.Form):
     # temporary
     cause = forms.ChoiceField(
         label=gettext_lazy("Temporary: event type"),
-        choices=[("", "—"), *programme_workflow.TemporaryCause.choices],
+        choices=[*blank_choice(), *programme_workflow.TemporaryCause.choices],
         required=False,
     )
     event_date = forms.DateField(

@@ -34,7 +34,7 @@ from assistance.programmes.forms import (
     RefuseForm,
 )
 from assistance.programmes.workflow import PROGRAMME
-from core.forms import apply_service_errors
+from core.forms import SubmitOnce, apply_service_errors
 from core.http import AuthenticatedHttpRequest
 from core.models import User
 from core.workflow import has_any_perm
@@ -144,6 +144,9 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @permission_required(programme_workflow.APPLY, raise_exception=True)
 def case_apply(request: AuthenticatedHttpRequest, household_pk: int) -> HttpResponse:
     household = _get_household(request, household_pk)
+    once = SubmitOnce(request)  # a replayed application registers nothing twice
+    if once.replayed:
+        return once.replay_response(reverse("households:detail", args=[household.pk]))
     report = None
     if request.GET.get("outreach") or request.POST.get("outreach"):
         if not request.user.has_perm(CHANGE_OUTREACH):
@@ -162,6 +165,8 @@ def case_apply(request: AuthenticatedHttpRequest, household_pk: int) -> HttpResp
         initial["description"] = report.description
     form = ApplyForm(request.POST or None, household=household, initial=initial)
     if request.method == "POST" and form.is_valid():
+        if not once.claim():
+            return once.replay_response(reverse("households:detail", args=[household.pk]))
         kwargs = form.service_kwargs()
         try:
             if report is not None:
@@ -175,14 +180,16 @@ def case_apply(request: AuthenticatedHttpRequest, household_pk: int) -> HttpResp
             else:
                 case = svc.programme_apply(household=household, by=_user(request), **kwargs)
         except ValidationError as e:
+            once.release()
             apply_service_errors(e, form)
         else:
+            once.done(reverse("assistance_programmes:detail", args=[case.pk]))  # type: ignore[union-attr]
             messages.success(request, _("Application registered."))
             return redirect("assistance_programmes:detail", pk=case.pk)  # type: ignore[union-attr]
     return render(
         request,
         "assistance/programmes/apply.html",
-        {"form": form, "household": household, "report": report},
+        {"form": form, "household": household, "report": report, "submit_once": once},
     )
 
 
@@ -392,6 +399,9 @@ def outreach_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @permission_required(REPORT_OUTREACH, raise_exception=True)
 def outreach_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = _user(request)
+    once = SubmitOnce(request)  # a replayed report is recorded once
+    if once.replayed:
+        return once.replay_response(reverse("assistance_programmes:outreach_list"))
     initial: dict[str, Any] = {}
     if request.GET.get("household"):
         h = household_list(user=user).filter(pk=request.GET["household"]).first()
@@ -405,6 +415,8 @@ def outreach_new(request: AuthenticatedHttpRequest) -> HttpResponse:
             household = household_list(user=user).filter(pk=d["household"]).first()
             if household is None:
                 form.add_error("household", _("Unknown household, or outside your area."))
+        if not form.errors and not once.claim():
+            return once.replay_response(reverse("assistance_programmes:outreach_list"))
         if not form.errors:
             try:
                 report = outreach.outreach_report(
@@ -415,11 +427,15 @@ def outreach_new(request: AuthenticatedHttpRequest) -> HttpResponse:
                     by=user,
                 )
             except ValidationError as e:
+                once.release()
                 apply_service_errors(e, form)
             else:
+                once.done(reverse("assistance_programmes:outreach_detail", args=[report.pk]))
                 messages.success(request, _("Report recorded. The township will follow it up."))
                 return redirect("assistance_programmes:outreach_detail", pk=report.pk)
-    return render(request, "assistance/programmes/outreach_form.html", {"form": form})
+    return render(
+        request, "assistance/programmes/outreach_form.html", {"form": form, "submit_once": once}
+    )
 
 
 def _render_report(

@@ -73,8 +73,9 @@ def test_caseworker_registers_finds_and_reviews_a_household(
     expect(page.get_by_test_id("member-row")).to_have_count(2)
     spouse_id_input = page.locator("#id_members-1-id_number")
     expect(spouse_id_input).to_have_value(SPOUSE_WRONG)
-    spouse_field = page.locator("label", has=spouse_id_input)
-    expect(spouse_field.locator(".errorlist")).to_contain_text(check_character(SPOUSE_17))
+    spouse_field = page.locator("#div_id_members-1-id_number")  # crispy's field wrapper
+    expect(spouse_field.locator(".invalid-feedback")).to_contain_text(check_character(SPOUSE_17))
+    expect(spouse_field.locator(".invalid-feedback")).to_be_visible()
     expect(page.locator("#id_members-0-name")).to_have_value("陈志明")
     assert Household.objects.count() == households_before
     assert Person.objects.count() == persons_before
