@@ -221,7 +221,8 @@ def test_dibao_application_to_payroll(page: Page, reference_data, results_dir) -
     expect(page.get_by_test_id("action-decide")).to_have_count(0)  # the proposer cannot decide
 
     # The district reviewer confirms, with a confirmation step.
-    page.locator("header form[action='/logout/'] button").click()
+    with page.expect_navigation():
+        page.locator("header form[action='/logout/'] button").click()
     log_in(page, "ca_pj", "民政审核员")
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(f"/dibao/{case.pk}/")
@@ -307,6 +308,7 @@ def test_case_pages_fit_a_phone(page: Page, reference_data) -> None:  # type: ig
     ):
         fits(path)
     page.get_by_test_id("menu-toggle").click()
-    page.locator("form[action='/logout/'] button").click()
+    with page.expect_navigation():  # logged out before the next page is asked for
+        page.locator("form[action='/logout/'] button").click()
     log_in(page, "ca_pj", "民政审核员")
     fits(f"/dibao/{noticed.pk}/decide/")
