@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assistance import deadlines
 from assistance.dibao.workflow import DIBAO
 from assistance.models import (
     Attachment,
@@ -202,7 +203,14 @@ def dibao_case_sign(
 def dibao_case_apply(*, case: DibaoCase, applied_on: dt.date, by: User) -> DibaoCase:
     case = _begin(case, "apply", by)
     _check_date("applied_on", applied_on)
-    return DIBAO.move(case, "apply", by, _("Application submitted"), applied_on=applied_on)
+    return DIBAO.move(
+        case,
+        "apply",
+        by,
+        _("Application submitted"),
+        applied_on=applied_on,
+        acceptance_due=deadlines.acceptance_due(applied_on),
+    )
 
 
 @transaction.atomic

@@ -58,6 +58,8 @@ class DibaoCase(models.Model):
     )
     applied_on = models.DateField(_("applied on"), null=True, blank=True)
     accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
+    # Set on application (policy accept_wd): the deadline a pending application is listed by.
+    acceptance_due = models.DateField(_("acceptance due"), null=True, blank=True)
     investigation_due = models.DateField(_("investigation must start by"), null=True, blank=True)
     procedure_due = models.DateField(_("procedure due"), null=True, blank=True)
     extension_reason = models.CharField(
@@ -130,6 +132,7 @@ class DibaoCase(models.Model):
         permissions = [
             ("confirm_dibaocase", _("Can confirm or refuse a dibao case")),
             ("propose_dibaocase", _("Can make the township proposal")),
+            ("export_dibaocase", _("Can export dibao case lists")),
         ]
 
     def __str__(self) -> str:

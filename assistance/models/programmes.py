@@ -68,7 +68,10 @@ class ProgrammeCase(models.Model):
         verbose_name = _("programme case")
         verbose_name_plural = _("programme cases")
         ordering = ["-id"]
-        permissions = [("decide_programmecase", _("Can approve or refuse programme applications"))]
+        permissions = [
+            ("decide_programmecase", _("Can approve or refuse programme applications")),
+            ("export_programmecase", _("Can export programme case lists")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount__isnull=True) | Q(amount__gte=0),
