@@ -39,8 +39,8 @@ DIBAO_DEADLINE: dict[str, tuple[str, object]] = {
     S.INVESTIGATING: ("procedure_due", _("finish the procedure")),
     S.PROPOSED: ("procedure_due", _("finish the procedure")),
     S.IN_NOTICE: ("procedure_due", _("finish the procedure")),
-    S.ACTIVE: ("next_review_due", _("review")),
-    S.UNDER_REVIEW: ("next_review_due", _("review")),
+    S.ACTIVE: ("next_review_due", _("hold the periodic review")),
+    S.UNDER_REVIEW: ("next_review_due", _("hold the periodic review")),
 }
 
 
@@ -102,9 +102,7 @@ def deadlines_recompute_year(year: int) -> int:
     """Deadlines of open cases that reach into `year` (from a start before its end)."""
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
     changed = _recompute(
-        DibaoCase.objects.filter(
-            status=S.APPLIED, applied_on__lte=last, acceptance_due__gte=first
-        ),
+        DibaoCase.objects.filter(status=S.APPLIED, applied_on__lte=last, acceptance_due__gte=first),
         start="applied_on",
         due="acceptance_due",
         key="accept_wd",

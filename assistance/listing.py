@@ -68,9 +68,7 @@ class ListFilterForm(forms.Form):
     SORTS: Mapping[str, tuple[Any, str]] = {}
 
     town = forms.IntegerField(label=_("Town / street"), required=False, widget=_select())
-    village = forms.IntegerField(
-        label=_("Village / community"), required=False, widget=_select()
-    )
+    village = forms.IntegerField(label=_("Village / community"), required=False, widget=_select())
     overdue = forms.BooleanField(
         label=_("Overdue only"),
         required=False,
@@ -87,7 +85,10 @@ class ListFilterForm(forms.Form):
             return
         town = self.data.get("town") if self.is_bound else None
         town = town if town and str(town).isdigit() else None
-        self.fields["town"].widget.choices = [("", _("All")), *towns_for(user).values_list("pk", "name")]
+        self.fields["town"].widget.choices = [
+            ("", _("All")),
+            *towns_for(user).values_list("pk", "name"),
+        ]
         villages = list(villages_of(user, town).values_list("pk", "name"))
         self.fields["village"].widget.choices = [
             ("", _("All") if villages else _("Choose a town first")),
@@ -142,7 +143,7 @@ class DibaoListForm(ListFilterForm):
         required=False,
         widget=forms.TextInput(attrs={"class": "form-control", "type": "search"}),
         help_text=_(
-            "Case number (DB000042), the beginning of a name, an ID number (with the reveal "
+            "Case number (DB000042), a member's name, an ID number (with the reveal "
             "permission), a place or an address."
         ),
     )
@@ -171,6 +172,16 @@ class ProgrammeListForm(ListFilterForm):
         widget=_select(),
     )
     field_order = ["programme", "status", "town", "village", "applied_from", "applied_to"]
+
+
+class ApiListForm(forms.Form):
+    """The base form of the API's list FilterSets: the same date-range check as the page's."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for field, message in date_range_errors(cleaned).items():
+            self.add_error(field, message)
+        return cleaned
 
 
 def sort_choices(sorts: Mapping[str, tuple[Any, str]]) -> list[tuple[str, str]]:

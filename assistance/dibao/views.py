@@ -52,6 +52,7 @@ from assistance.dibao.forms import (
     household_members,
 )
 from assistance.dibao.workflow import DECLARABLE, DIBAO
+from assistance.listing import DibaoListForm
 from assistance.models import (
     Attachment,
     CaseReview,
@@ -60,7 +61,6 @@ from assistance.models import (
     Investigation,
     PublicNotice,
 )
-from assistance.listing import DibaoListForm
 from assistance.policy import selectors as policy_data
 from core.forms import apply_service_errors
 from core.http import AuthenticatedHttpRequest

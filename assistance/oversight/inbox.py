@@ -1,4 +1,5 @@
-"""The inbox (待办): for a user, the items waiting for them, ordered by deadline.
+"""The inbox (待办): for a user, the items waiting for them, ordered by deadline (the most overdue
+first; a pending application is due for acceptance by its `acceptance_due`, assistance.deadlines).
 
 Each kind of item is a scoped queryset (core.scope) guarded by the permission needed to act on
 it; which kinds a user gets depends on their role. `inbox_counts` is cheap (one COUNT per kind)
@@ -309,7 +310,11 @@ class Source:
 ROLE_SOURCES: dict[str, tuple[Source, ...]] = {
     Role.CASEWORKER: (
         Source(
-            "accept", CASEWORK, q_accept, _case_item("accept", None, "applied_on"), ("applied_on",)
+            "accept",
+            CASEWORK,
+            q_accept,
+            _case_item("accept", "acceptance_due", "applied_on"),
+            ("acceptance_due", "applied_on"),
         ),
         Source(
             "start_investigation",

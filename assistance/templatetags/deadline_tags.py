@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django import template
+from django.utils import timezone
 
 from core.calendar import date_is_provisional
 
@@ -14,8 +15,10 @@ register = template.Library()
 
 @register.inclusion_tag("assistance/_deadline.html", takes_context=True)
 def deadline_badge(
-    context: Any, deadline: dt.date | None, today: dt.date, what: str = ""
+    context: Any, deadline: dt.date | None, today: dt.date | None = None, what: str = ""
 ) -> dict[str, Any]:
+    if not isinstance(today, dt.date):
+        today = timezone.localdate()
     days = (deadline - today).days if deadline else None
     provisional = False
     if deadline:
