@@ -5,7 +5,7 @@ The deadline a case is listed by depends on its status (`DIBAO_DEADLINE`): an ap
 for acceptance (`acceptance_due`), an accepted case for the start of the investigation, a case
 under way for the end of the procedure, a case in payment for its next review. It is a SQL
 expression over stored dates (`dibao_deadline()`), so a paginated list filters and sorts by it in
-the database (an expression index serves the sort, migration 0013).
+the database (the lists scope by the case's indexed village, migration 0014).
 
 Stored deadlines follow the calendar: when a data administrator enters a year's holidays
 (core.calendar.calendar_year_enter), the deadlines of open cases counted through that year are
@@ -21,7 +21,6 @@ import datetime as dt
 
 from django.db import transaction
 from django.db.models import Case, DateField, F, QuerySet, Value, When
-from django.db.models.expressions import Combinable
 from django.utils.translation import gettext_lazy as _
 
 from assistance.models import CaseReview, DibaoCase, ProgrammeCase
@@ -81,12 +80,6 @@ def programme_deadline() -> Case:
         default=Value(None),
         output_field=DateField(),
     )
-
-
-def urgency(expression: Combinable | str = "deadline", *, descending: bool = False):  # type: ignore[no-untyped-def]
-    """Ordering by deadline: earliest (most overdue) first, cases without one last."""
-    expr = F(expression) if isinstance(expression, str) else expression
-    return expr.desc(nulls_last=True) if descending else expr.asc(nulls_last=True)
 
 
 def _recompute(qs: QuerySet, *, start: str, due: str, key: str) -> int:

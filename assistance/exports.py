@@ -58,7 +58,7 @@ def dibao_rows(qs: QuerySet[DibaoCase], *, today: dt.date) -> Iterator[list[obje
         deadline = getattr(c, "deadline", None)
         yield [
             str(c),
-            village.parent.name if village.parent_id else "",
+            village.parent.name if village.parent else "",
             village.name,
             mask_name(getattr(c, "head_name", "") or ""),
             c.get_status_display(),
@@ -102,9 +102,9 @@ def programme_rows(qs: QuerySet[ProgrammeCase], *, today: dt.date) -> Iterator[l
         yield [
             c.pk,
             c.get_programme_display(),
-            village.parent.name if village.parent_id else "",
+            village.parent.name if village.parent else "",
             village.name,
-            mask_name(c.person.name) if c.person_id else "",
+            mask_name(c.person.name) if c.person else "",
             c.applied_on,
             c.get_status_display(),
             deadline,

@@ -52,16 +52,17 @@ def dibao_case_list(
     (outside the user's scope they find nothing). `overdue`: only cases past their deadline.
     `applied_from`/`applied_to`: the application date, both ends included."""
     today = today or timezone.localdate()
-    qs = scope_queryset(DibaoCase.objects.all(), user, region_field="household__village")
+    # Scoped by the case's copy of the household's village (indexed; migration 0014).
+    qs = scope_queryset(DibaoCase.objects.all(), user, region_field="village")
     qs = qs.annotate(deadline=deadlines.dibao_deadline())
     if status:
         qs = qs.filter(status=status)
     if household:
         qs = qs.filter(household_id=household)
     if town:
-        qs = qs.filter(household__village__parent_id=town)
+        qs = qs.filter(village__parent_id=town)
     if village:
-        qs = qs.filter(household__village_id=village)
+        qs = qs.filter(village_id=village)
     if overdue:
         qs = qs.filter(q_overdue(today))
     if applied_from:

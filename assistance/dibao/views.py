@@ -16,7 +16,6 @@ from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.forms.models import model_to_dict
@@ -203,7 +202,7 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         qs = selectors.dibao_case_list(user=request.user).none()
     if form.is_bound and not form.is_valid():
         qs = qs.none()
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = listing.paginate_ids(qs, request.GET.get("page"), PAGE_SIZE)
     names = selectors.head_names([c.household_id for c in page])
     for case in page:
         case.head_name = names.get(case.household_id, "")  # type: ignore[attr-defined]
@@ -237,7 +236,7 @@ def case_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = DibaoListForm(request.GET or None, user=request.user)
     back = reverse("assistance:list") + (f"?{request.GET.urlencode()}" if request.GET else "")
     if form.is_bound and not form.is_valid():
-        messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
+        messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
         return redirect(back)
     today = timezone.localdate()
     filters = form.selector_filters() if form.is_bound else {}

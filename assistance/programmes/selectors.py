@@ -44,7 +44,8 @@ def programme_cases(
     sorted by `sort` (a key of SORT_FIELDS, "-" for descending; default: the most urgent first,
     then the newest). `overdue`: documents past due."""
     today = today or timezone.localdate()
-    qs = scope_queryset(ProgrammeCase.objects.all(), user, region_field="household__village")
+    # Scoped by the case's copy of the household's village (indexed; migration 0014).
+    qs = scope_queryset(ProgrammeCase.objects.all(), user, region_field="village")
     qs = qs.annotate(deadline=deadlines.programme_deadline())
     qs = qs.select_related("household__village__parent", "person")
     if programme:
@@ -54,9 +55,9 @@ def programme_cases(
     if household:
         qs = qs.filter(household_id=household)
     if town:
-        qs = qs.filter(household__village__parent_id=town)
+        qs = qs.filter(village__parent_id=town)
     if village:
-        qs = qs.filter(household__village_id=village)
+        qs = qs.filter(village_id=village)
     if overdue:
         qs = qs.filter(documented_on__isnull=True, documentation_due__lt=today)
     if applied_from:

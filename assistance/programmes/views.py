@@ -131,7 +131,7 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     qs = programme_selectors.programme_cases(user=user, today=today, **filters)
     if form.is_bound and not form.is_valid():
         qs = qs.none()
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = listing.paginate_ids(qs, request.GET.get("page"), PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -167,7 +167,7 @@ def case_export(request: AuthenticatedHttpRequest) -> HttpResponse:
         f"?{request.GET.urlencode()}" if request.GET else ""
     )
     if form.is_bound and not form.is_valid():
-        messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
+        messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
         return redirect(back)
     today = timezone.localdate()
     filters = form.selector_filters() if form.is_bound else {}

@@ -135,6 +135,27 @@ def test_a_township_user_sees_only_its_town(cases, cw_baisha):
     assert seen == set(order(cases, "pending", "accepted", "confirmed", "draft"))
 
 
+def test_the_case_follows_its_household_to_another_village(
+    cases, cw_baisha, ca_pengjiang, data_admin, village_c
+):
+    """The lists scope by the case's copy of the household's village (migration 0014): it is
+    set on insert whatever the writer, and moves with the household."""
+    from households.services import household_update
+
+    case = cases["pending"]
+    assert DibaoCase.objects.get(pk=case.pk).village_id == case.household.village_id
+    household_update(household=case.household, by=data_admin, village=village_c)
+    assert DibaoCase.objects.get(pk=case.pk).village_id == village_c.pk
+    seen = set(selectors.dibao_case_list(user=cw_baisha).values_list("pk", flat=True))
+    assert case.pk not in seen  # 潮连 is not 白沙's
+    assert case.pk in set(selectors.dibao_case_list(user=ca_pengjiang).values_list("pk", flat=True))
+    # A save of a stale instance (village_id None in memory) keeps the database's copy right.
+    stale = DibaoCase.objects.get(pk=case.pk)
+    stale.village_id = None
+    stale.save()
+    assert DibaoCase.objects.get(pk=case.pk).village_id == village_c.pk
+
+
 def test_recomputing_a_year_moves_acceptance_deadlines(cases):
     pending = cases["pending"]
     DibaoCase.objects.filter(pk=pending.pk).update(acceptance_due=dt.date(2026, 12, 31))
@@ -201,7 +222,9 @@ def test_page_and_api_filter_alike(client, api, cases, ca_pengjiang, params, exp
     assert in_api == on_page
 
 
-def test_a_date_range_the_wrong_way_round_is_refused_in_chinese_terms(client, api, cw_baisha, cases):  # type: ignore[no-untyped-def]
+def test_a_date_range_the_wrong_way_round_is_refused_in_chinese_terms(
+    client, api, cw_baisha, cases
+):  # type: ignore[no-untyped-def]
     bad = {"applied_from": "2026-11-20", "applied_to": "2026-11-01"}
     login(client, cw_baisha)
     r = client.get(reverse("assistance:list"), bad)
@@ -287,7 +310,11 @@ def test_village_options_stay_in_scope(client, cw_taicheng, village_a):
 def _sheet(response):  # type: ignore[no-untyped-def]
     assert response.status_code == 200, response.content[:500]
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    wb = load_workbook(io.BytesIO(b"".join(response.streaming_content)) if response.streaming else io.BytesIO(response.content))
+    wb = load_workbook(
+        io.BytesIO(b"".join(response.streaming_content))
+        if response.streaming
+        else io.BytesIO(response.content)
+    )
     return [list(r) for r in wb.active.iter_rows(values_only=True)]
 
 

@@ -249,8 +249,7 @@ class DibaoCaseListSerializer(serializers.ModelSerializer):
         deadline = getattr(obj, "deadline", None)
         if deadline is None:
             return None
-        today = self.context.setdefault("today", timezone.localdate())
-        return (deadline - today).days
+        return (deadline - timezone.localdate()).days
 
 
 class DibaoCaseDetailSerializer(DibaoCaseListSerializer):
