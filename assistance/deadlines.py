@@ -67,6 +67,15 @@ def dibao_deadline(prefix: str = "") -> Case:
     )
 
 
+def case_deadline(case: DibaoCase) -> dt.date | None:
+    """The same as `dibao_deadline()`, for a case in hand (a detail page, the API's detail)."""
+    annotated = getattr(case, "deadline", None)
+    if annotated is not None:
+        return annotated
+    entry = DIBAO_DEADLINE.get(case.status)
+    return getattr(case, entry[0]) if entry else None
+
+
 def deadline_what(status: str) -> str:
     """What must happen by the deadline of a case in `status` ("" if none runs)."""
     entry = DIBAO_DEADLINE.get(status)

@@ -130,6 +130,18 @@ def test_the_listed_deadline_follows_the_status(cases, ca_pengjiang):
     assert got[cases["draft"].pk] is None
 
 
+def test_the_python_deadline_is_the_sql_one(cases, ca_pengjiang, api):
+    for case in selectors.dibao_case_list(user=ca_pengjiang):
+        fresh = DibaoCase.objects.get(pk=case.pk)  # not annotated
+        assert deadlines.case_deadline(fresh) == case.deadline  # type: ignore[attr-defined]
+    login(api, ca_pengjiang)
+    with on_day(TODAY):
+        body = api.get(f"{LIST}{cases['pending'].pk}/").json()
+        assert (body["deadline"], body["days_left"]) == ("2026-11-15", -5)
+        row = api.get(LIST, {"status": "applied"}).json()["results"][0]
+        assert (row["deadline"], row["days_left"]) == ("2026-11-15", -5)
+
+
 def test_a_township_user_sees_only_its_town(cases, cw_baisha):
     seen = set(selectors.dibao_case_list(user=cw_baisha).values_list("pk", flat=True))
     assert seen == set(order(cases, "pending", "accepted", "confirmed", "draft"))

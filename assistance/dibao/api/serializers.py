@@ -5,6 +5,7 @@ check shapes and types; the rules (statuses, members, amounts, dates, roles) liv
 assistance.dibao.services, shared with the pages, and come back through core.api.exception_handler.
 """
 
+import datetime as dt
 from typing import Any
 
 from django.utils import timezone
@@ -13,6 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from assistance import deadlines
 from assistance.dibao.workflow import DIBAO
 from assistance.models import (
     Attachment,
@@ -221,9 +223,7 @@ class DibaoCaseListSerializer(serializers.ModelSerializer):
     single_person_name = serializers.CharField(
         source="single_person.name", read_only=True, default=None
     )
-    deadline = serializers.DateField(
-        read_only=True,
-        default=None,
+    deadline = serializers.SerializerMethodField(
         help_text=_(
             "The case's current deadline (acceptance, start of the investigation, end of the "
             "procedure or next review, by status); null if none runs."
@@ -245,8 +245,12 @@ class DibaoCaseListSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
         read_only_fields = fields
 
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_deadline(self, obj: DibaoCase) -> dt.date | None:
+        return deadlines.case_deadline(obj)
+
     def get_days_left(self, obj: DibaoCase) -> int | None:
-        deadline = getattr(obj, "deadline", None)
+        deadline = deadlines.case_deadline(obj)
         if deadline is None:
             return None
         return (deadline - timezone.localdate()).days
