@@ -221,6 +221,19 @@ def sort_links(
     return links
 
 
+class IdsFirstPagination:
+    """A viewset mixin: the API's list pages ids first too (see `paginate_ids`)."""
+
+    def paginate_queryset(self, queryset: QuerySet[Any]) -> list[Any] | None:
+        if getattr(self, "action", None) != "list":
+            return super().paginate_queryset(queryset)  # type: ignore[misc]
+        ids = super().paginate_queryset(queryset.values_list("pk", flat=True))  # type: ignore[misc]
+        if ids is None:
+            return None
+        rows = {row.pk: row for row in queryset.filter(pk__in=ids)} if ids else {}
+        return [rows[pk] for pk in ids if pk in rows]
+
+
 def paginate_ids(qs: QuerySet[Any], number: Any, per_page: int) -> Page:
     """One page of `qs`, ids first: the sort and the OFFSET run on the ids alone (no joins for
     the related rows, no annotations of skipped rows), then the page's rows are read by id (one

@@ -65,7 +65,7 @@ from assistance.dibao.api.serializers import (
     DibaoStartNoticeSerializer,
     PolicyParameterSerializer,
 )
-from assistance.listing import DIBAO_SORTS, ApiListForm, sort_choices
+from assistance.listing import DIBAO_SORTS, ApiListForm, IdsFirstPagination, sort_choices
 from assistance.models import (
     Attachment,
     CaseReview,
@@ -223,6 +223,7 @@ def _case_action(
     ),
 )
 class DibaoCaseViewSet(
+    IdsFirstPagination,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

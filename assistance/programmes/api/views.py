@@ -21,7 +21,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from assistance.listing import PROGRAMME_SORTS, ApiListForm, sort_choices
+from assistance.listing import PROGRAMME_SORTS, ApiListForm, IdsFirstPagination, sort_choices
 from assistance.models import OutreachReport, Programme, ProgrammeCase, ProgrammeTransition
 from assistance.permissions import CHANGE_OUTREACH, DECIDE_PROGRAMME
 from assistance.programmes import outreach
@@ -235,6 +235,7 @@ class ProgrammeCaseFilter(SelectorFilterSet):
     ),
 )
 class ProgrammeCaseViewSet(
+    IdsFirstPagination,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
