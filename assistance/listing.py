@@ -19,6 +19,7 @@ from django import forms
 from django.core.paginator import Page, Paginator
 from django.db.models import F, OrderBy, QuerySet
 from django.utils.translation import gettext_lazy as _
+from rest_framework.generics import GenericAPIView
 
 from assistance.models import DibaoCase, Programme, ProgrammeCase
 from core.models import Region, User
@@ -221,13 +222,13 @@ def sort_links(
     return links
 
 
-class IdsFirstPagination:
+class IdsFirstPagination(GenericAPIView):  # type: ignore[type-arg]
     """A viewset mixin: the API's list pages ids first too (see `paginate_ids`)."""
 
-    def paginate_queryset(self, queryset: QuerySet[Any]) -> list[Any] | None:
-        if getattr(self, "action", None) != "list":
-            return super().paginate_queryset(queryset)  # type: ignore[misc]
-        ids = super().paginate_queryset(queryset.values_list("pk", flat=True))  # type: ignore[misc]
+    def paginate_queryset(self, queryset: Any) -> list[Any] | None:
+        if getattr(self, "action", None) != "list" or not isinstance(queryset, QuerySet):
+            return super().paginate_queryset(queryset)
+        ids = super().paginate_queryset(queryset.values_list("pk", flat=True))
         if ids is None:
             return None
         rows = {row.pk: row for row in queryset.filter(pk__in=ids)} if ids else {}

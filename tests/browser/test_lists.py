@@ -40,7 +40,9 @@ def test_district_reviewer_filters_by_town_and_village_and_sorts(
     a = VillageFactory(parent=baisha, code="440703002201", name="白沙甲社区")
     b = VillageFactory(parent=baisha, code="440703002202", name="白沙乙社区")
     c = VillageFactory(parent=chaolian, code="440703005201", name="潮连丙村")
-    user = UserFactory(username="ca_browser", role=Role.CIVIL_AFFAIRS_REVIEWER, region=region("440703"))
+    user = UserFactory(
+        username="ca_browser", role=Role.CIVIL_AFFAIRS_REVIEWER, region=region("440703")
+    )
     today = dt.date.today()
     late = _case(a, user, "陈甲", today - dt.timedelta(days=20), today - dt.timedelta(days=4))
     _case(b, user, "李乙", today - dt.timedelta(days=2), today + dt.timedelta(days=3))
