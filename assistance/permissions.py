@@ -22,6 +22,9 @@ REPORT_OUTREACH = "assistance.add_outreachreport"
 CHANGE_OUTREACH = "assistance.change_outreachreport"
 VIEW_DIBAO = "assistance.view_dibaocase"
 VIEW_OUTREACH = "assistance.view_outreachreport"
+# Exports of the case lists leave the system (masked names, no ID numbers), hence their own grant.
+EXPORT_DIBAO = "assistance.export_dibaocase"
+EXPORT_PROGRAMME = "assistance.export_programmecase"
 
 VIEW_ASSISTANCE = (
     VIEW_DIBAO,
@@ -62,3 +65,8 @@ grant(
 grant(Role.VILLAGE_ASSISTANT, VIEW_OUTREACH, REPORT_OUTREACH, VIEW_DIBAO)
 grant(Role.CIVIL_AFFAIRS_REVIEWER, CONFIRM_DIBAO, APPROVE_PAYROLL, BUILD_PAYROLL, DECIDE_PROGRAMME)
 grant(Role.DATA_ADMIN, *POLICY_ADMIN)
+grant(
+    (Role.CASEWORKER, Role.CIVIL_AFFAIRS_REVIEWER, Role.SUPERVISOR, Role.AUDITOR),
+    EXPORT_DIBAO,
+    EXPORT_PROGRAMME,
+)

@@ -1,25 +1,74 @@
 """Scoped reads of dibao cases shared by pages, API and exports: the page and the API search
-through the same function, so they never find different cases."""
+and filter through the same function, so they never find different cases."""
+
+from __future__ import annotations
+
+import datetime as dt
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
+from assistance import deadlines
+from assistance.listing import DIBAO_SORTS, ordering, sort_fields
 from assistance.models import DibaoCase
 from core.models import User
 from core.scope import scope_queryset
 from households import selectors as household_selectors
+from households.models import Membership, Relation
+
+SORT_FIELDS = sort_fields(DIBAO_SORTS)  # whitelisted sort keys (assistance.listing)
+DEFAULT_SORT = "deadline"
+
+
+def q_overdue(today: dt.date, prefix: str = "") -> Q:
+    """Cases whose current deadline has passed, spelt per status so that indexes on status and
+    the stored dates answer it (rather than the CASE expression)."""
+    q = Q(pk__in=[])
+    for status, (field, _what) in deadlines.DIBAO_DEADLINE.items():
+        q |= Q(**{f"{prefix}status": status, f"{prefix}{field}__lt": today})
+    return q
 
 
 def dibao_case_list(
-    *, user: User, status: str = "", household: int | None = None, q: str = ""
+    *,
+    user: User,
+    status: str = "",
+    household: int | None = None,
+    q: str = "",
+    town: int | None = None,
+    village: int | None = None,
+    overdue: bool = False,
+    applied_from: dt.date | None = None,
+    applied_to: dt.date | None = None,
+    sort: str = "",
+    today: dt.date | None = None,
 ) -> QuerySet[DibaoCase]:
-    """The user's cases. `q`: a case number (DB000042 or 42), the applicant's or the single
-    person's name, or anything households are searched by (member name, ID number — which
-    needs the reveal permission, else PermissionDenied —, place, address)."""
-    qs = scope_queryset(DibaoCase.objects.all(), user, region_field="household__village")
+    """The user's cases, each annotated with its current `deadline` (assistance.deadlines),
+    sorted by `sort` (a key of SORT_FIELDS, "-" for descending; default: the most urgent first).
+
+    `q`: a case number (DB000042 or 42), the applicant's or the single person's name, or
+    anything households are searched by (member name, ID number — which needs the reveal
+    permission, else PermissionDenied —, place, address). `town`, `village`: region ids
+    (outside the user's scope they find nothing). `overdue`: only cases past their deadline.
+    `applied_from`/`applied_to`: the application date, both ends included."""
+    today = today or timezone.localdate()
+    # Scoped by the case's copy of the household's village (indexed; migration 0014).
+    qs = scope_queryset(DibaoCase.objects.all(), user, region_field="village")
+    qs = qs.annotate(deadline=deadlines.dibao_deadline())
     if status:
         qs = qs.filter(status=status)
     if household:
         qs = qs.filter(household_id=household)
+    if town:
+        qs = qs.filter(village__parent_id=town)
+    if village:
+        qs = qs.filter(village_id=village)
+    if overdue:
+        qs = qs.filter(q_overdue(today))
+    if applied_from:
+        qs = qs.filter(applied_on__gte=applied_from)
+    if applied_to:
+        qs = qs.filter(applied_on__lte=applied_to)
     q = (q or "").strip()
     if q:
         matches = (
@@ -33,7 +82,18 @@ def dibao_case_list(
         qs = qs.filter(matches)
     return qs.select_related(
         "household__village__parent", "applicant", "single_person", "proposed_by", "confirmed_by"
-    ).order_by("-id")
+    ).order_by(*ordering(SORT_FIELDS, sort, default=DEFAULT_SORT))
+
+
+def head_names(household_ids: list[int]) -> dict[int, str]:
+    """{household id: active head's name} for one page of rows, in one query (rather than a
+    subquery per row, which deep pages would pay for every skipped row)."""
+    rows = (
+        Membership.objects.active()
+        .filter(household_id__in=household_ids, relation=Relation.HEAD)
+        .values_list("household_id", "person__name")
+    )
+    return dict(rows)
 
 
 def dibao_case_get(*, user: User, pk: int | str) -> DibaoCase:

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assistance import notify
+from assistance import deadlines, notify
 from assistance.dibao.workflow import (
     DECIDER_INVESTIGATES,
     DIBAO,
@@ -213,7 +213,14 @@ def dibao_case_sign(
 def dibao_case_apply(*, case: DibaoCase, applied_on: dt.date, by: User) -> DibaoCase:
     case = _begin(case, "apply", by)
     _check_date("applied_on", applied_on)
-    return DIBAO.move(case, "apply", by, _("Application submitted"), applied_on=applied_on)
+    return DIBAO.move(
+        case,
+        "apply",
+        by,
+        _("Application submitted"),
+        applied_on=applied_on,
+        acceptance_due=deadlines.acceptance_due(applied_on),
+    )
 
 
 @transaction.atomic

@@ -5,6 +5,8 @@ from assistance.dibao import notice_views, views
 app_name = "assistance"
 urlpatterns = [
     path("", views.case_list, name="list"),
+    path("export/", views.case_export, name="export"),
+    path("village-options/", views.village_options, name="village_options"),
     path("household/<int:household_pk>/open/", views.case_create, name="create"),
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/reception/", views.case_reception, name="reception"),

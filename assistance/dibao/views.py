@@ -17,7 +17,6 @@ from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
 from django.forms.models import model_to_dict
 from django.http import FileResponse, Http404, HttpResponse
@@ -27,13 +26,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from assistance import deadlines, exports, listing
 from assistance.dibao import selectors, services
 from assistance.dibao.forms import (
     AcceptForm,
     ApplyForm,
     AttachmentForm,
     CaseCreateForm,
-    CaseSearchForm,
     ConfirmForm,
     ConfirmOnlyForm,
     ExpenditureFormSet,
@@ -55,6 +54,7 @@ from assistance.dibao.forms import (
 )
 from assistance.dibao.notices import notice_contact_for
 from assistance.dibao.workflow import DECLARABLE, DIBAO, RECEPTION
+from assistance.listing import DibaoListForm
 from assistance.models import (
     Attachment,
     CaseReview,
@@ -66,8 +66,9 @@ from assistance.models import (
 from assistance.policy import selectors as policy_data
 from core.forms import SubmitOnce, apply_service_errors
 from core.http import AuthenticatedHttpRequest
-from core.models import User
+from core.models import AccessLog, User
 from core.months import first_of_next_month
+from core.services import access_log_record
 from core.uploads import download_response
 from core.workflow import has_any_perm
 from households import selectors as household_selectors
@@ -79,6 +80,7 @@ VIEW = "assistance.view_dibaocase"
 CHANGE = "assistance.change_dibaocase"
 ADD = "assistance.add_dibaocase"
 PROPOSE = "assistance.propose_dibaocase"
+EXPORT = "assistance.export_dibaocase"
 # Statuses during which the procedure clock (procedure_due) runs.
 PROCEDURE_RUNNING = (S.APPLIED, S.ACCEPTED, S.INVESTIGATING, S.PROPOSED, S.IN_NOTICE)
 MAIN_PATH = (
@@ -222,27 +224,88 @@ def property_findings(case: DibaoCase, on: dt.date) -> list[str] | None:
 
 @case_page
 def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = CaseSearchForm(request.GET or None)
-    status = q = ""
-    if form.is_valid():
-        status, q = form.cleaned_data["status"], form.cleaned_data["q"].strip()
-    # The same search as the API's (assistance.dibao.selectors.dibao_case_list).
+    """The case list: filters, sortable columns, the most urgent deadline first by default."""
+    form = DibaoListForm(request.GET or None, user=request.user)
+    today = timezone.localdate()
+    filters = form.selector_filters() if form.is_valid() else {}
+    # The same selector as the API's and the export's (assistance.dibao.selectors).
     try:
-        qs = selectors.dibao_case_list(user=request.user, status=status, q=q)
+        qs = selectors.dibao_case_list(user=request.user, today=today, **filters)
     except PermissionDenied as e:  # a search by ID number without the reveal permission
         messages.error(request, str(e))
         qs = selectors.dibao_case_list(user=request.user).none()
-    qs = qs.annotate(head_name=household_selectors.active_head_name("household_id"))
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    today = timezone.localdate()
+    if form.is_bound and not form.is_valid():
+        qs = qs.none()
+    page = listing.paginate_ids(qs, request.GET.get("page"), PAGE_SIZE)
+    names = selectors.head_names([c.household_id for c in page])
     for case in page:
-        case.deadlines = case_deadlines(case, today)  # type: ignore[attr-defined]
+        case.head_name = names.get(case.household_id, "")  # type: ignore[attr-defined]
+        case.deadline_what = deadlines.deadline_what(case.status)  # type: ignore[attr-defined]
     query = request.GET.copy()
     query.pop("page", None)
+    sort = filters.get("sort", "")
     return render(
         request,
         "assistance/case_list.html",
-        {"page": page, "form": form, "query": query.urlencode()},
+        {
+            "page": page,
+            "form": form,
+            "today": today,
+            "query": query.urlencode(),
+            "export_query": query.urlencode(),
+            "sorts": listing.sort_links(
+                listing.DIBAO_SORTS, query, current=sort, default=selectors.DEFAULT_SORT
+            ),
+            "can_export": request.user.has_perm(EXPORT),
+            "export_max": listing.EXPORT_MAX_ROWS,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@case_page
+def case_export(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The filtered case list as xlsx (masked names), at most EXPORT_MAX_ROWS rows."""
+    require(request.user, EXPORT)
+    form = DibaoListForm(request.GET or None, user=request.user)
+    back = reverse("assistance:list") + (f"?{request.GET.urlencode()}" if request.GET else "")
+    if form.is_bound and not form.is_valid():
+        messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
+        return redirect(back)
+    today = timezone.localdate()
+    filters = form.selector_filters() if form.is_bound else {}
+    try:
+        qs = selectors.dibao_case_list(user=request.user, today=today, **filters)
+    except PermissionDenied as e:
+        messages.error(request, str(e))
+        return redirect(back)
+    n = qs.count()
+    if n > listing.EXPORT_MAX_ROWS:
+        messages.error(
+            request,
+            _("%(n)d cases match: narrow the filter to at most %(max)d to export them.")
+            % {"n": n, "max": listing.EXPORT_MAX_ROWS},
+        )
+        return redirect(back)
+    access_log_record(
+        by=request.user,
+        action=AccessLog.Action.EXPORT,
+        obj=DibaoCase(),
+        detail=request.GET.urlencode()[:250],
+    )
+    return exports.dibao_export_response(qs, today=today)
+
+
+@login_required
+def village_options(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The <option>s of the village select for the chosen town (HTMX), within the user's
+    scope: the lists never render every village of the city."""
+    town = request.GET.get("town", "")
+    villages = listing.villages_of(request.user, town if town.isdigit() else None)
+    return render(
+        request,
+        "assistance/_village_options.html",
+        {"villages": villages.values_list("pk", "name"), "town": town},
     )
 
 

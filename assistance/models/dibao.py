@@ -36,6 +36,18 @@ class DibaoCase(models.Model):
         SINGLE_PERSON = "single_person", _("Single-person unit (severely disabled adult)")
 
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="dibao_cases")
+    # The household's village, copied by the database (triggers of migration 0014: on insert, on
+    # a change of household, and when the household moves), so that the lists scope and filter
+    # by an indexed column of the case instead of joining 300,000 households. Read-only here.
+    village = models.ForeignKey(
+        "core.Region",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        db_index=True,
+    )
     unit = models.CharField(
         _("dibao unit"), max_length=16, choices=Unit.choices, default=Unit.HOUSEHOLD
     )
@@ -58,6 +70,8 @@ class DibaoCase(models.Model):
     )
     applied_on = models.DateField(_("applied on"), null=True, blank=True)
     accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
+    # Set on application (policy accept_wd): the deadline a pending application is listed by.
+    acceptance_due = models.DateField(_("acceptance due"), null=True, blank=True)
     investigation_due = models.DateField(_("investigation must start by"), null=True, blank=True)
     procedure_due = models.DateField(_("procedure due"), null=True, blank=True)
     extension_reason = models.CharField(
@@ -130,6 +144,7 @@ class DibaoCase(models.Model):
         permissions = [
             ("confirm_dibaocase", _("Can confirm or refuse a dibao case")),
             ("propose_dibaocase", _("Can make the township proposal")),
+            ("export_dibaocase", _("Can export dibao case lists")),
         ]
 
     def __str__(self) -> str:

@@ -146,6 +146,7 @@ class PolicyParameter(EffectiveDated):
             _("Start investigating within (working days)"),
         )
         REFUSAL_NOTICE_WD = "refusal_notice_wd", _("Written refusal within (working days)")
+        ACCEPT_WD = "accept_wd", _("Accept or return an application within (working days)")
         REVIEW_MONTHS_STABLE = "review_months_stable", _("Review interval, stable (months)")
         REVIEW_MONTHS_UNSTABLE = "review_months_unstable", _("Review interval, unstable (months)")
         PRICE_TRIGGER_PCT = "price_trigger_pct", _("Price linkage trigger (CPI % y/y)")

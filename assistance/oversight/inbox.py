@@ -1,4 +1,5 @@
-"""The inbox (待办): for a user, the items waiting for them, ordered by deadline.
+"""The inbox (待办): for a user, the items waiting for them, ordered by deadline (the most overdue
+first; a pending application is due for acceptance by its `acceptance_due`, assistance.deadlines).
 
 Each kind of item is a scoped queryset (core.scope) guarded by the permission needed to act on
 it; which kinds a user gets depends on their role. `inbox_counts` is cheap (one COUNT per kind)
@@ -92,9 +93,10 @@ def outreach_url(pk: int) -> str:
 
 
 def _cases(user: User) -> QuerySet[DibaoCase]:
-    return scope_queryset(
-        DibaoCase.objects.all(), user, region_field="household__village"
-    ).select_related("household__village__parent")
+    # The case's indexed copy of the household's village (migration 0014): counts need no join.
+    return scope_queryset(DibaoCase.objects.all(), user, region_field="village").select_related(
+        "household__village__parent"
+    )
 
 
 def _notice_ended(user: User, today: dt.date) -> QuerySet[DibaoCase]:
@@ -186,7 +188,7 @@ def q_decide_programme(user: User, today: dt.date) -> QuerySet:
     return scope_queryset(
         ProgrammeCase.objects.filter(PROGRAMME.q_actionable("approve", user)),
         user,
-        region_field="household__village",
+        region_field="village",
     ).select_related("household__village__parent")
 
 
@@ -309,7 +311,11 @@ class Source:
 ROLE_SOURCES: dict[str, tuple[Source, ...]] = {
     Role.CASEWORKER: (
         Source(
-            "accept", CASEWORK, q_accept, _case_item("accept", None, "applied_on"), ("applied_on",)
+            "accept",
+            CASEWORK,
+            q_accept,
+            _case_item("accept", "acceptance_due", "applied_on"),
+            ("acceptance_due", "applied_on"),
         ),
         Source(
             "start_investigation",

@@ -94,6 +94,9 @@ PARAMETERS = {
     "procedure_limit_extended_wd": Decimal("45"),
     "start_investigation_wd": Decimal("3"),
     "refusal_notice_wd": Decimal("3"),
+    # Acceptance (受理) of a complete application: the national rule (民发〔2021〕57号 §10) sets
+    # no number; a local default the data administrator replaces with the local rule's.
+    "accept_wd": Decimal("3"),
     "review_months_stable": Decimal("12"),
     "review_months_unstable": Decimal("6"),
     "price_trigger_pct": Decimal("3.5"),

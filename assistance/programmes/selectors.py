@@ -7,6 +7,8 @@ import datetime as dt
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from assistance import deadlines
+from assistance.listing import PROGRAMME_SORTS, ordering, sort_fields
 from assistance.models import (
     DibaoCase,
     OutreachReport,
@@ -20,19 +22,49 @@ from core.models import User
 from core.scope import scope_queryset
 from households.models import Household
 
+SORT_FIELDS = sort_fields(PROGRAMME_SORTS)  # whitelisted sort keys (assistance.listing)
+DEFAULT_SORT = "deadline"
+
 
 def programme_cases(
-    *, user: User, programme: str = "", status: str = "", household: int | None = None
+    *,
+    user: User,
+    programme: str = "",
+    status: str = "",
+    household: int | None = None,
+    town: int | None = None,
+    village: int | None = None,
+    overdue: bool = False,
+    applied_from: dt.date | None = None,
+    applied_to: dt.date | None = None,
+    sort: str = "",
+    today: dt.date | None = None,
 ) -> QuerySet[ProgrammeCase]:
-    qs = scope_queryset(ProgrammeCase.objects.all(), user, region_field="household__village")
-    qs = qs.select_related("household__village__parent", "person").order_by("-id")
+    """The user's programme cases, annotated with `deadline` (emergency aid's documents due),
+    sorted by `sort` (a key of SORT_FIELDS, "-" for descending; default: the most urgent first,
+    then the newest). `overdue`: documents past due."""
+    today = today or timezone.localdate()
+    # Scoped by the case's copy of the household's village (indexed; migration 0014).
+    qs = scope_queryset(ProgrammeCase.objects.all(), user, region_field="village")
+    qs = qs.annotate(deadline=deadlines.programme_deadline())
+    qs = qs.select_related("household__village__parent", "person")
     if programme:
         qs = qs.filter(programme=programme)
     if status:
         qs = qs.filter(status=status)
     if household:
         qs = qs.filter(household_id=household)
-    return qs
+    if town:
+        qs = qs.filter(village__parent_id=town)
+    if village:
+        qs = qs.filter(village_id=village)
+    if overdue:
+        qs = qs.filter(documented_on__isnull=True, documentation_due__lt=today)
+    if applied_from:
+        qs = qs.filter(applied_on__gte=applied_from)
+    if applied_to:
+        qs = qs.filter(applied_on__lte=applied_to)
+    return qs.order_by(*ordering(SORT_FIELDS, sort, default=DEFAULT_SORT))
 
 
 def programme_case_get(*, user: User, pk: int | str) -> ProgrammeCase:

@@ -7,6 +7,7 @@ from assistance.programmes import views
 app_name = "assistance_programmes"
 urlpatterns = [
     path("", views.case_list, name="list"),
+    path("export/", views.case_export, name="export"),
     path("apply/<int:household_pk>/", views.case_apply, name="apply"),
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/approve/", views.case_approve, name="approve"),

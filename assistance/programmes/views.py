@@ -16,8 +16,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from assistance import exports, listing
+from assistance.listing import ProgrammeListForm
 from assistance.models import OutreachReport, Programme, ProgrammeCase
-from assistance.permissions import CHANGE_OUTREACH, DECIDE_PROGRAMME, REPORT_OUTREACH
+from assistance.permissions import (
+    CHANGE_OUTREACH,
+    DECIDE_PROGRAMME,
+    EXPORT_PROGRAMME,
+    REPORT_OUTREACH,
+)
 from assistance.programmes import outreach
 from assistance.programmes import selectors as programme_selectors
 from assistance.programmes import services as svc
@@ -36,7 +43,8 @@ from assistance.programmes.forms import (
 from assistance.programmes.workflow import PROGRAMME
 from core.forms import SubmitOnce, apply_service_errors
 from core.http import AuthenticatedHttpRequest
-from core.models import User
+from core.models import AccessLog, User
+from core.services import access_log_record
 from core.workflow import has_any_perm
 from households.models import Household
 from households.selectors import household_get, household_list
@@ -115,14 +123,15 @@ def _get_household(request: AuthenticatedHttpRequest, pk: int) -> Household:
 @login_required
 @permission_required(VIEW, raise_exception=True)
 def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    programme = request.GET.get("programme", "")
-    status = request.GET.get("status", "")
-    if programme not in ("", *Programme.values) or status not in ("", *PS.values):
-        raise Http404
-    qs = programme_selectors.programme_cases(
-        user=_user(request), programme=programme, status=status
-    )
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    """Programme cases: filters, sortable columns, documents overdue first by default."""
+    user = _user(request)
+    form = ProgrammeListForm(request.GET or None, user=user)
+    today = timezone.localdate()
+    filters = form.selector_filters() if form.is_valid() else {}
+    qs = programme_selectors.programme_cases(user=user, today=today, **filters)
+    if form.is_bound and not form.is_valid():
+        qs = qs.none()
+    page = listing.paginate_ids(qs, request.GET.get("page"), PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -130,14 +139,54 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         "assistance/programmes/list.html",
         {
             "page": page,
-            "programme": programme,
-            "status": status,
-            "programmes": Programme.choices,
-            "statuses": PS.choices,
+            "form": form,
             "query": query.urlencode(),
-            "today": timezone.localdate(),
+            "sorts": listing.sort_links(
+                listing.PROGRAMME_SORTS,
+                query,
+                current=filters.get("sort", ""),
+                default=programme_selectors.DEFAULT_SORT,
+            ),
+            "today": today,
+            "can_export": user.has_perm(EXPORT_PROGRAMME),
+            "export_max": listing.EXPORT_MAX_ROWS,
         },
+        status=400 if form.errors else 200,
     )
+
+
+@login_required
+@permission_required(EXPORT_PROGRAMME, raise_exception=True)
+def case_export(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The filtered programme cases as xlsx (masked names), at most EXPORT_MAX_ROWS rows."""
+    user = _user(request)
+    if not user.has_perm(VIEW):
+        raise PermissionDenied
+    form = ProgrammeListForm(request.GET or None, user=user)
+    back = reverse("assistance_programmes:list") + (
+        f"?{request.GET.urlencode()}" if request.GET else ""
+    )
+    if form.is_bound and not form.is_valid():
+        messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
+        return redirect(back)
+    today = timezone.localdate()
+    filters = form.selector_filters() if form.is_bound else {}
+    qs = programme_selectors.programme_cases(user=user, today=today, **filters)
+    n = qs.count()
+    if n > listing.EXPORT_MAX_ROWS:
+        messages.error(
+            request,
+            _("%(n)d cases match: narrow the filter to at most %(max)d to export them.")
+            % {"n": n, "max": listing.EXPORT_MAX_ROWS},
+        )
+        return redirect(back)
+    access_log_record(
+        by=user,
+        action=AccessLog.Action.EXPORT,
+        obj=ProgrammeCase(),
+        detail=request.GET.urlencode()[:250],
+    )
+    return exports.programme_export_response(qs, today=today)
 
 
 @login_required

@@ -160,11 +160,16 @@ def test_caseworker_sees_the_township_work_ordered_by_deadline(world, cw_baisha)
     assert kinds["accept"][0].url == f"/dibao/{world['applied'].pk}/"
     assert kinds["review"][0].url == f"/dibao/{world['review'].case_id}/"
     assert kinds["document_emergency"][0].overdue  # documentation was due yesterday
-    # Ordered by deadline: the dated items in order, the undated (applications, reports) after.
+    # Ordered by deadline: the dated items in order (an application by its acceptance
+    # deadline), the undated (outreach reports) after.
+    world["applied"].refresh_from_db()
+    assert kinds["accept"][0].deadline == world["applied"].acceptance_due is not None
     dated = [i.deadline for i in items if i.deadline]
-    assert dated == sorted(dated) and len(dated) == 6
+    assert dated == sorted(dated) and len(dated) == 7
     assert all(i.deadline is None for i in items[len(dated) :])
-    assert items[0].kind == "document_emergency"  # 25 November, the earliest deadline
+    # 25 November, the earliest deadline: the emergency aid's documents and the acceptance.
+    assert {i.kind for i in items[:2]} == {"document_emergency", "accept"}
+    assert items[0].deadline == items[1].deadline == kinds["document_emergency"][0].deadline
     # Nothing from 台城.
     taicheng = {f"/dibao/{world[k].pk}/" for k in ("t_accepted", "t_notice")}
     assert not taicheng & {i.url for i in items}

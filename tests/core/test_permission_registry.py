@@ -10,6 +10,8 @@ from core.roles import PERMISSIONS
 
 BEFORE_REGISTRY: dict[str, set[str]] = {
     "caseworker": {
+        "assistance.export_dibaocase",
+        "assistance.export_programmecase",
         "assistance.add_dibaocase",
         "assistance.add_outreachreport",
         "assistance.add_programmecase",
@@ -48,6 +50,8 @@ BEFORE_REGISTRY: dict[str, set[str]] = {
         "households.view_person",
     },
     "civil_affairs_reviewer": {
+        "assistance.export_dibaocase",
+        "assistance.export_programmecase",
         "assistance.add_payroll",
         "assistance.change_payroll",
         "assistance.confirm_dibaocase",
@@ -153,6 +157,8 @@ BEFORE_REGISTRY: dict[str, set[str]] = {
         "households.view_seriousillness",
     },
     "auditor": {
+        "assistance.export_dibaocase",
+        "assistance.export_programmecase",
         "assistance.view_categorysupplement",
         "assistance.view_dibaocase",
         "assistance.view_dibaostandard",
@@ -168,6 +174,8 @@ BEFORE_REGISTRY: dict[str, set[str]] = {
         "households.view_person",
     },
     "supervisor": {
+        "assistance.export_dibaocase",
+        "assistance.export_programmecase",
         "assistance.view_categorysupplement",
         "assistance.view_dibaocase",
         "assistance.view_dibaostandard",

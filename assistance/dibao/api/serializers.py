@@ -5,13 +5,16 @@ check shapes and types; the rules (statuses, members, amounts, dates, roles) liv
 assistance.dibao.services, shared with the pages, and come back through core.api.exception_handler.
 """
 
+import datetime as dt
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from assistance import deadlines
 from assistance.dibao.workflow import DIBAO
 from assistance.models import (
     Attachment,
@@ -232,17 +235,37 @@ class DibaoCaseListSerializer(serializers.ModelSerializer):
     single_person_name = serializers.CharField(
         source="single_person.name", read_only=True, default=None
     )
+    deadline = serializers.SerializerMethodField(
+        help_text=_(
+            "The case's current deadline (acceptance, start of the investigation, end of the "
+            "procedure or next review, by status); null if none runs."
+        ),
+    )
+    days_left = serializers.SerializerMethodField(
+        help_text=_("Days until the deadline; negative when overdue; null without a deadline.")
+    )
 
     class Meta:
         model = DibaoCase
         fields = [
             "id", "number", "household", "village", "village_name", "town_name", "address",
             "hukou_type", "status", "unit", "single_person", "single_person_name", "applicant",
-            "applicant_name", "agent_name", "relative_of_staff", "applied_on", "accepted_on",
-            "investigation_due", "procedure_due", "proposed_amount", "confirmed_on",
-            "payment_start_month", "next_review_due", "created_at", "updated_at",
+            "applicant_name", "agent_name", "relative_of_staff", "applied_on", "acceptance_due",
+            "accepted_on", "investigation_due", "procedure_due", "deadline", "days_left",
+            "proposed_amount", "confirmed_on", "payment_start_month", "next_review_due",
+            "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_deadline(self, obj: DibaoCase) -> dt.date | None:
+        return deadlines.case_deadline(obj)
+
+    def get_days_left(self, obj: DibaoCase) -> int | None:
+        deadline = deadlines.case_deadline(obj)
+        if deadline is None:
+            return None
+        return (deadline - timezone.localdate()).days
 
 
 class DibaoCaseDetailSerializer(DibaoCaseListSerializer):
