@@ -718,5 +718,6 @@ class TestList:
             r = client.get(reverse("assistance:list"))
         assert len(r.context["page"]) == 50
         assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
-        # session, user, count, the page's ids, its rows, head names, towns, villages (+1 spare)
-        assert len(many) <= 9
+        # session, user, unread notifications, count, the page's ids, its rows, head names,
+        # towns, villages (+1 spare)
+        assert len(many) <= 10

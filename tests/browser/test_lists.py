@@ -76,4 +76,8 @@ def test_district_reviewer_filters_by_town_and_village_and_sorts(
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto("/dibao/")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    # …and only the search box until the other filters are asked for.
+    expect(page.get_by_test_id("filter-town")).to_be_hidden()
+    page.get_by_test_id("more-filters").click()
+    expect(page.get_by_test_id("filter-town")).to_be_visible()
     assert late.pk
