@@ -108,15 +108,27 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
         return region_list(user=_user(self.request))
 
 
+def _ids_first(view: Any, qs: QuerySet[Any], rows: Any) -> Response:
+    """List one page: paginate the ids (COUNT and OFFSET over the bare rows), then read only the
+    page's rows with their joins and per-row subqueries (`rows(qs, ids)`)."""
+    ids = view.paginate_queryset(qs.values_list("pk", flat=True))
+    page = rows(qs, ids if ids is not None else qs.values_list("pk", flat=True))
+    data = view.get_serializer(page, many=True).data
+    return view.get_paginated_response(data) if ids is not None else Response(data)
+
+
 class HouseholdFilter(SelectorFilterSet):
     q = filters.CharFilter(
-        method="noop", label="Search: member name or ID number (prefix/suffix), place, address"
+        method="noop",
+        label="Search: household number; start of an active member's name (a full name is its "
+        "own start); an active member's ID number, whole, its last 6+ or first 10+ characters",
     )
-    name = filters.CharFilter(method="noop", label="Name of an active member (contains)")
+    name = filters.CharFilter(method="noop", label="Start of an active member's name")
     id_number = filters.CharFilter(method="noop", label="Full ID number of an active member")
     region = IntegerFilter(method="noop", label="Any region: households in its subtree")
     village = IntegerFilter(method="noop")
     town = IntegerFilter(method="noop")
+    district = IntegerFilter(method="noop", label="A district or county-level city")
 
 
 @extend_schema_view(
@@ -149,6 +161,9 @@ class HouseholdViewSet(
         if self.action == "retrieve":
             return _household_detail_qs(user)
         return selectors.household_list(user=user)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return _ids_first(self, self.get_queryset(), selectors.household_page)
 
     def get_serializer_class(self):  # type: ignore[no-untyped-def]
         return {
@@ -244,7 +259,7 @@ class HouseholdViewSet(
 
 
 class PersonFilter(SelectorFilterSet):
-    name = filters.CharFilter(method="noop", label="Name (contains)")
+    name = filters.CharFilter(method="noop", label="Start of the name (or the full name)")
     id_number = filters.CharFilter(method="noop", label="Full ID number")
     region = IntegerFilter(method="noop", label="Any region: persons in its subtree")
 
@@ -275,6 +290,9 @@ class PersonViewSet(
         if self.action == "list":
             return selectors.person_list(user=user, **cleaned_filters(self))
         return selectors.person_list(user=user)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return _ids_first(self, self.get_queryset(), selectors.person_page)
 
     def get_serializer_class(self):  # type: ignore[no-untyped-def]
         return {
