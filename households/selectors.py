@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from core.models import Job, Region, User
 from core.personal_data import FIELDS as PERSONAL_FIELDS
 from core.personal_data import may_look_up_id_number, visible
-from core.scope import scope_queryset
+from core.scope import is_city_level, scope_queryset, visible_regions
 
 from .ages import age_bands
 from .idnumber import normalise
@@ -152,7 +152,20 @@ def _require_id_lookup(user: User) -> None:
 
 def _persons(user: User, person_match: Q) -> QuerySet[Person]:
     persons = Person.objects.alias(id_number_reversed=Reverse("id_number")).filter(person_match)
-    return scope_queryset(persons, user, region_field="region")
+    return scoped_persons(persons, user)
+
+
+def scoped_persons(qs: QuerySet[Person], user: User) -> QuerySet[Person]:
+    """core.scope.scope_queryset for persons, with the user's regions read first and passed as
+    a list: with `region_id IN (SELECT … path LIKE …)` the planner cannot tell how many persons
+    a district's 75 regions hold, takes the name index over the whole city and then throws away
+    six persons in seven (77,637 heap rows read for a 蓬江区 search for 陈, 470 ms); with the
+    list it takes person_region_name, one range per village (5,031 rows). The same rows: the
+    regions are core.scope's visible_regions."""
+    if is_city_level(user):
+        return scope_queryset(qs, user, region_field="region")
+    regions = list(visible_regions(user).values_list("id", flat=True))
+    return qs.filter(region_id__in=regions)
 
 
 def _households_of(user: User, person_match: Q) -> QuerySet[Membership, Any]:
@@ -200,7 +213,7 @@ def person_list(
     """Persons the user may see, by id. `name`: the start of the name (a full name is its own
     prefix; index-answered, see household_list); `id_number`: the whole number. Paginate ids
     first, like household_list: the household and relation are subqueries per row."""
-    qs = scope_queryset(Person.objects.all(), user, region_field="region")
+    qs = scoped_persons(Person.objects.all(), user)
     if name:
         qs = qs.filter(name__startswith=" ".join(name.split()))
     if id_number:

@@ -35,6 +35,7 @@ from .forms import (
 )
 from .idnumber import parse_id_number
 from .models import Household, Membership, Person
+from .pagination import SEARCH_COUNT_CAP, CappedCountPaginator
 from .panels import render_panels
 
 PAGE_SIZE = 50
@@ -76,7 +77,9 @@ def household_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             refused = str(e)
     # Ids first, then only the page's rows with their head and size: an OFFSET would otherwise
     # compute the annotations of every skipped row (page 500 is 24,950 of them).
-    page = Paginator(qs.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
+    # A search counts its matches only up to 1,000 (households.pagination).
+    paginator = CappedCountPaginator if filters.get("q") else Paginator
+    page = paginator(qs.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = selectors.household_page(qs, page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
@@ -88,6 +91,8 @@ def household_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "params": params,
             **places,
             "search_help": selectors.SEARCH_HELP,
+            "count_capped": getattr(page.paginator, "capped", False),
+            "count_cap": SEARCH_COUNT_CAP,
             "query": query.urlencode(),
             "can_export": request.user.has_perm(EXPORT_HOUSEHOLDS),
             "id_search_refused": refused,

@@ -38,6 +38,7 @@ from core.selectors import region_list
 
 from .. import selectors, services
 from ..models import Household, Membership, Person
+from ..pagination import SearchPagination
 from .serializers import (
     HouseholdCreateSerializer,
     HouseholdDetailSerializer,
@@ -151,6 +152,7 @@ class HouseholdViewSet(
     authentication_classes = API_AUTHENTICATION_CLASSES
     queryset = Household.objects.none()
     filterset_class = HouseholdFilter
+    pagination_class = SearchPagination
     http_method_names = ["get", "post", "patch", "head", "options"]
     required_perms: list[str] | None = None  # set per action (RolePermission)
 
@@ -161,6 +163,9 @@ class HouseholdViewSet(
         if self.action == "retrieve":
             return _household_detail_qs(user)
         return selectors.household_list(user=user)
+
+    def is_search(self) -> bool:
+        return any(self.request.query_params.get(k) for k in ("q", "name", "id_number"))
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return _ids_first(self, self.get_queryset(), selectors.household_page)
@@ -283,6 +288,7 @@ class PersonViewSet(
     queryset = Person.objects.none()
     serializer_class = PersonListSerializer
     filterset_class = PersonFilter
+    pagination_class = SearchPagination
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Person]:
@@ -290,6 +296,9 @@ class PersonViewSet(
         if self.action == "list":
             return selectors.person_list(user=user, **cleaned_filters(self))
         return selectors.person_list(user=user)
+
+    def is_search(self) -> bool:
+        return any(self.request.query_params.get(k) for k in ("name", "id_number"))
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return _ids_first(self, self.get_queryset(), selectors.person_page)

@@ -4,13 +4,15 @@ its query shapes are the ones the indexes serve, and the list's place filters (d
 and filter for the city, towns for a district, villages only for a chosen town)."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from households import selectors
+from core.models import Region
+from households import pagination, selectors
 from households.models import Household, Membership, Person, Relation
 from households.selectors import household_list, person_list
 
@@ -89,8 +91,11 @@ class TestScope:
             list(household_list(user=cw_baisha, q="陈"))
         sql = " ".join(q["sql"] for q in ctx.captured_queries)
         person_part = sql[sql.index('FROM "households_person"') :]
-        assert '"region_id" IN (SELECT' in person_part
-        assert cw_baisha.region.path in person_part
+        area = re.search(r'"region_id" IN \(([0-9, ]+)\)', person_part)
+        assert area, person_part
+        visible = {r.pk for r in Region.objects.filter(path__startswith=cw_baisha.region.path)}
+        assert {int(x) for x in area.group(1).split(",")} == visible
+        assert region("440781001").pk not in visible
         assert '"name"' in person_part and "LIKE" in person_part
 
     def _plan(self, qs) -> str:  # type: ignore[no-untyped-def]
@@ -233,3 +238,34 @@ def test_unique_id_numbers_are_not_found_by_a_short_prefix(cw_baisha, village_a)
     number = head(h).id_number
     assert pks(household_list(user=cw_baisha, q=number[:6])) == set()
     assert pks(household_list(user=cw_baisha, q=number[-6:])) == {h.pk}
+
+
+class TestCappedCount:
+    @pytest.fixture(autouse=True)
+    def _small_cap(self, monkeypatch):  # type: ignore[no-untyped-def]
+        monkeypatch.setattr(pagination.CappedCountPaginator, "cap", 3)
+
+    def test_a_broad_search_counts_up_to_the_cap(self, client, api, cw_baisha, village_a):
+        made = [household_with_members(village_a, members=1) for _ in range(5)]
+        login(client, cw_baisha)
+        r = client.get(reverse("households:list"), {"q": "张"})
+        assert r.context["count_capped"] is True
+        assert r.context["page"].paginator.count == 3
+        assert [h.pk for h in r.context["page"]] == [h.pk for h in made[::-1][:3]]
+        assert 'data-testid="count-capped"' in r.content.decode()
+        login(api, cw_baisha)
+        body = api.get(API, {"q": "张"}).json()
+        assert (body["count"], body["count_capped"], len(body["results"])) == (3, True, 3)
+        body = api.get("/api/v1/persons/", {"name": "张"}).json()
+        assert (body["count"], body["count_capped"]) == (3, True)
+
+    def test_browsing_and_narrow_searches_count_exactly(self, client, api, cw_baisha, village_a):
+        made = [household_with_members(village_a, members=1) for _ in range(5)]
+        login(client, cw_baisha)
+        r = client.get(reverse("households:list"))
+        assert (r.context["count_capped"], r.context["page"].paginator.count) == (False, 5)
+        r = client.get(reverse("households:list"), {"q": str(made[0].pk)})
+        assert (r.context["count_capped"], r.context["page"].paginator.count) == (False, 1)
+        login(api, cw_baisha)
+        body = api.get(API).json()
+        assert (body["count"], body["count_capped"]) == (5, False)
