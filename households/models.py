@@ -154,6 +154,7 @@ class Person(models.Model):
                 fields=["region", "name"],
                 name="person_region_name",
                 opclasses=["int8_ops", "varchar_pattern_ops"],
+                include=["id"],  # the search needs only the ids: an index-only scan
             ),
             # The last characters of an ID number: a prefix of the reversed number.
             models.Index(
@@ -231,6 +232,11 @@ class Household(models.Model):
         verbose_name = _("household")
         verbose_name_plural = _("households")
         ordering = ["-id"]
+        indexes = [
+            # A town's or district's households newest first, and their count, from the index
+            # alone (the list pages ids first: households.selectors.household_list).
+            models.Index(fields=["village", "id"], name="household_village_id"),
+        ]
         permissions = [
             ("import_households", _("Can import households from spreadsheets")),
             ("export_households", _("Can export households")),
@@ -302,6 +308,13 @@ class Membership(models.Model):
         indexes = [
             models.Index(
                 fields=["household"], condition=Q(end_date__isnull=True), name="membership_active"
+            ),
+            # Persons found by a search → their households, from the index alone.
+            models.Index(
+                fields=["person"],
+                include=["household"],
+                condition=Q(end_date__isnull=True),
+                name="membership_active_person",
             ),
         ]
 

@@ -3,10 +3,10 @@ core.scope, with the joins and prefetches their templates need (no N+1)."""
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Model, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -59,7 +59,7 @@ def household_list(
 
     A page should paginate `qs.values_list("pk", flat=True)` and then read only that page's rows
     (`household_page`): an OFFSET computes the annotations of every row it skips."""
-    qs = scope_queryset(Household.objects.all(), user, region_field="village")
+    qs = scoped_by_ids(Household.objects.all(), user, "village_id")
     q = " ".join((q or "").split())
     if q:
         qs = _search(qs, user, q)
@@ -70,13 +70,17 @@ def household_list(
         qs = qs.filter(pk__in=_households_of(user, Q(id_number=normalise(id_number))))
     if village:
         qs = qs.filter(village_id=village)  # type: ignore[misc]  # str ids are cast by the ORM
+    # Places as lists of village ids (see scoped_by_ids): a bitmap scan of those villages'
+    # households, not a join the planner estimates badly.
+    villages = Region.objects.filter(level=Region.Level.VILLAGE).values_list("id", flat=True)
     if town:
-        qs = qs.filter(village__parent_id=town)  # type: ignore[misc]
+        qs = qs.filter(village_id__in=list(villages.filter(parent_id=town)))  # type: ignore[misc]
     if district:
-        qs = qs.filter(village__parent__parent_id=district)  # type: ignore[misc]
+        qs = qs.filter(village_id__in=list(villages.filter(parent__parent_id=district)))  # type: ignore[misc]
     if region:
         reg = Region.objects.filter(pk=region).first()
-        qs = qs.filter(village__path__startswith=reg.path) if reg else qs.none()
+        in_region = villages.filter(path__startswith=reg.path) if reg else villages.none()
+        qs = qs.filter(village_id__in=list(in_region))
     return (
         qs.select_related("village", "village__parent", "village__parent__parent")
         .annotate(head_name=active_head_name(), member_count=_active_member_count())
@@ -152,20 +156,26 @@ def _require_id_lookup(user: User) -> None:
 
 def _persons(user: User, person_match: Q) -> QuerySet[Person]:
     persons = Person.objects.alias(id_number_reversed=Reverse("id_number")).filter(person_match)
-    return scoped_persons(persons, user)
+    return scoped_by_ids(persons, user, "region_id")
 
 
-def scoped_persons(qs: QuerySet[Person], user: User) -> QuerySet[Person]:
-    """core.scope.scope_queryset for persons, with the user's regions read first and passed as
-    a list: with `region_id IN (SELECT … path LIKE …)` the planner cannot tell how many persons
-    a district's 75 regions hold, takes the name index over the whole city and then throws away
-    six persons in seven (77,637 heap rows read for a 蓬江区 search for 陈, 470 ms); with the
-    list it takes person_region_name, one range per village (5,031 rows). The same rows: the
-    regions are core.scope's visible_regions."""
+M = TypeVar("M", bound=Model)
+
+
+def scoped_by_ids(qs: QuerySet[M], user: User, region_column: str) -> QuerySet[M]:
+    """core.scope.scope_queryset with the user's regions read first and passed as a list (the
+    same rows: the regions are core.scope's visible_regions; city level and superusers are not
+    narrowed, NULL regions stay city-only).
+
+    With `region_id IN (SELECT … WHERE path LIKE …)` the planner cannot tell how many rows a
+    district's 75 regions hold: for a 蓬江区 search for 陈 it took the name index over the
+    whole city and threw away six persons in seven (77,637 heap rows, 470 ms), and for a town's
+    page 53 it scanned all 300,000 households in parallel; with the list it takes
+    person_region_name (one range per village, 5,031 rows) and household_village_id."""
     if is_city_level(user):
-        return scope_queryset(qs, user, region_field="region")
+        return scope_queryset(qs, user, region_field=region_column.removesuffix("_id"))
     regions = list(visible_regions(user).values_list("id", flat=True))
-    return qs.filter(region_id__in=regions)
+    return qs.filter(**{f"{region_column}__in": regions})
 
 
 def _households_of(user: User, person_match: Q) -> QuerySet[Membership, Any]:
@@ -213,7 +223,7 @@ def person_list(
     """Persons the user may see, by id. `name`: the start of the name (a full name is its own
     prefix; index-answered, see household_list); `id_number`: the whole number. Paginate ids
     first, like household_list: the household and relation are subqueries per row."""
-    qs = scoped_persons(Person.objects.all(), user)
+    qs = scoped_by_ids(Person.objects.all(), user, "region_id")
     if name:
         qs = qs.filter(name__startswith=" ".join(name.split()))
     if id_number:
