@@ -60,27 +60,22 @@ def household_list(
     A page should paginate `qs.values_list("pk", flat=True)` and then read only that page's rows
     (`household_page`): an OFFSET computes the annotations of every row it skips."""
     qs = scoped_by_ids(Household.objects.all(), user, "village_id")
+    # Places as lists of village ids (see scoped_by_ids): a scan of those villages' households,
+    # not a join the planner estimates badly; and the search's persons are narrowed to them too
+    # (a person's region is the village of their household, kept by the services).
+    place = _place_villages(village=village, town=town, district=district, region=region)
+    if place is not None:
+        qs = qs.filter(village_id__in=place)
     q = " ".join((q or "").split())
     if q:
-        qs = _search(qs, user, q)
+        qs = _search(qs, user, q, place)
     if name:
-        qs = qs.filter(pk__in=_households_of(user, Q(name__startswith=name.strip())))
+        match = Q(name__startswith=name.strip())
+        qs = qs.filter(pk__in=_households_of(user, match, place))
     if id_number:
         _require_id_lookup(user)
-        qs = qs.filter(pk__in=_households_of(user, Q(id_number=normalise(id_number))))
-    if village:
-        qs = qs.filter(village_id=village)  # type: ignore[misc]  # str ids are cast by the ORM
-    # Places as lists of village ids (see scoped_by_ids): a bitmap scan of those villages'
-    # households, not a join the planner estimates badly.
-    villages = Region.objects.filter(level=Region.Level.VILLAGE).values_list("id", flat=True)
-    if town:
-        qs = qs.filter(village_id__in=list(villages.filter(parent_id=town)))  # type: ignore[misc]
-    if district:
-        qs = qs.filter(village_id__in=list(villages.filter(parent__parent_id=district)))  # type: ignore[misc]
-    if region:
-        reg = Region.objects.filter(pk=region).first()
-        in_region = villages.filter(path__startswith=reg.path) if reg else villages.none()
-        qs = qs.filter(village_id__in=list(in_region))
+        match = Q(id_number=normalise(id_number))
+        qs = qs.filter(pk__in=_households_of(user, match, place))
     return (
         qs.select_related("village", "village__parent", "village__parent__parent")
         .annotate(head_name=active_head_name(), member_count=_active_member_count())
@@ -103,7 +98,26 @@ HOUSEHOLD_NUMBER_MAX_DIGITS = 9
 _ID_MATCHES_AS_LIST = 2_000
 
 
-def _search(qs: QuerySet[Household], user: User, q: str) -> QuerySet[Household]:
+def _place_villages(*, village: Any, town: Any, district: Any, region: Any) -> list[int] | None:
+    """The ids of the villages every given place filter allows (None: no place filter)."""
+    if village and not (town or district or region):
+        return [int(village)]  # households and persons are only ever in villages: no query
+    villages = Region.objects.filter(level=Region.Level.VILLAGE).values_list("id", flat=True)
+    if village:
+        villages = villages.filter(pk=village)
+    if town:
+        villages = villages.filter(parent_id=town)
+    if district:
+        villages = villages.filter(parent__parent_id=district)
+    if region:
+        path = Region.objects.filter(pk=region).values_list("path", flat=True).first()
+        villages = villages.filter(path__startswith=path) if path else villages.none()
+    return list(villages) if village or town or district or region else None
+
+
+def _search(
+    qs: QuerySet[Household], user: User, q: str, place: list[int] | None = None
+) -> QuerySet[Household]:
     norm = normalise(q)
     number = int(norm) if norm.isdigit() and len(norm) <= HOUSEHOLD_NUMBER_MAX_DIGITS else None
     if looks_like_id_number(norm):
@@ -111,14 +125,14 @@ def _search(qs: QuerySet[Household], user: User, q: str) -> QuerySet[Household]:
         match = id_number_match(norm)
         if match is None:  # 6–9 digits that are no ID search: only the household number
             return qs.filter(pk=number)
-        households = _households_of(user, match)
+        households = _households_of(user, match, place)
         ids = list(households.values_list("household_id", flat=True)[: _ID_MATCHES_AS_LIST + 1])
         if len(ids) > _ID_MATCHES_AS_LIST:
             return qs.filter(pk__in=households)
         return qs.filter(pk__in=[*ids, *([number] if number else [])])
     if number is not None:
         return qs.filter(pk=number)
-    return qs.filter(pk__in=_households_of(user, Q(name__startswith=q)))
+    return qs.filter(pk__in=_households_of(user, Q(name__startswith=q), place))
 
 
 def id_number_match(norm: str) -> Q | None:
@@ -178,10 +192,15 @@ def scoped_by_ids(qs: QuerySet[M], user: User, region_column: str) -> QuerySet[M
     return qs.filter(**{f"{region_column}__in": regions})
 
 
-def _households_of(user: User, person_match: Q) -> QuerySet[Membership, Any]:
+def _households_of(
+    user: User, person_match: Q, place: list[int] | None = None
+) -> QuerySet[Membership, Any]:
     """Ids of households with an active member matching `person_match`, among the persons the
-    user may see (their scoped region narrows the search before the name or ID match)."""
+    user may see (their scoped region narrows the search before the name or ID match), and in
+    the `place` villages if given."""
     persons = _persons(user, person_match)
+    if place is not None:
+        persons = persons.filter(region_id__in=place)
     return (
         Membership.objects.active().filter(person__in=persons.values("pk")).values("household_id")
     )
