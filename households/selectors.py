@@ -188,8 +188,14 @@ def scoped_by_ids(qs: QuerySet[M], user: User, region_column: str) -> QuerySet[M
     person_region_name (one range per village, 5,031 rows) and household_village_id."""
     if is_city_level(user):
         return scope_queryset(qs, user, region_field=region_column.removesuffix("_id"))
-    regions = list(visible_regions(user).values_list("id", flat=True))
-    return qs.filter(**{f"{region_column}__in": regions})
+    # Read once per user object (a request's): the household and person parts of one search
+    # share it. A user's region changes only by an administrator, between requests.
+    cached = getattr(user, "_visible_region_ids", None)
+    if cached is None or cached[0] != user.region_id:
+        ids = list(visible_regions(user).values_list("id", flat=True))
+        cached = (user.region_id, ids)
+        user._visible_region_ids = cached  # type: ignore[attr-defined]
+    return qs.filter(**{f"{region_column}__in": cached[1]})
 
 
 def _households_of(

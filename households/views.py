@@ -117,10 +117,19 @@ def _place_choices(user: User, filters: dict[str, Any]) -> dict[str, Any]:
         if filters.get(child) and not filters.get(parent):
             above = region_list(user=user).filter(pk=filters[child]).values("parent_id").first()
             filters[parent] = above["parent_id"] if above else None
-    districts = list(region_list(user=user, level=Region.Level.COUNTY))
+    # The user's own level decides which lists can have more than one entry (a query saved per
+    # list that cannot: a town caseworker's page reads only its villages).
+    level = user.region.level if user.region and not user.is_superuser else Region.Level.CITY
+    districts: list[Region] = []
+    if level == Region.Level.CITY:
+        districts = list(region_list(user=user, level=Region.Level.COUNTY))
+    elif level == Region.Level.COUNTY:
+        districts = [user.region]  # type: ignore[list-item]
     district = filters.get("district") or (districts[0].pk if len(districts) == 1 else None)
     towns: list[Region] = []
-    if district or not districts:
+    if level in (Region.Level.TOWNSHIP, Region.Level.VILLAGE):
+        towns = [user.region if level == Region.Level.TOWNSHIP else user.region.parent]  # type: ignore[list-item, union-attr]
+    elif district or not districts:
         towns = list(region_list(user=user, level=Region.Level.TOWNSHIP, parent=district))
         if filters.get("town") and filters["town"] not in {t.pk for t in towns}:
             filters["town"] = filters["village"] = None
