@@ -112,6 +112,7 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
 def _ids_first(view: Any, qs: QuerySet[Any], rows: Any) -> Response:
     """List one page: paginate the ids (COUNT and OFFSET over the bare rows), then read only the
     page's rows with their joins and per-row subqueries (`rows(qs, ids)`)."""
+    qs = view.filter_queryset(qs)  # the filter backends (unknown parameters → 400)
     ids = view.paginate_queryset(qs.values_list("pk", flat=True))
     page = rows(qs, ids if ids is not None else qs.values_list("pk", flat=True))
     data = view.get_serializer(page, many=True).data
