@@ -26,7 +26,7 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def _counted(self) -> int:
-        return self.object_list.order_by()[: self.cap + 1].count()  # type: ignore[union-attr]
+        return self.object_list.order_by()[: self.cap + 1].count()  # type: ignore[attr-defined]
 
     @cached_property
     def count(self) -> int:
@@ -49,7 +49,7 @@ class SearchPagination(Pagination):
 
     def get_paginated_response(self, data: Any) -> Any:
         response = super().get_paginated_response(data)
-        capped = bool(getattr(self.page.paginator, "capped", False))
+        capped = bool(getattr(getattr(self.page, "paginator", None), "capped", False))
         response.data = {"count_capped": capped, **response.data}
         return response
 

@@ -123,8 +123,8 @@ def _search(
     if looks_like_id_number(norm):
         _require_id_lookup(user)
         match = id_number_match(norm)
-        if match is None:  # 6–9 digits that are no ID search: only the household number
-            return qs.filter(pk=number)
+        if match is None:  # not reached: looks_like_id_number means 6 or more characters
+            return qs.none()
         households = _households_of(user, match, place)
         ids = list(households.values_list("household_id", flat=True)[: _ID_MATCHES_AS_LIST + 1])
         if len(ids) > _ID_MATCHES_AS_LIST:
