@@ -156,10 +156,18 @@ class HouseholdSearchForm(forms.Form):
     q = forms.CharField(required=False, max_length=100)
     village = forms.IntegerField(required=False, min_value=1, label=_("Village / community"))
     town = forms.IntegerField(required=False, min_value=1, label=_("Town / street"))
+    district = forms.IntegerField(
+        required=False, min_value=1, label=_("District / county-level city")
+    )
 
     def selector_filters(self) -> dict[str, Any]:
         d = self.cleaned_data
-        return {"q": (d["q"] or "").strip(), "village": d["village"], "town": d["town"]}
+        return {
+            "q": (d["q"] or "").strip(),
+            "village": d["village"],
+            "town": d["town"],
+            "district": d["district"],
+        }
 
     def error_messages_flat(self) -> list[str]:
         return [

@@ -2,8 +2,10 @@ import datetime as dt
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.indexes import OpClass
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -141,7 +143,25 @@ class Person(models.Model):
             ),
         ]
         # No trigram index for "name contains": the embedded PostgreSQL (pgserver) ships no pg_trgm.
-        indexes = [models.Index(fields=["name"], name="person_name")]
+        # The search is by prefix and exact match instead (households.selectors.household_list),
+        # which these B-trees answer: pattern operator classes, since the database's collation
+        # is not C and a plain B-tree cannot serve LIKE 'x%'.
+        indexes = [
+            # A name prefix in the whole city, and equality (the pattern class serves = too).
+            models.Index(fields=["name"], name="person_name", opclasses=["varchar_pattern_ops"]),
+            # A name prefix among a town's or district's villages: one range per village.
+            models.Index(
+                fields=["region", "name"],
+                name="person_region_name",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+                include=["id"],  # the search needs only the ids: an index-only scan
+            ),
+            # The last characters of an ID number: a prefix of the reversed number.
+            models.Index(
+                OpClass(Reverse("id_number"), name="text_pattern_ops"),
+                name="person_id_number_reversed",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -212,6 +232,11 @@ class Household(models.Model):
         verbose_name = _("household")
         verbose_name_plural = _("households")
         ordering = ["-id"]
+        indexes = [
+            # A town's or district's households newest first, and their count, from the index
+            # alone (the list pages ids first: households.selectors.household_list).
+            models.Index(fields=["village", "id"], name="household_village_id"),
+        ]
         permissions = [
             ("import_households", _("Can import households from spreadsheets")),
             ("export_households", _("Can export households")),
@@ -283,6 +308,13 @@ class Membership(models.Model):
         indexes = [
             models.Index(
                 fields=["household"], condition=Q(end_date__isnull=True), name="membership_active"
+            ),
+            # Persons found by a search → their households, from the index alone.
+            models.Index(
+                fields=["person"],
+                include=["household"],
+                condition=Q(end_date__isnull=True),
+                name="membership_active_person",
             ),
         ]
 

@@ -1,5 +1,7 @@
 """Household pages. Thin: forms validate input, services write, selectors read."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,8 +17,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.forms import SubmitOnce, apply_service_errors
 from core.http import AuthenticatedHttpRequest
-from core.models import AccessLog
-from core.selectors import villages_for
+from core.models import AccessLog, Region, User
+from core.selectors import region_list, villages_for
 from core.services import access_log_record
 from households.permissions import EXPORT_HOUSEHOLDS, REVEAL_ID
 
@@ -33,6 +35,7 @@ from .forms import (
 )
 from .idnumber import parse_id_number
 from .models import Household, Membership, Person
+from .pagination import SEARCH_COUNT_CAP, CappedCountPaginator
 from .panels import render_panels
 
 PAGE_SIZE = 50
@@ -60,14 +63,24 @@ def household_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     params = {k: request.GET.get(k, "").strip() for k in search.fields}
     refused = ""
     qs = Household.objects.none()
-    if search.is_valid():
+    valid = search.is_valid()
+    places = _place_choices(request.user, search.selector_filters() if valid else {})
+    filters = places.pop("filters")
+    if valid:
+        params.update({k: str(filters.get(k) or "") for k in ("district", "town", "village")})
+        # The most specific place is enough (the chain above it was checked).
+        place = next((k for k in ("village", "town", "district") if filters.get(k)), None)
+        filters = {"q": filters["q"], **({place: filters[place]} if place else {})}
         try:
-            qs = selectors.household_list(user=request.user, **search.selector_filters())  # type: ignore[arg-type]
+            qs = selectors.household_list(user=request.user, **filters)
         except PermissionDenied as e:  # a search by ID number without the reveal permission
             refused = str(e)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    villages = villages_for(request.user)  # type: ignore[arg-type]
-    towns = {v.parent_id: v.parent for v in villages if v.parent_id}
+    # Ids first, then only the page's rows with their head and size: an OFFSET would otherwise
+    # compute the annotations of every skipped row (page 500 is 24,950 of them).
+    # A search counts its matches only up to 1,000 (households.pagination).
+    paginator = CappedCountPaginator if filters.get("q") else Paginator
+    page = paginator(qs.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.household_page(qs, page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -76,8 +89,10 @@ def household_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "page": page,
             "params": params,
-            "villages": villages,
-            "towns": sorted(towns.values(), key=lambda t: t.code),
+            **places,
+            "search_help": selectors.SEARCH_HELP,
+            "count_capped": getattr(page.paginator, "capped", False),
+            "count_cap": SEARCH_COUNT_CAP,
             "query": query.urlencode(),
             "can_export": request.user.has_perm(EXPORT_HOUSEHOLDS),
             "id_search_refused": refused,
@@ -85,6 +100,53 @@ def household_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         },
         status=400 if search.errors else 200,
     )
+
+
+def _place_choices(user: User, filters: dict[str, Any]) -> dict[str, Any]:
+    """The place selects of the list, each loaded only when it is short: the districts for a
+    city user (7), the towns of the chosen (or the user's only) district, the villages of the
+    chosen (or the user's only) town — never the city's 1,002 villages on every view. Every
+    list is scoped (core.selectors.region_list). A select with one choice is not shown.
+
+    Returns the context and, under "filters", the filters to search with: a village or town
+    given alone brings its town and district with it (so the selects show it); a town or
+    village left over from another district or town (the user changed the select above it,
+    which submits the form) is dropped."""
+    filters = dict(filters)
+    for child, parent in (("village", "town"), ("town", "district")):
+        if filters.get(child) and not filters.get(parent):
+            above = region_list(user=user).filter(pk=filters[child]).values("parent_id").first()
+            filters[parent] = above["parent_id"] if above else None
+    # The user's own level decides which lists can have more than one entry (a query saved per
+    # list that cannot: a town caseworker's page reads only its villages).
+    level = user.region.level if user.region and not user.is_superuser else Region.Level.CITY
+    districts: list[Region] = []
+    if level == Region.Level.CITY:
+        districts = list(region_list(user=user, level=Region.Level.COUNTY))
+    elif level == Region.Level.COUNTY:
+        districts = [user.region]  # type: ignore[list-item]
+    district = filters.get("district") or (districts[0].pk if len(districts) == 1 else None)
+    towns: list[Region] = []
+    if level in (Region.Level.TOWNSHIP, Region.Level.VILLAGE):
+        towns = [user.region if level == Region.Level.TOWNSHIP else user.region.parent]  # type: ignore[list-item, union-attr]
+    elif district or not districts:
+        towns = list(region_list(user=user, level=Region.Level.TOWNSHIP, parent=district))
+        if filters.get("town") and filters["town"] not in {t.pk for t in towns}:
+            filters["town"] = filters["village"] = None
+    town = filters.get("town") or (towns[0].pk if len(towns) == 1 else None)
+    villages: list[Region] = []
+    if town:
+        villages = list(region_list(user=user, level=Region.Level.VILLAGE, parent=town))
+        if filters.get("village") and filters["village"] not in {v.pk for v in villages}:
+            filters["village"] = None
+    return {
+        "districts": districts if len(districts) > 1 else [],
+        "towns": towns if len(towns) > 1 else [],
+        "villages": villages,
+        "show_district": len(districts) > 1,
+        "show_town": len(districts) > 1 or len(towns) > 1,
+        "filters": filters,
+    }
 
 
 @login_required

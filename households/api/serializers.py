@@ -195,13 +195,16 @@ class HouseholdListSerializer(serializers.ModelSerializer):
     village_name = serializers.CharField(source="village.name", read_only=True)
     town = serializers.IntegerField(source="village.parent_id", read_only=True)
     town_name = serializers.CharField(source="village.parent.name", read_only=True)
+    district = serializers.IntegerField(source="village.parent.parent_id", read_only=True)
+    district_name = serializers.CharField(source="village.parent.parent.name", read_only=True)
     head_name = serializers.CharField(read_only=True, allow_null=True)
     member_count = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = Household
         fields = [
-            "id", "village", "village_name", "town", "town_name", "address", "hukou_type",
+            "id", "village", "village_name", "town", "town_name", "district", "district_name",
+            "address", "hukou_type",
             "head_name", "member_count", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields

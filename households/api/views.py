@@ -38,6 +38,7 @@ from core.selectors import region_list
 
 from .. import selectors, services
 from ..models import Household, Membership, Person
+from ..pagination import SearchPagination
 from .serializers import (
     HouseholdCreateSerializer,
     HouseholdDetailSerializer,
@@ -108,15 +109,28 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
         return region_list(user=_user(self.request))
 
 
+def _ids_first(view: Any, qs: QuerySet[Any], rows: Any) -> Response:
+    """List one page: paginate the ids (COUNT and OFFSET over the bare rows), then read only the
+    page's rows with their joins and per-row subqueries (`rows(qs, ids)`)."""
+    qs = view.filter_queryset(qs)  # the filter backends (unknown parameters → 400)
+    ids = view.paginate_queryset(qs.values_list("pk", flat=True))
+    page = rows(qs, ids if ids is not None else qs.values_list("pk", flat=True))
+    data = view.get_serializer(page, many=True).data
+    return view.get_paginated_response(data) if ids is not None else Response(data)
+
+
 class HouseholdFilter(SelectorFilterSet):
     q = filters.CharFilter(
-        method="noop", label="Search: member name or ID number (prefix/suffix), place, address"
+        method="noop",
+        label="Search: household number; start of an active member's name (a full name is its "
+        "own start); an active member's ID number, whole, its last 6+ or first 10+ characters",
     )
-    name = filters.CharFilter(method="noop", label="Name of an active member (contains)")
+    name = filters.CharFilter(method="noop", label="Start of an active member's name")
     id_number = filters.CharFilter(method="noop", label="Full ID number of an active member")
     region = IntegerFilter(method="noop", label="Any region: households in its subtree")
     village = IntegerFilter(method="noop")
     town = IntegerFilter(method="noop")
+    district = IntegerFilter(method="noop", label="A district or county-level city")
 
 
 @extend_schema_view(
@@ -139,6 +153,7 @@ class HouseholdViewSet(
     authentication_classes = API_AUTHENTICATION_CLASSES
     queryset = Household.objects.none()
     filterset_class = HouseholdFilter
+    pagination_class = SearchPagination
     http_method_names = ["get", "post", "patch", "head", "options"]
     required_perms: list[str] | None = None  # set per action (RolePermission)
 
@@ -149,6 +164,12 @@ class HouseholdViewSet(
         if self.action == "retrieve":
             return _household_detail_qs(user)
         return selectors.household_list(user=user)
+
+    def is_search(self) -> bool:
+        return any(self.request.query_params.get(k) for k in ("q", "name", "id_number"))
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return _ids_first(self, self.get_queryset(), selectors.household_page)
 
     def get_serializer_class(self):  # type: ignore[no-untyped-def]
         return {
@@ -244,7 +265,7 @@ class HouseholdViewSet(
 
 
 class PersonFilter(SelectorFilterSet):
-    name = filters.CharFilter(method="noop", label="Name (contains)")
+    name = filters.CharFilter(method="noop", label="Start of the name (or the full name)")
     id_number = filters.CharFilter(method="noop", label="Full ID number")
     region = IntegerFilter(method="noop", label="Any region: persons in its subtree")
 
@@ -268,6 +289,7 @@ class PersonViewSet(
     queryset = Person.objects.none()
     serializer_class = PersonListSerializer
     filterset_class = PersonFilter
+    pagination_class = SearchPagination
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Person]:
@@ -275,6 +297,12 @@ class PersonViewSet(
         if self.action == "list":
             return selectors.person_list(user=user, **cleaned_filters(self))
         return selectors.person_list(user=user)
+
+    def is_search(self) -> bool:
+        return any(self.request.query_params.get(k) for k in ("name", "id_number"))
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return _ids_first(self, self.get_queryset(), selectors.person_page)
 
     def get_serializer_class(self):  # type: ignore[no-untyped-def]
         return {
