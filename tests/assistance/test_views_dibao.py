@@ -688,9 +688,12 @@ class TestList:
         assert [c.pk for c in r.context["page"]] == [c1.pk, c2.pk]
         r = client.get(reverse("assistance:list"), {"status": "applied"})
         assert [c.pk for c in r.context["page"]] == [c1.pk]
-        r = client.get(reverse("assistance:list"), {"q": "大伟"})
+        r = client.get(reverse("assistance:list"), {"q": "黄大"})
         assert [c.pk for c in r.context["page"]] == [c1.pk]
         assert "黄大伟" in r.content.decode()
+        # Names match from their start (an index answers that), as in the household list.
+        r = client.get(reverse("assistance:list"), {"q": "大伟"})
+        assert list(r.context["page"]) == []
 
     def test_village_assistant_sees_own_village_only(
         self, client, va_baisha, cw_baisha, cw_baisha_2, village_a, village_b
