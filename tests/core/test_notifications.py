@@ -22,6 +22,7 @@ from tests.assistance.conftest import (
     APPLIED_ON,
     CONFIRM_ON,
     build_case,
+    build_confirmed,
     on_day,
     poor_household,
 )
@@ -98,13 +99,7 @@ def _to_notice(cw_baisha, cw_baisha_2, village_a):  # type: ignore[no-untyped-de
 
 
 def _confirmed(cw_baisha, cw_baisha_2, ca_pengjiang, village_a):  # type: ignore[no-untyped-def]
-    return build_case(
-        poor_household(village_a),
-        to=S.CONFIRMED,
-        maker=cw_baisha,
-        second=cw_baisha_2,
-        checker=ca_pengjiang,
-    )
+    return build_confirmed(village_a, maker=cw_baisha, second=cw_baisha_2, checker=ca_pengjiang)
 
 
 def _object(u, village_a):  # type: ignore[no-untyped-def]
