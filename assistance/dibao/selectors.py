@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from assistance import deadlines
-from assistance.listing import DIBAO_SORTS, ordering, sort_fields
+from assistance.listing import DIBAO_SORTS, filter_cases, ordering, sort_fields
 from assistance.models import DibaoCase
 from core.models import User
 from core.scope import scope_queryset
@@ -55,20 +55,17 @@ def dibao_case_list(
     # Scoped by the case's copy of the household's village (indexed; migration 0014).
     qs = scope_queryset(DibaoCase.objects.all(), user, region_field="village")
     qs = qs.annotate(deadline=deadlines.dibao_deadline())
-    if status:
-        qs = qs.filter(status=status)
-    if household:
-        qs = qs.filter(household_id=household)
-    if town:
-        qs = qs.filter(village__parent_id=town)
-    if village:
-        qs = qs.filter(village_id=village)
+    qs = filter_cases(
+        qs,
+        status=status,
+        household=household,
+        town=town,
+        village=village,
+        applied_from=applied_from,
+        applied_to=applied_to,
+    )
     if overdue:
         qs = qs.filter(q_overdue(today))
-    if applied_from:
-        qs = qs.filter(applied_on__gte=applied_from)
-    if applied_to:
-        qs = qs.filter(applied_on__lte=applied_to)
     q = (q or "").strip()
     if q:
         matches = (

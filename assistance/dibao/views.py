@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import wraps
+from functools import partial, wraps
 from typing import Any
 
 from django import forms as django_forms
@@ -66,9 +66,8 @@ from assistance.models import (
 from assistance.policy import selectors as policy_data
 from core.forms import SubmitOnce, apply_service_errors
 from core.http import AuthenticatedHttpRequest
-from core.models import AccessLog, User
+from core.models import User
 from core.months import first_of_next_month
-from core.services import access_log_record
 from core.uploads import download_response
 from core.workflow import has_any_perm
 from households import selectors as household_selectors
@@ -236,29 +235,26 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         qs = selectors.dibao_case_list(user=request.user).none()
     if form.is_bound and not form.is_valid():
         qs = qs.none()
-    page = listing.paginate_ids(qs, request.GET.get("page"), PAGE_SIZE)
+    context = listing.list_context(
+        request,
+        qs,
+        form=form,
+        filters=filters,
+        sorts=listing.DIBAO_SORTS,
+        default_sort=selectors.DEFAULT_SORT,
+        today=today,
+        can_export=request.user.has_perm(EXPORT),
+        per_page=PAGE_SIZE,
+    )
+    page = context["page"]
     names = selectors.head_names([c.household_id for c in page])
     for case in page:
         case.head_name = names.get(case.household_id, "")  # type: ignore[attr-defined]
         case.deadline_what = deadlines.deadline_what(case.status)  # type: ignore[attr-defined]
-    query = request.GET.copy()
-    query.pop("page", None)
-    sort = filters.get("sort", "")
     return render(
         request,
         "assistance/case_list.html",
-        {
-            "page": page,
-            "form": form,
-            "today": today,
-            "query": query.urlencode(),
-            "export_query": query.urlencode(),
-            "sorts": listing.sort_links(
-                listing.DIBAO_SORTS, query, current=sort, default=selectors.DEFAULT_SORT
-            ),
-            "can_export": request.user.has_perm(EXPORT),
-            "export_max": listing.EXPORT_MAX_ROWS,
-        },
+        {**context, "export_query": context["query"]},
         status=400 if form.errors else 200,
     )
 
@@ -267,33 +263,14 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 def case_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The filtered case list as xlsx (masked names), at most EXPORT_MAX_ROWS rows."""
     require(request.user, EXPORT)
-    form = DibaoListForm(request.GET or None, user=request.user)
-    back = reverse("assistance:list") + (f"?{request.GET.urlencode()}" if request.GET else "")
-    if form.is_bound and not form.is_valid():
-        messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
-        return redirect(back)
-    today = timezone.localdate()
-    filters = form.selector_filters() if form.is_bound else {}
-    try:
-        qs = selectors.dibao_case_list(user=request.user, today=today, **filters)
-    except PermissionDenied as e:
-        messages.error(request, str(e))
-        return redirect(back)
-    n = qs.count()
-    if n > listing.EXPORT_MAX_ROWS:
-        messages.error(
-            request,
-            _("%(n)d cases match: narrow the filter to at most %(max)d to export them.")
-            % {"n": n, "max": listing.EXPORT_MAX_ROWS},
-        )
-        return redirect(back)
-    access_log_record(
-        by=request.user,
-        action=AccessLog.Action.EXPORT,
-        obj=DibaoCase(),
-        detail=request.GET.urlencode()[:250],
+    return listing.export_response(
+        request,
+        form=DibaoListForm(request.GET or None, user=request.user),
+        list_url=reverse("assistance:list"),
+        cases=partial(selectors.dibao_case_list, user=request.user),
+        model=DibaoCase,
+        respond=exports.dibao_export_response,
     )
-    return exports.dibao_export_response(qs, today=today)
 
 
 @login_required

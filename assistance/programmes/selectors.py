@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from assistance import deadlines
-from assistance.listing import PROGRAMME_SORTS, ordering, sort_fields
+from assistance.listing import PROGRAMME_SORTS, filter_cases, ordering, sort_fields
 from assistance.models import (
     DibaoCase,
     OutreachReport,
@@ -50,20 +50,17 @@ def programme_cases(
     qs = qs.select_related("household__village__parent", "person")
     if programme:
         qs = qs.filter(programme=programme)
-    if status:
-        qs = qs.filter(status=status)
-    if household:
-        qs = qs.filter(household_id=household)
-    if town:
-        qs = qs.filter(village__parent_id=town)
-    if village:
-        qs = qs.filter(village_id=village)
+    qs = filter_cases(
+        qs,
+        status=status,
+        household=household,
+        town=town,
+        village=village,
+        applied_from=applied_from,
+        applied_to=applied_to,
+    )
     if overdue:
         qs = qs.filter(documented_on__isnull=True, documentation_due__lt=today)
-    if applied_from:
-        qs = qs.filter(applied_on__gte=applied_from)
-    if applied_to:
-        qs = qs.filter(applied_on__lte=applied_to)
     return qs.order_by(*ordering(SORT_FIELDS, sort, default=DEFAULT_SORT))
 
 
