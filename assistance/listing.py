@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar, Unpack
 
 from django import forms
 from django.contrib import messages
@@ -196,31 +196,30 @@ class ApiListForm(forms.Form):
         return cleaned
 
 
-def filter_cases(
-    qs: QuerySet[_M],
-    *,
-    status: str = "",
-    household: int | None = None,
-    town: int | None = None,
-    village: int | None = None,
-    applied_from: dt.date | None = None,
-    applied_to: dt.date | None = None,
-) -> QuerySet[_M]:
+class CaseFilters(TypedDict, total=False):
+    """The filters every case list has (the keyword arguments of its selector)."""
+
+    status: str
+    household: int | None
+    town: int | None
+    village: int | None
+    applied_from: dt.date | None
+    applied_to: dt.date | None
+
+
+def filter_cases(qs: QuerySet[_M], **filters: Unpack[CaseFilters]) -> QuerySet[_M]:
     """The filters every case list has (dibao and programme cases alike): `town`, `village`
     by the case's copy of the household's village, the application date with both ends."""
-    if status:
-        qs = qs.filter(status=status)
-    if household:
-        qs = qs.filter(household_id=household)
-    if town:
-        qs = qs.filter(village__parent_id=town)
-    if village:
-        qs = qs.filter(village_id=village)
-    if applied_from:
-        qs = qs.filter(applied_on__gte=applied_from)
-    if applied_to:
-        qs = qs.filter(applied_on__lte=applied_to)
-    return qs
+    lookups = {
+        "status": "status",
+        "household": "household_id",
+        "town": "village__parent_id",
+        "village": "village_id",
+        "applied_from": "applied_on__gte",
+        "applied_to": "applied_on__lte",
+    }
+    given = {lookups[key]: value for key, value in filters.items() if value}
+    return qs.filter(**given) if given else qs
 
 
 def sort_choices(sorts: Mapping[str, tuple[Any, str]]) -> list[tuple[str, str]]:
@@ -292,8 +291,6 @@ def list_context(
     qs: QuerySet[Any],
     *,
     form: ListFilterForm,
-    filters: Mapping[str, Any],
-    sorts: Mapping[str, tuple[Any, str]],
     default_sort: str,
     today: dt.date,
     can_export: bool,
@@ -303,12 +300,13 @@ def list_context(
     (for the pager and the export link), the sort links, the export switch."""
     query = request.GET.copy()
     query.pop("page", None)
+    sort = form.cleaned_data.get("sort", "") if form.is_valid() else ""
     return {
         "page": paginate_ids(qs, request.GET.get("page"), per_page),
         "form": form,
         "today": today,
         "query": query.urlencode(),
-        "sorts": sort_links(sorts, query, current=filters.get("sort", ""), default=default_sort),
+        "sorts": sort_links(form.SORTS, query, current=sort, default=default_sort),
         "can_export": can_export,
         "export_max": EXPORT_MAX_ROWS,
     }

@@ -239,8 +239,6 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         request,
         qs,
         form=form,
-        filters=filters,
-        sorts=listing.DIBAO_SORTS,
         default_sort=selectors.DEFAULT_SORT,
         today=today,
         can_export=request.user.has_perm(EXPORT),

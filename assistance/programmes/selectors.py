@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Unpack
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from assistance import deadlines
-from assistance.listing import PROGRAMME_SORTS, filter_cases, ordering, sort_fields
+from assistance.listing import PROGRAMME_SORTS, CaseFilters, filter_cases, ordering, sort_fields
 from assistance.models import (
     DibaoCase,
     OutreachReport,
@@ -30,15 +31,10 @@ def programme_cases(
     *,
     user: User,
     programme: str = "",
-    status: str = "",
-    household: int | None = None,
-    town: int | None = None,
-    village: int | None = None,
     overdue: bool = False,
-    applied_from: dt.date | None = None,
-    applied_to: dt.date | None = None,
     sort: str = "",
     today: dt.date | None = None,
+    **filters: Unpack[CaseFilters],
 ) -> QuerySet[ProgrammeCase]:
     """The user's programme cases, annotated with `deadline` (emergency aid's documents due),
     sorted by `sort` (a key of SORT_FIELDS, "-" for descending; default: the most urgent first,
@@ -50,15 +46,7 @@ def programme_cases(
     qs = qs.select_related("household__village__parent", "person")
     if programme:
         qs = qs.filter(programme=programme)
-    qs = filter_cases(
-        qs,
-        status=status,
-        household=household,
-        town=town,
-        village=village,
-        applied_from=applied_from,
-        applied_to=applied_to,
-    )
+    qs = filter_cases(qs, **filters)
     if overdue:
         qs = qs.filter(documented_on__isnull=True, documentation_due__lt=today)
     return qs.order_by(*ordering(SORT_FIELDS, sort, default=DEFAULT_SORT))

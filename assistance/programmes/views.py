@@ -138,8 +138,6 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             request,
             qs,
             form=form,
-            filters=filters,
-            sorts=listing.PROGRAMME_SORTS,
             default_sort=programme_selectors.DEFAULT_SORT,
             today=today,
             can_export=user.has_perm(EXPORT_PROGRAMME),
