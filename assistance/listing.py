@@ -26,9 +26,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
 from rest_framework.generics import GenericAPIView
 
 from assistance.models import DibaoCase, Programme, ProgrammeCase
+from core.api_filters import IntegerFilter, SelectorFilterSet
 from core.http import AuthenticatedHttpRequest
 from core.models import AccessLog, Region, User
 from core.scope import visible_regions
@@ -220,6 +222,20 @@ def filter_cases(qs: QuerySet[_M], **filters: Unpack[CaseFilters]) -> QuerySet[_
     }
     given = {lookups[key]: value for key, value in filters.items() if value}
     return qs.filter(**given) if given else qs
+
+
+class CaseFilterSet(SelectorFilterSet):
+    """The API's filters every case list has (those of ListFilterForm and CaseFilters); the
+    selector filters, the FilterSet only checks and documents them. Subclasses add theirs."""
+
+    household = IntegerFilter(method="noop")
+    town = IntegerFilter(method="noop", label="Town / street (region id)")
+    village = IntegerFilter(method="noop", label="Village / community (region id)")
+    applied_from = filters.DateFilter(method="noop", label="Applied on or after (YYYY-MM-DD)")
+    applied_to = filters.DateFilter(method="noop", label="Applied on or before (YYYY-MM-DD)")
+
+    class Meta:
+        form = ApiListForm
 
 
 def sort_choices(sorts: Mapping[str, tuple[Any, str]]) -> list[tuple[str, str]]:
