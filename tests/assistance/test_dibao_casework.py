@@ -77,6 +77,18 @@ def api_post(api, case, action, data):  # type: ignore[no-untyped-def]
     )
 
 
+def visit_post(*investigators, named=(), findings="走访", **extra):  # type: ignore[no-untyped-def]
+    """The investigation page's post: a home visit on VISIT by `investigators` (users), with
+    the `named` investigators' rows (named_post)."""
+    return {
+        "home_visit_on": VISIT.isoformat(),
+        "investigators": [u.pk for u in investigators],
+        "findings": findings,
+        **named_post(*named),
+        **extra,
+    }
+
+
 def shown_messages(response) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
     return [(m.level_tag, str(m)) for m in response.context["messages"]]
 
@@ -164,15 +176,7 @@ def test_the_district_reviewer_who_decides_is_not_recordable_as_investigator(  #
             message = exc.value.message_dict["investigators"][0]
         elif channel == "page":
             login(client, cw_baisha)
-            r = client.post(
-                url("investigation", case),
-                {
-                    "home_visit_on": VISIT.isoformat(),
-                    "investigators": [cw_baisha.pk, ca_pengjiang.pk],
-                    "findings": "走访",
-                    **named_post(),
-                },
-            )
+            r = client.post(url("investigation", case), visit_post(cw_baisha, ca_pengjiang))
             # Not even offered; posted anyway, the field says why.
             assert r.status_code == 200
             assert ca_pengjiang not in r.context["form"].fields["investigators"].queryset
@@ -275,13 +279,9 @@ def test_the_page_records_and_shows_named_investigators(  # type: ignore[no-unty
         assert re.search(r">\s*Full name\s*</label>", page)
         r = client.post(
             url("investigation", case),
-            {
-                "home_visit_on": VISIT.isoformat(),
-                "investigators": [cw_baisha.pk],
-                "findings": "家中无稳定收入",
-                "submission": str(uuid.uuid4()),
-                **named_post(CADRE),
-            },
+            visit_post(
+                cw_baisha, named=[CADRE], findings="家中无稳定收入", submission=str(uuid.uuid4())
+            ),
         )
     assert r.status_code == 302, r.context["form"].errors if r.context else r
     inv = Investigation.objects.get(case=case)
@@ -299,12 +299,7 @@ def test_a_named_row_with_a_unit_but_no_name_is_refused_on_the_page(  # type: ig
     with on_day(dt.date(2026, 11, 5)):
         r = client.post(
             url("investigation", case),
-            {
-                "home_visit_on": VISIT.isoformat(),
-                "investigators": [cw_baisha.pk, cw_baisha_2.pk],
-                "findings": "走访",
-                **named_post({"name": "", "unit": "村委", "role": ""}),
-            },
+            visit_post(cw_baisha, cw_baisha_2, named=[{"name": "", "unit": "村委", "role": ""}]),
         )
     assert r.status_code == 200
     assert "full name" in str(r.context["named"].forms[0].errors["name"])
@@ -544,13 +539,7 @@ def test_double_click_on_the_investigation_records_one_visit(  # type: ignore[no
     the form's one-time token does."""
     case = case_at(S.INVESTIGATING)
     login(client, cw_baisha)
-    data = {
-        "home_visit_on": VISIT.isoformat(),
-        "investigators": [cw_baisha.pk, cw_baisha_2.pk],
-        "findings": "走访",
-        "submission": str(uuid.uuid4()),
-        **named_post(),
-    }
+    data = visit_post(cw_baisha, cw_baisha_2, submission=str(uuid.uuid4()))
     with on_day(dt.date(2026, 11, 5)):
         assert client.post(url("investigation", case), data).status_code == 302
         r = client.post(url("investigation", case), data, follow=True)
