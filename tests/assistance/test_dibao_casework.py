@@ -157,6 +157,17 @@ def test_an_investigator_is_a_user_or_a_named_person(  # type: ignore[no-untyped
             assert not Investigation.objects.exists() and not NamedInvestigator.objects.exists()
 
 
+def _record_with_the_reviewer(case, cw_baisha, ca_pengjiang):  # type: ignore[no-untyped-def]
+    """The home visit recorded with the district reviewer among the investigators."""
+    return services.investigation_record(
+        case=case,
+        home_visit_on=VISIT,
+        investigators=[cw_baisha, ca_pengjiang],
+        findings="走访",
+        by=cw_baisha,
+    )
+
+
 @pytest.mark.parametrize("channel", ["service", "page", "api"])
 def test_the_district_reviewer_who_decides_is_not_recordable_as_investigator(  # type: ignore[no-untyped-def]
     request, client, api, case_at, cw_baisha, ca_pengjiang, channel
@@ -166,13 +177,7 @@ def test_the_district_reviewer_who_decides_is_not_recordable_as_investigator(  #
     with on_day(dt.date(2026, 11, 5)):
         if channel == "service":
             with pytest.raises(ValidationError) as exc:
-                services.investigation_record(
-                    case=case,
-                    home_visit_on=VISIT,
-                    investigators=[cw_baisha, ca_pengjiang],
-                    findings="走访",
-                    by=cw_baisha,
-                )
+                _record_with_the_reviewer(case, cw_baisha, ca_pengjiang)
             message = exc.value.message_dict["investigators"][0]
         elif channel == "page":
             login(client, cw_baisha)
@@ -207,13 +212,7 @@ def test_the_refusal_of_the_reviewer_reads_in_chinese(case_at, cw_baisha, ca_pen
         translation.override("zh-hans"),
         pytest.raises(ValidationError) as exc,
     ):
-        services.investigation_record(
-            case=case,
-            home_visit_on=VISIT,
-            investigators=[cw_baisha, ca_pengjiang],
-            findings="走访",
-            by=cw_baisha,
-        )
+        _record_with_the_reviewer(case, cw_baisha, ca_pengjiang)
     assert "不能同时登记为本案的调查人员" in exc.value.message_dict["investigators"][0]
 
 
