@@ -22,10 +22,9 @@ from core.roles import Role
 
 from ..conftest import login
 from ..factories import UserFactory, region
-from .conftest import S, build_case, poor_household
+from .conftest import DEC, S, build_case, poor_household
 
 pytestmark = pytest.mark.django_db
-DEC = dt.date(2026, 12, 1)
 
 
 @pytest.fixture(autouse=True)

@@ -21,6 +21,7 @@ from core.roles import Role
 from tests.assistance.conftest import (
     APPLIED_ON,
     CONFIRM_ON,
+    DEC,
     build_case,
     build_confirmed,
     on_day,
@@ -32,7 +33,6 @@ from ..factories import UserFactory, region
 
 pytestmark = pytest.mark.django_db
 S = DibaoCase.Status
-DEC = dt.date(2026, 12, 1)
 
 
 @pytest.fixture
