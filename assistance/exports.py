@@ -32,8 +32,12 @@ def days_text(deadline: dt.date | None, today: dt.date) -> str:
     return _("%(n)d days left") % {"n": days}
 
 
-def _stamp() -> str:
-    return timezone.localtime().strftime("%Y%m%d-%H%M")
+def _xlsx(rows: Iterator[list[object]], headers: list[str], name: str, title: str) -> HttpResponse:
+    """A list's rows as an xlsx file named after `name` and the local time (core.exports)."""
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return export_response(
+        rows, headers=headers, fmt="xlsx", filename=f"{name}-{stamp}", sheet_title=title
+    )
 
 
 def dibao_headers() -> list[str]:
@@ -71,13 +75,7 @@ def dibao_rows(qs: QuerySet[DibaoCase], *, today: dt.date) -> Iterator[list[obje
 
 
 def dibao_export_response(qs: QuerySet[DibaoCase], *, today: dt.date) -> HttpResponse:
-    return export_response(
-        dibao_rows(qs, today=today),
-        headers=dibao_headers(),
-        fmt="xlsx",
-        filename=f"dibao-cases-{_stamp()}",
-        sheet_title=_("Dibao cases"),
-    )
+    return _xlsx(dibao_rows(qs, today=today), dibao_headers(), "dibao-cases", _("Dibao cases"))
 
 
 def programme_headers() -> list[str]:
@@ -114,10 +112,9 @@ def programme_rows(qs: QuerySet[ProgrammeCase], *, today: dt.date) -> Iterator[l
 
 
 def programme_export_response(qs: QuerySet[ProgrammeCase], *, today: dt.date) -> HttpResponse:
-    return export_response(
+    return _xlsx(
         programme_rows(qs, today=today),
-        headers=programme_headers(),
-        fmt="xlsx",
-        filename=f"programme-cases-{_stamp()}",
-        sheet_title=_("Programme cases"),
+        programme_headers(),
+        "programme-cases",
+        _("Programme cases"),
     )

@@ -12,18 +12,31 @@ the page reloads it with HTMX when the town changes (`village_options`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+import datetime as dt
+from collections.abc import Callable, Mapping
+from typing import Any, TypedDict, TypeVar, Unpack
 
 from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
+from django.db import models
 from django.db.models import F, OrderBy, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
 from rest_framework.generics import GenericAPIView
 
 from assistance.models import DibaoCase, Programme, ProgrammeCase
-from core.models import Region, User
+from core.api_filters import IntegerFilter, SelectorFilterSet
+from core.http import AuthenticatedHttpRequest
+from core.models import AccessLog, Region, User
 from core.scope import visible_regions
+from core.services import access_log_record
+
+_M = TypeVar("_M", bound=models.Model)
 
 EXPORT_MAX_ROWS = 20_000  # a synchronous export: beyond this, narrow the filter
 
@@ -186,6 +199,46 @@ class ApiListForm(forms.Form):
         return cleaned
 
 
+class CaseFilters(TypedDict, total=False):
+    """The filters every case list has (the keyword arguments of its selector)."""
+
+    status: str
+    household: int | None
+    town: int | None
+    village: int | None
+    applied_from: dt.date | None
+    applied_to: dt.date | None
+
+
+def filter_cases(qs: QuerySet[_M], **filters: Unpack[CaseFilters]) -> QuerySet[_M]:
+    """The filters every case list has (dibao and programme cases alike): `town`, `village`
+    by the case's copy of the household's village, the application date with both ends."""
+    lookups = {
+        "status": "status",
+        "household": "household_id",
+        "town": "village__parent_id",
+        "village": "village_id",
+        "applied_from": "applied_on__gte",
+        "applied_to": "applied_on__lte",
+    }
+    given = {lookups[key]: value for key, value in filters.items() if value}
+    return qs.filter(**given) if given else qs
+
+
+class CaseFilterSet(SelectorFilterSet):
+    """The API's filters every case list has (those of ListFilterForm and CaseFilters); the
+    selector filters, the FilterSet only checks and documents them. Subclasses add theirs."""
+
+    household = IntegerFilter(method="noop")
+    town = IntegerFilter(method="noop", label="Town / street (region id)")
+    village = IntegerFilter(method="noop", label="Village / community (region id)")
+    applied_from = filters.DateFilter(method="noop", label="Applied on or after (YYYY-MM-DD)")
+    applied_to = filters.DateFilter(method="noop", label="Applied on or before (YYYY-MM-DD)")
+
+    class Meta:
+        form = ApiListForm
+
+
 def sort_choices(sorts: Mapping[str, tuple[Any, str]]) -> list[tuple[str, str]]:
     out = []
     for key, (label, _field) in sorts.items():
@@ -245,3 +298,72 @@ def paginate_ids(qs: QuerySet[Any], number: Any, per_page: int) -> Page:
     rows = {row.pk: row for row in qs.filter(pk__in=ids)} if ids else {}
     page.object_list = [rows[pk] for pk in ids if pk in rows]
     return page
+
+
+# ============================================================================ the pages
+
+
+def list_context(
+    request: HttpRequest,
+    qs: QuerySet[Any],
+    *,
+    form: ListFilterForm,
+    default_sort: str,
+    today: dt.date,
+    can_export: bool,
+    per_page: int,
+) -> dict[str, Any]:
+    """A list page's context: one page of `qs` (ids first), the query string without the page
+    (for the pager and the export link), the sort links, the export switch."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    sort = form.cleaned_data.get("sort", "") if form.is_valid() else ""
+    return {
+        "page": paginate_ids(qs, request.GET.get("page"), per_page),
+        "form": form,
+        "today": today,
+        "query": query.urlencode(),
+        "sorts": sort_links(form.SORTS, query, current=sort, default=default_sort),
+        "can_export": can_export,
+        "export_max": EXPORT_MAX_ROWS,
+    }
+
+
+def export_response(
+    request: AuthenticatedHttpRequest,
+    *,
+    form: ListFilterForm,
+    list_url: str,
+    cases: Callable[..., QuerySet[_M]],
+    model: type[_M],
+    respond: Callable[..., HttpResponse],
+) -> HttpResponse:
+    """A list's xlsx export through the list's own form and selector (`cases(today=…,
+    **filters)`), at most EXPORT_MAX_ROWS rows, with an access-log row. A bad filter, a search
+    the user may not make or too many rows: back to the list with the reason."""
+    back = list_url + (f"?{request.GET.urlencode()}" if request.GET else "")
+    if form.is_bound and not form.is_valid():
+        messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
+        return redirect(back)
+    today = timezone.localdate()
+    filters = form.selector_filters() if form.is_bound else {}
+    try:
+        qs = cases(today=today, **filters)
+    except PermissionDenied as e:  # a search by ID number without the reveal permission
+        messages.error(request, str(e))
+        return redirect(back)
+    n = qs.count()
+    if n > EXPORT_MAX_ROWS:
+        messages.error(
+            request,
+            _("%(n)d cases match: narrow the filter to at most %(max)d to export them.")
+            % {"n": n, "max": EXPORT_MAX_ROWS},
+        )
+        return redirect(back)
+    access_log_record(
+        by=request.user,
+        action=AccessLog.Action.EXPORT,
+        obj=model(),
+        detail=request.GET.urlencode()[:250],
+    )
+    return respond(qs, today=today)

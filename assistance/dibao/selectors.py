@@ -4,12 +4,13 @@ and filter through the same function, so they never find different cases."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Unpack
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from assistance import deadlines
-from assistance.listing import DIBAO_SORTS, ordering, sort_fields
+from assistance.listing import DIBAO_SORTS, CaseFilters, filter_cases, ordering, sort_fields
 from assistance.models import DibaoCase
 from core.models import User
 from core.scope import scope_queryset
@@ -33,16 +34,11 @@ def q_overdue(today: dt.date, prefix: str = "") -> Q:
 def dibao_case_list(
     *,
     user: User,
-    status: str = "",
-    household: int | None = None,
     q: str = "",
-    town: int | None = None,
-    village: int | None = None,
     overdue: bool = False,
-    applied_from: dt.date | None = None,
-    applied_to: dt.date | None = None,
     sort: str = "",
     today: dt.date | None = None,
+    **filters: Unpack[CaseFilters],
 ) -> QuerySet[DibaoCase]:
     """The user's cases, each annotated with its current `deadline` (assistance.deadlines),
     sorted by `sort` (a key of SORT_FIELDS, "-" for descending; default: the most urgent first).
@@ -56,20 +52,9 @@ def dibao_case_list(
     # Scoped by the case's copy of the household's village (indexed; migration 0014).
     qs = scope_queryset(DibaoCase.objects.all(), user, region_field="village")
     qs = qs.annotate(deadline=deadlines.dibao_deadline())
-    if status:
-        qs = qs.filter(status=status)
-    if household:
-        qs = qs.filter(household_id=household)
-    if town:
-        qs = qs.filter(village__parent_id=town)
-    if village:
-        qs = qs.filter(village_id=village)
+    qs = filter_cases(qs, **filters)
     if overdue:
         qs = qs.filter(q_overdue(today))
-    if applied_from:
-        qs = qs.filter(applied_on__gte=applied_from)
-    if applied_to:
-        qs = qs.filter(applied_on__lte=applied_to)
     q = (q or "").strip()
     if q:
         matches = _household_match(user, q)

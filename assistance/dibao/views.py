@@ -7,10 +7,10 @@ buttons on the case page are offered by status and permission, but the services 
 
 import datetime as dt
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import wraps
+from functools import partial, wraps
 from typing import Any
 
 from django import forms as django_forms
@@ -66,9 +66,8 @@ from assistance.models import (
 from assistance.policy import selectors as policy_data
 from core.forms import SubmitOnce, apply_service_errors
 from core.http import AuthenticatedHttpRequest
-from core.models import AccessLog, User
+from core.models import User
 from core.months import first_of_next_month
-from core.services import access_log_record
 from core.uploads import download_response
 from core.workflow import has_any_perm
 from households import selectors as household_selectors
@@ -163,6 +162,34 @@ def overtaken(
     return redirect("assistance:detail", pk=case.pk)
 
 
+def submit_case_form(
+    request: AuthenticatedHttpRequest,
+    case: DibaoCase,
+    form: Any,
+    *,
+    action: str,
+    write: Callable[[], Any],
+    success: Any,
+    formsets: Mapping[str, Sequence[Any]] | None = None,
+) -> HttpResponse | None:
+    """Run a case form's `write` once (services.submitted_once: posted again, it writes
+    nothing twice). Done: `success` (a message, or a function of what `write` returned) and
+    back to the case; overtaken by another user's write: why, and back to the case; refused:
+    the service's errors on the form (and `formsets`) and None, to show the form again."""
+    try:
+        with services.submitted_once(
+            token=_posted_token(request), action=action, by=request.user, case=case
+        ):
+            result = write()
+    except ValidationError as e:
+        if (response := overtaken(request, case, e)) is not None:
+            return response
+        apply_service_errors(e, form, formsets=formsets)
+        return None
+    messages.success(request, str(success(result) if callable(success) else success))
+    return redirect("assistance:detail", pk=case.pk)
+
+
 def require(user: Any, *perms: str) -> None:
     if not has_any_perm(user, perms):
         raise PermissionDenied(_("Your role does not allow this action."))
@@ -236,29 +263,24 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         qs = selectors.dibao_case_list(user=request.user).none()
     if form.is_bound and not form.is_valid():
         qs = qs.none()
-    page = listing.paginate_ids(qs, request.GET.get("page"), PAGE_SIZE)
+    context = listing.list_context(
+        request,
+        qs,
+        form=form,
+        default_sort=selectors.DEFAULT_SORT,
+        today=today,
+        can_export=request.user.has_perm(EXPORT),
+        per_page=PAGE_SIZE,
+    )
+    page = context["page"]
     names = selectors.head_names([c.household_id for c in page])
     for case in page:
         case.head_name = names.get(case.household_id, "")  # type: ignore[attr-defined]
         case.deadline_what = deadlines.deadline_what(case.status)  # type: ignore[attr-defined]
-    query = request.GET.copy()
-    query.pop("page", None)
-    sort = filters.get("sort", "")
     return render(
         request,
         "assistance/case_list.html",
-        {
-            "page": page,
-            "form": form,
-            "today": today,
-            "query": query.urlencode(),
-            "export_query": query.urlencode(),
-            "sorts": listing.sort_links(
-                listing.DIBAO_SORTS, query, current=sort, default=selectors.DEFAULT_SORT
-            ),
-            "can_export": request.user.has_perm(EXPORT),
-            "export_max": listing.EXPORT_MAX_ROWS,
-        },
+        {**context, "export_query": context["query"]},
         status=400 if form.errors else 200,
     )
 
@@ -267,33 +289,14 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 def case_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The filtered case list as xlsx (masked names), at most EXPORT_MAX_ROWS rows."""
     require(request.user, EXPORT)
-    form = DibaoListForm(request.GET or None, user=request.user)
-    back = reverse("assistance:list") + (f"?{request.GET.urlencode()}" if request.GET else "")
-    if form.is_bound and not form.is_valid():
-        messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
-        return redirect(back)
-    today = timezone.localdate()
-    filters = form.selector_filters() if form.is_bound else {}
-    try:
-        qs = selectors.dibao_case_list(user=request.user, today=today, **filters)
-    except PermissionDenied as e:
-        messages.error(request, str(e))
-        return redirect(back)
-    n = qs.count()
-    if n > listing.EXPORT_MAX_ROWS:
-        messages.error(
-            request,
-            _("%(n)d cases match: narrow the filter to at most %(max)d to export them.")
-            % {"n": n, "max": listing.EXPORT_MAX_ROWS},
-        )
-        return redirect(back)
-    access_log_record(
-        by=request.user,
-        action=AccessLog.Action.EXPORT,
-        obj=DibaoCase(),
-        detail=request.GET.urlencode()[:250],
+    return listing.export_response(
+        request,
+        form=DibaoListForm(request.GET or None, user=request.user),
+        list_url=reverse("assistance:list"),
+        cases=partial(selectors.dibao_case_list, user=request.user),
+        model=DibaoCase,
+        respond=exports.dibao_export_response,
     )
-    return exports.dibao_export_response(qs, today=today)
 
 
 @login_required
@@ -753,18 +756,16 @@ def case_step(request: AuthenticatedHttpRequest, pk: int, step: str) -> HttpResp
         return redirect("assistance:detail", pk=case.pk)
     form = spec.form(_posted(request))
     if request.method == "POST" and form.is_valid():
-        try:
-            with services.submitted_once(
-                token=_posted_token(request), action=step, by=request.user, case=case
-            ):
-                spec.run(case, dict(form.cleaned_data), request.user)
-        except ValidationError as e:
-            if (response := overtaken(request, case, e)) is not None:
-                return response
-            apply_service_errors(e, form)
-        else:
-            messages.success(request, str(spec.success))
-            return redirect("assistance:detail", pk=case.pk)
+        response = submit_case_form(
+            request,
+            case,
+            form,
+            action=step,
+            write=lambda: spec.run(case, dict(form.cleaned_data), request.user),
+            success=spec.success,
+        )
+        if response is not None:
+            return response
     context: dict[str, Any] = {
         "case": case,
         "form": form,
@@ -807,31 +808,28 @@ def case_reception(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = ReceptionForm(_posted(request), steps=steps or list(RECEPTION))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            with services.submitted_once(
-                token=_posted_token(request), action="reception", by=request.user, case=case
-            ):
-                case = services.dibao_case_receive(
-                    case=case,
-                    applied_on=data.get("applied_on"),
-                    authorization_on=data.get("authorization_on"),
-                    good_faith_on=data.get("good_faith_on"),
-                    accepted_on=data["accepted_on"],
-                    start_investigation=data["start_investigation"],
-                    by=request.user,
-                )
-        except ValidationError as e:
-            if (response := overtaken(request, case, e)) is not None:
-                return response
-            apply_service_errors(e, form)
-        else:
-            messages.success(
-                request,
+        response = submit_case_form(
+            request,
+            case,
+            form,
+            action="reception",
+            write=lambda: services.dibao_case_receive(
+                case=case,
+                applied_on=data.get("applied_on"),
+                authorization_on=data.get("authorization_on"),
+                good_faith_on=data.get("good_faith_on"),
+                accepted_on=data["accepted_on"],
+                start_investigation=data["start_investigation"],
+                by=request.user,
+            ),
+            success=lambda received: (
                 _("Application received; the investigation has started.")
-                if case.status == S.INVESTIGATING
-                else _("Application received; the procedure clock has started."),
-            )
-            return redirect("assistance:detail", pk=case.pk)
+                if received.status == S.INVESTIGATING
+                else _("Application received; the procedure clock has started.")
+            ),
+        )
+        if response is not None:
+            return response
     return render(
         request,
         "assistance/reception.html",
@@ -953,45 +951,44 @@ def case_investigation(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
         filled = [
             f for f in named.forms if named.is_bound and (f.cleaned_data.get("name") or "").strip()
         ]
-        try:
-            # One transaction: the record and its attachments are saved together or not at all
-            # (and once: a double click or the back button records no second visit).
-            with services.submitted_once(
-                token=_posted_token(request), action="investigate", by=request.user, case=case
-            ):
-                investigation = services.investigation_record(
-                    case=case,
-                    home_visit_on=data["home_visit_on"],
-                    investigators=list(data["investigators"]),
-                    named=[
-                        {k: f.cleaned_data.get(k, "") for k in ("name", "unit", "role")}
-                        for f in filled
-                    ],
-                    findings=data["findings"],
-                    neighbour_interviews=data["neighbour_interviews"],
-                    evidence_requests=data["evidence_requests"],
-                    persons_without_supporter=list(data["persons_without_supporter"]),
-                    by=request.user,
-                )
-                for upload in data["attachments"]:
-                    try:
-                        services.attachment_add(
-                            case=case,
-                            uploaded=upload,
-                            investigation=investigation,
-                            by=request.user,
-                        )
-                    except ValidationError as e:
-                        raise ValidationError(
-                            {"attachments": [f"{upload.name}: {m}" for m in e.messages]}
-                        ) from None
-        except ValidationError as e:
-            if (response := overtaken(request, case, e)) is not None:
-                return response
-            apply_service_errors(e, form, formsets={"named_investigators": filled})
-        else:
-            messages.success(request, _("Investigation recorded."))
-            return redirect("assistance:detail", pk=case.pk)
+
+        def record() -> None:
+            investigation = services.investigation_record(
+                case=case,
+                home_visit_on=data["home_visit_on"],
+                investigators=list(data["investigators"]),
+                named=[
+                    {k: f.cleaned_data.get(k, "") for k in ("name", "unit", "role")} for f in filled
+                ],
+                findings=data["findings"],
+                neighbour_interviews=data["neighbour_interviews"],
+                evidence_requests=data["evidence_requests"],
+                persons_without_supporter=list(data["persons_without_supporter"]),
+                by=request.user,
+            )
+            for upload in data["attachments"]:
+                try:
+                    services.attachment_add(
+                        case=case, uploaded=upload, investigation=investigation, by=request.user
+                    )
+                except ValidationError as e:
+                    raise ValidationError(
+                        {"attachments": [f"{upload.name}: {m}" for m in e.messages]}
+                    ) from None
+
+        # One transaction: the record and its attachments are saved together or not at all
+        # (and once: a double click or the back button records no second visit).
+        response = submit_case_form(
+            request,
+            case,
+            form,
+            action="investigate",
+            write=record,
+            success=_("Investigation recorded."),
+            formsets={"named_investigators": filled},
+        )
+        if response is not None:
+            return response
     return render(
         request,
         "assistance/investigation.html",
@@ -1016,24 +1013,22 @@ def attachment_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             raise Http404
     form = AttachmentForm(_posted(request), _files(request))
     if request.method == "POST" and form.is_valid():
-        try:
-            with services.submitted_once(
-                token=_posted_token(request), action="attach", by=request.user, case=case
-            ):
-                services.attachment_add(
-                    case=case,
-                    uploaded=form.cleaned_data["file"],
-                    investigation=investigation,
-                    description=form.cleaned_data["description"],
-                    by=request.user,
-                )
-        except ValidationError as e:
-            if (response := overtaken(request, case, e)) is not None:
-                return response
-            apply_service_errors(e, form)
-        else:
-            messages.success(request, _("Attachment uploaded."))
-            return redirect("assistance:detail", pk=case.pk)
+        response = submit_case_form(
+            request,
+            case,
+            form,
+            action="attach",
+            write=lambda: services.attachment_add(
+                case=case,
+                uploaded=form.cleaned_data["file"],
+                investigation=investigation,
+                description=form.cleaned_data["description"],
+                by=request.user,
+            ),
+            success=_("Attachment uploaded."),
+        )
+        if response is not None:
+            return response
     return render(
         request,
         "assistance/attachment_add.html",
@@ -1079,23 +1074,18 @@ def case_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         on = form.cleaned_data["on"]
         if request.POST.get("final") == "yes":
-            try:
-                with services.submitted_once(
-                    token=_posted_token(request), action="confirm", by=request.user, case=case
-                ):
-                    services.dibao_case_confirm(
-                        case=case,
-                        on=on,
-                        reason=form.cleaned_data["reason"],
-                        by=request.user,
-                    )
-            except ValidationError as e:
-                if (response := overtaken(request, case, e)) is not None:
-                    return response
-                apply_service_errors(e, form)
-            else:
-                messages.success(request, _("The case is confirmed."))
-                return redirect("assistance:detail", pk=case.pk)
+            response = submit_case_form(
+                request,
+                case,
+                form,
+                action="confirm",
+                write=lambda: services.dibao_case_confirm(
+                    case=case, on=on, reason=form.cleaned_data["reason"], by=request.user
+                ),
+                success=_("The case is confirmed."),
+            )
+            if response is not None:
+                return response
         else:
             comp, err = breakdown_json(case, on)
             if err:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Unpack
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from assistance import deadlines
-from assistance.listing import PROGRAMME_SORTS, ordering, sort_fields
+from assistance.listing import PROGRAMME_SORTS, CaseFilters, filter_cases, ordering, sort_fields
 from assistance.models import (
     DibaoCase,
     OutreachReport,
@@ -30,15 +31,10 @@ def programme_cases(
     *,
     user: User,
     programme: str = "",
-    status: str = "",
-    household: int | None = None,
-    town: int | None = None,
-    village: int | None = None,
     overdue: bool = False,
-    applied_from: dt.date | None = None,
-    applied_to: dt.date | None = None,
     sort: str = "",
     today: dt.date | None = None,
+    **filters: Unpack[CaseFilters],
 ) -> QuerySet[ProgrammeCase]:
     """The user's programme cases, annotated with `deadline` (emergency aid's documents due),
     sorted by `sort` (a key of SORT_FIELDS, "-" for descending; default: the most urgent first,
@@ -50,20 +46,9 @@ def programme_cases(
     qs = qs.select_related("household__village__parent", "person")
     if programme:
         qs = qs.filter(programme=programme)
-    if status:
-        qs = qs.filter(status=status)
-    if household:
-        qs = qs.filter(household_id=household)
-    if town:
-        qs = qs.filter(village__parent_id=town)
-    if village:
-        qs = qs.filter(village_id=village)
+    qs = filter_cases(qs, **filters)
     if overdue:
         qs = qs.filter(documented_on__isnull=True, documentation_due__lt=today)
-    if applied_from:
-        qs = qs.filter(applied_on__gte=applied_from)
-    if applied_to:
-        qs = qs.filter(applied_on__lte=applied_to)
     return qs.order_by(*ordering(SORT_FIELDS, sort, default=DEFAULT_SORT))
 
 

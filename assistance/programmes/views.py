@@ -1,6 +1,7 @@
 """Pages of the other assistance programmes and of outreach reports. Thin: forms check shapes,
 assistance.programmes.services writes and reads (scoped)."""
 
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -43,8 +44,7 @@ from assistance.programmes.forms import (
 from assistance.programmes.workflow import PROGRAMME
 from core.forms import SubmitOnce, apply_service_errors
 from core.http import AuthenticatedHttpRequest
-from core.models import AccessLog, User
-from core.services import access_log_record
+from core.models import User
 from core.workflow import has_any_perm
 from households.models import Household
 from households.selectors import household_get, household_list
@@ -131,26 +131,18 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     qs = programme_selectors.programme_cases(user=user, today=today, **filters)
     if form.is_bound and not form.is_valid():
         qs = qs.none()
-    page = listing.paginate_ids(qs, request.GET.get("page"), PAGE_SIZE)
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "assistance/programmes/list.html",
-        {
-            "page": page,
-            "form": form,
-            "query": query.urlencode(),
-            "sorts": listing.sort_links(
-                listing.PROGRAMME_SORTS,
-                query,
-                current=filters.get("sort", ""),
-                default=programme_selectors.DEFAULT_SORT,
-            ),
-            "today": today,
-            "can_export": user.has_perm(EXPORT_PROGRAMME),
-            "export_max": listing.EXPORT_MAX_ROWS,
-        },
+        listing.list_context(
+            request,
+            qs,
+            form=form,
+            default_sort=programme_selectors.DEFAULT_SORT,
+            today=today,
+            can_export=user.has_perm(EXPORT_PROGRAMME),
+            per_page=PAGE_SIZE,
+        ),
         status=400 if form.errors else 200,
     )
 
@@ -162,31 +154,14 @@ def case_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = _user(request)
     if not user.has_perm(VIEW):
         raise PermissionDenied
-    form = ProgrammeListForm(request.GET or None, user=user)
-    back = reverse("assistance_programmes:list") + (
-        f"?{request.GET.urlencode()}" if request.GET else ""
+    return listing.export_response(
+        request,
+        form=ProgrammeListForm(request.GET or None, user=user),
+        list_url=reverse("assistance_programmes:list"),
+        cases=partial(programme_selectors.programme_cases, user=user),
+        model=ProgrammeCase,
+        respond=exports.programme_export_response,
     )
-    if form.is_bound and not form.is_valid():
-        messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
-        return redirect(back)
-    today = timezone.localdate()
-    filters = form.selector_filters() if form.is_bound else {}
-    qs = programme_selectors.programme_cases(user=user, today=today, **filters)
-    n = qs.count()
-    if n > listing.EXPORT_MAX_ROWS:
-        messages.error(
-            request,
-            _("%(n)d cases match: narrow the filter to at most %(max)d to export them.")
-            % {"n": n, "max": listing.EXPORT_MAX_ROWS},
-        )
-        return redirect(back)
-    access_log_record(
-        by=user,
-        action=AccessLog.Action.EXPORT,
-        obj=ProgrammeCase(),
-        detail=request.GET.urlencode()[:250],
-    )
-    return exports.programme_export_response(qs, today=today)
 
 
 @login_required

@@ -9,6 +9,7 @@ import time_machine
 
 from assistance.dibao import services
 from assistance.models import DibaoCase, IncomeType
+from assistance.payroll import services as payroll_services
 from core.roles import Role
 from households.models import Household, Membership, Relation
 
@@ -76,6 +77,34 @@ def build_case(
 
 NOTICE_ON = dt.date(2026, 11, 6)
 CONFIRM_ON = dt.date(2026, 11, 13)
+# The first month paid for a case confirmed on CONFIRM_ON.
+DEC = dt.date(2026, 12, 1)
+
+
+def build_confirmed(
+    village, *, maker, second, checker, wages: Decimal = Decimal("300")
+) -> DibaoCase:  # type: ignore[no-untyped-def]
+    """A poor household of `village` whose case is confirmed on CONFIRM_ON (paid from DEC)."""
+    return build_case(
+        poor_household(village),
+        to=S.CONFIRMED,
+        maker=maker,
+        second=second,
+        checker=checker,
+        wages=wages,
+    )
+
+
+@pytest.fixture
+def confirmed_case(cw_baisha, cw_baisha_2, ca_pengjiang, village_a):  # type: ignore[no-untyped-def]
+    """A confirmed case of 白沙 (蓬江区), paid from DEC."""
+    return build_confirmed(village_a, maker=cw_baisha, second=cw_baisha_2, checker=ca_pengjiang)
+
+
+@pytest.fixture
+def payroll_draft(confirmed_case, ca_pengjiang, district):  # type: ignore[no-untyped-def]
+    """蓬江区's draft payroll for DEC, with the line of `confirmed_case`."""
+    return payroll_services.payroll_build(county=district, month=DEC, by=ca_pengjiang).payroll
 
 
 def _build_until_proposal(household, target, maker, second, wages):  # type: ignore[no-untyped-def]

@@ -77,6 +77,18 @@ def api_post(api, case, action, data):  # type: ignore[no-untyped-def]
     )
 
 
+def visit_post(*investigators, named=(), findings="走访", **extra):  # type: ignore[no-untyped-def]
+    """The investigation page's post: a home visit on VISIT by `investigators` (users), with
+    the `named` investigators' rows (named_post)."""
+    return {
+        "home_visit_on": VISIT.isoformat(),
+        "investigators": [u.pk for u in investigators],
+        "findings": findings,
+        **named_post(*named),
+        **extra,
+    }
+
+
 def shown_messages(response) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
     return [(m.level_tag, str(m)) for m in response.context["messages"]]
 
@@ -145,6 +157,17 @@ def test_an_investigator_is_a_user_or_a_named_person(  # type: ignore[no-untyped
             assert not Investigation.objects.exists() and not NamedInvestigator.objects.exists()
 
 
+def _record_with_the_reviewer(case, cw_baisha, ca_pengjiang):  # type: ignore[no-untyped-def]
+    """The home visit recorded with the district reviewer among the investigators."""
+    return services.investigation_record(
+        case=case,
+        home_visit_on=VISIT,
+        investigators=[cw_baisha, ca_pengjiang],
+        findings="走访",
+        by=cw_baisha,
+    )
+
+
 @pytest.mark.parametrize("channel", ["service", "page", "api"])
 def test_the_district_reviewer_who_decides_is_not_recordable_as_investigator(  # type: ignore[no-untyped-def]
     request, client, api, case_at, cw_baisha, ca_pengjiang, channel
@@ -154,25 +177,11 @@ def test_the_district_reviewer_who_decides_is_not_recordable_as_investigator(  #
     with on_day(dt.date(2026, 11, 5)):
         if channel == "service":
             with pytest.raises(ValidationError) as exc:
-                services.investigation_record(
-                    case=case,
-                    home_visit_on=VISIT,
-                    investigators=[cw_baisha, ca_pengjiang],
-                    findings="走访",
-                    by=cw_baisha,
-                )
+                _record_with_the_reviewer(case, cw_baisha, ca_pengjiang)
             message = exc.value.message_dict["investigators"][0]
         elif channel == "page":
             login(client, cw_baisha)
-            r = client.post(
-                url("investigation", case),
-                {
-                    "home_visit_on": VISIT.isoformat(),
-                    "investigators": [cw_baisha.pk, ca_pengjiang.pk],
-                    "findings": "走访",
-                    **named_post(),
-                },
-            )
+            r = client.post(url("investigation", case), visit_post(cw_baisha, ca_pengjiang))
             # Not even offered; posted anyway, the field says why.
             assert r.status_code == 200
             assert ca_pengjiang not in r.context["form"].fields["investigators"].queryset
@@ -203,13 +212,7 @@ def test_the_refusal_of_the_reviewer_reads_in_chinese(case_at, cw_baisha, ca_pen
         translation.override("zh-hans"),
         pytest.raises(ValidationError) as exc,
     ):
-        services.investigation_record(
-            case=case,
-            home_visit_on=VISIT,
-            investigators=[cw_baisha, ca_pengjiang],
-            findings="走访",
-            by=cw_baisha,
-        )
+        _record_with_the_reviewer(case, cw_baisha, ca_pengjiang)
     assert "不能同时登记为本案的调查人员" in exc.value.message_dict["investigators"][0]
 
 
@@ -275,13 +278,9 @@ def test_the_page_records_and_shows_named_investigators(  # type: ignore[no-unty
         assert re.search(r">\s*Full name\s*</label>", page)
         r = client.post(
             url("investigation", case),
-            {
-                "home_visit_on": VISIT.isoformat(),
-                "investigators": [cw_baisha.pk],
-                "findings": "家中无稳定收入",
-                "submission": str(uuid.uuid4()),
-                **named_post(CADRE),
-            },
+            visit_post(
+                cw_baisha, named=[CADRE], findings="家中无稳定收入", submission=str(uuid.uuid4())
+            ),
         )
     assert r.status_code == 302, r.context["form"].errors if r.context else r
     inv = Investigation.objects.get(case=case)
@@ -299,12 +298,7 @@ def test_a_named_row_with_a_unit_but_no_name_is_refused_on_the_page(  # type: ig
     with on_day(dt.date(2026, 11, 5)):
         r = client.post(
             url("investigation", case),
-            {
-                "home_visit_on": VISIT.isoformat(),
-                "investigators": [cw_baisha.pk, cw_baisha_2.pk],
-                "findings": "走访",
-                **named_post({"name": "", "unit": "村委", "role": ""}),
-            },
+            visit_post(cw_baisha, cw_baisha_2, named=[{"name": "", "unit": "村委", "role": ""}]),
         )
     assert r.status_code == 200
     assert "full name" in str(r.context["named"].forms[0].errors["name"])
@@ -544,13 +538,7 @@ def test_double_click_on_the_investigation_records_one_visit(  # type: ignore[no
     the form's one-time token does."""
     case = case_at(S.INVESTIGATING)
     login(client, cw_baisha)
-    data = {
-        "home_visit_on": VISIT.isoformat(),
-        "investigators": [cw_baisha.pk, cw_baisha_2.pk],
-        "findings": "走访",
-        "submission": str(uuid.uuid4()),
-        **named_post(),
-    }
+    data = visit_post(cw_baisha, cw_baisha_2, submission=str(uuid.uuid4()))
     with on_day(dt.date(2026, 11, 5)):
         assert client.post(url("investigation", case), data).status_code == 302
         r = client.post(url("investigation", case), data, follow=True)

@@ -27,21 +27,9 @@ from core.jobs import jobs_fail_stale
 from core.models import Job
 
 from ..conftest import login
-from .conftest import S, build_case, poor_household
+from .conftest import DEC, S, build_confirmed
 
-DEC = dt.date(2026, 12, 1)
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def case(cw_baisha, cw_baisha_2, ca_pengjiang, village_a):  # type: ignore[no-untyped-def]
-    return build_case(
-        poor_household(village_a),
-        to=S.CONFIRMED,
-        maker=cw_baisha,
-        second=cw_baisha_2,
-        checker=ca_pengjiang,
-    )
 
 
 def _start(district, by, callbacks):  # type: ignore[no-untyped-def]
@@ -64,7 +52,7 @@ def test_worker_settings_redeliver_a_lost_task():
 
 @pytest.mark.django_db
 def test_sweep_fails_only_jobs_silent_past_the_limit(
-    case, ca_pengjiang, district, django_capture_on_commit_callbacks
+    confirmed_case, ca_pengjiang, district, django_capture_on_commit_callbacks
 ):
     t0 = dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.UTC)
     limit = dt.timedelta(minutes=settings.JOB_STALE_AFTER_MINUTES)
@@ -86,7 +74,7 @@ def test_sweep_fails_only_jobs_silent_past_the_limit(
 
 @pytest.mark.django_db
 def test_failed_job_shows_on_the_page_with_build_again_and_approval_says_why(
-    client, api, case, ca_pengjiang, district, django_capture_on_commit_callbacks
+    client, api, confirmed_case, ca_pengjiang, district, django_capture_on_commit_callbacks
 ):
     t0 = dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.UTC)
     with time_machine.travel(t0, tick=False):
@@ -175,13 +163,7 @@ def _wait_for(check, timeout: float) -> bool:  # type: ignore[no-untyped-def]
 def test_killed_worker_job_is_failed_then_redelivered_and_completed(
     client, village_a, cw_baisha, cw_baisha_2, ca_pengjiang, district
 ):
-    case = build_case(
-        poor_household(village_a),
-        to=S.CONFIRMED,
-        maker=cw_baisha,
-        second=cw_baisha_2,
-        checker=ca_pengjiang,
-    )
+    case = build_confirmed(village_a, maker=cw_baisha, second=cw_baisha_2, checker=ca_pengjiang)
     assert case.status == S.CONFIRMED
     queue = f"test-killed-worker-{uuid.uuid4().hex[:8]}"
     routes = celery_app.conf.task_routes

@@ -16,51 +16,26 @@ from households.models import Membership, Person
 
 from ..conftest import login
 from ..factories import HouseholdFactory, PersonFactory
-from .conftest import S, build_case, head_of, poor_household
+from .conftest import DEC, S, build_confirmed, head_of
 
 pytestmark = pytest.mark.django_db
-DEC = dt.date(2026, 12, 1)
 
 
-@pytest.fixture(autouse=True)
-def _english():  # type: ignore[no-untyped-def]
-    from django.utils import translation
-
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def case(cw_baisha, cw_baisha_2, ca_pengjiang, village_a):  # type: ignore[no-untyped-def]
-    return build_case(
-        poor_household(village_a),
-        to=S.CONFIRMED,
-        maker=cw_baisha,
-        second=cw_baisha_2,
-        checker=ca_pengjiang,
-    )
-
-
-@pytest.fixture
-def draft(case, ca_pengjiang, district):  # type: ignore[no-untyped-def]
-    return P.payroll_build(county=district, month=DEC, by=ca_pengjiang).payroll
-
-
-def _rebuild(draft, by, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def _rebuild(payroll_draft, by, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
     """Start a rebuild whose task has not run yet (queued)."""
     with django_capture_on_commit_callbacks(execute=False):
-        return P.payroll_build_start(county=draft.county, month=draft.month, by=by)
+        return P.payroll_build_start(county=payroll_draft.county, month=payroll_draft.month, by=by)
 
 
 # ============================================================================ while building
 
 
 def test_queued_rebuild_shows_one_state_and_disables_approval(
-    client, draft, ca_pengjiang, ca_pengjiang_2, django_capture_on_commit_callbacks
+    client, payroll_draft, ca_pengjiang, ca_pengjiang_2, django_capture_on_commit_callbacks
 ):
-    job = _rebuild(draft, ca_pengjiang, django_capture_on_commit_callbacks)
+    job = _rebuild(payroll_draft, ca_pengjiang, django_capture_on_commit_callbacks)
     c = login(client, ca_pengjiang_2)
-    body = c.get(reverse("assistance_payroll:detail", args=[draft.pk])).content.decode()
+    body = c.get(reverse("assistance_payroll:detail", args=[payroll_draft.pk])).content.decode()
     progress = body[body.index('id="job-progress"') : body.index("</section>")]
     assert 'data-testid="job-state">Queued<' in progress
     assert "Running" not in progress and "%" not in progress.split("progress-bar")[0]
@@ -69,14 +44,14 @@ def test_queued_rebuild_shows_one_state_and_disables_approval(
     assert 'data-testid="approve-disabled"' in body and 'data-testid="approve-link"' not in body
     assert "Build again" not in body
     # The confirmation page says why and its button is disabled.
-    page = c.get(reverse("assistance_payroll:approve", args=[draft.pk])).content.decode()
+    page = c.get(reverse("assistance_payroll:approve", args=[payroll_draft.pk])).content.decode()
     assert 'data-testid="approve-waits"' in page and "disabled" in page
 
 
 def test_running_build_shows_percent_and_step_not_queued(
-    client, draft, ca_pengjiang, ca_pengjiang_2, django_capture_on_commit_callbacks
+    client, payroll_draft, ca_pengjiang, ca_pengjiang_2, django_capture_on_commit_callbacks
 ):
-    job = _rebuild(draft, ca_pengjiang, django_capture_on_commit_callbacks)
+    job = _rebuild(payroll_draft, ca_pengjiang, django_capture_on_commit_callbacks)
     Job.objects.filter(pk=job.pk).update(
         status=Job.Status.RUNNING, progress_done=1, message="Computing 1 lines"
     )
@@ -89,63 +64,67 @@ def test_running_build_shows_percent_and_step_not_queued(
     assert "hx-get" in html
 
 
-def test_the_task_starts_without_a_leftover_queued_message(draft, ca_pengjiang):
-    job = Job.objects.create(kind=P.JOB_KIND, region=draft.county, message="Queued")
+def test_the_task_starts_without_a_leftover_queued_message(payroll_draft, ca_pengjiang):
+    job = Job.objects.create(kind=P.JOB_KIND, region=payroll_draft.county, message="Queued")
     from assistance.payroll.tasks import build_payroll
 
-    build_payroll.apply(args=(job.pk, draft.county_id, DEC.isoformat(), ca_pengjiang.pk))
+    build_payroll.apply(args=(job.pk, payroll_draft.county_id, DEC.isoformat(), ca_pengjiang.pk))
     job.refresh_from_db()
     assert job.status == Job.Status.DONE and job.message == "1 lines, 1711.00 yuan"
 
 
 def test_approve_is_refused_by_the_service_and_the_page_while_building(
-    client, draft, ca_pengjiang, ca_pengjiang_2, django_capture_on_commit_callbacks
+    client, payroll_draft, ca_pengjiang, ca_pengjiang_2, django_capture_on_commit_callbacks
 ):
-    _rebuild(draft, ca_pengjiang, django_capture_on_commit_callbacks)
+    _rebuild(payroll_draft, ca_pengjiang, django_capture_on_commit_callbacks)
     with pytest.raises(ValidationError) as e:
-        P.payroll_approve(payroll=draft, by=ca_pengjiang_2)
+        P.payroll_approve(payroll=payroll_draft, by=ca_pengjiang_2)
     assert e.value.code == "building"
     resp = login(client, ca_pengjiang_2).post(
-        reverse("assistance_payroll:approve", args=[draft.pk]), follow=True
+        reverse("assistance_payroll:approve", args=[payroll_draft.pk]), follow=True
     )
     assert "being built again" in resp.content.decode()
-    draft.refresh_from_db()
-    assert draft.status == Payroll.Status.DRAFT and draft.approved_by is None
+    payroll_draft.refresh_from_db()
+    assert payroll_draft.status == Payroll.Status.DRAFT and payroll_draft.approved_by is None
 
 
 def test_approve_api_answers_409_while_building(
-    api, draft, ca_pengjiang, ca_pengjiang_2, django_capture_on_commit_callbacks
+    api, payroll_draft, ca_pengjiang, ca_pengjiang_2, django_capture_on_commit_callbacks
 ):
-    job = _rebuild(draft, ca_pengjiang, django_capture_on_commit_callbacks)
+    job = _rebuild(payroll_draft, ca_pengjiang, django_capture_on_commit_callbacks)
     api.force_authenticate(ca_pengjiang_2)
-    resp = api.post(f"/api/v1/payrolls/{draft.pk}/approve/")
+    resp = api.post(f"/api/v1/payrolls/{payroll_draft.pk}/approve/")
     assert resp.status_code == 409
     assert "being built again" in resp.json()["detail"]
     # Once the build has finished, the same call approves.
-    P.payroll_build(county=draft.county, month=DEC, by=ca_pengjiang, job=job)
+    P.payroll_build(county=payroll_draft.county, month=DEC, by=ca_pengjiang, job=job)
     Job.objects.filter(pk=job.pk).update(status=Job.Status.DONE)
-    assert api.post(f"/api/v1/payrolls/{draft.pk}/approve/").status_code == 200
+    assert api.post(f"/api/v1/payrolls/{payroll_draft.pk}/approve/").status_code == 200
 
 
 def test_the_monthly_job_also_blocks_approval_and_is_shown(
-    client, draft, ca_pengjiang_2, django_capture_on_commit_callbacks
+    client, payroll_draft, ca_pengjiang_2, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False):
         jobs = build_next_month_payrolls(on="2026-11-25")
-    draft.refresh_from_db()
-    assert draft.job_id in jobs  # linked: the page shows it
+    payroll_draft.refresh_from_db()
+    assert payroll_draft.job_id in jobs  # linked: the page shows it
     with pytest.raises(ValidationError, match="being built again"):
-        P.payroll_approve(payroll=draft, by=ca_pengjiang_2)
-    body = login(client, ca_pengjiang_2).get(reverse("assistance_payroll:detail", args=[draft.pk]))
+        P.payroll_approve(payroll=payroll_draft, by=ca_pengjiang_2)
+    body = login(client, ca_pengjiang_2).get(
+        reverse("assistance_payroll:detail", args=[payroll_draft.pk])
+    )
     assert 'data-testid="job-progress"' in body.content.decode()
 
 
 def test_a_failed_build_does_not_block_forever(
-    client, draft, ca_pengjiang, ca_pengjiang_2, django_capture_on_commit_callbacks
+    client, payroll_draft, ca_pengjiang, ca_pengjiang_2, django_capture_on_commit_callbacks
 ):
-    job = _rebuild(draft, ca_pengjiang, django_capture_on_commit_callbacks)
+    job = _rebuild(payroll_draft, ca_pengjiang, django_capture_on_commit_callbacks)
     Job.objects.filter(pk=job.pk).update(status=Job.Status.FAILED, message="worker lost")
-    body = login(client, ca_pengjiang_2).get(reverse("assistance_payroll:detail", args=[draft.pk]))
+    body = login(client, ca_pengjiang_2).get(
+        reverse("assistance_payroll:detail", args=[payroll_draft.pk])
+    )
     html = body.content.decode()
     assert 'data-testid="job-failed"' in html and "worker lost" in html
     assert 'data-testid="job-progress"' not in html
@@ -155,10 +134,12 @@ def test_a_failed_build_does_not_block_forever(
 
 
 def test_missing_account_links_to_the_payee_for_who_may_edit_them(
-    client, draft, case, ca_pengjiang, data_admin
+    client, payroll_draft, confirmed_case, ca_pengjiang, data_admin
 ):
-    payee = head_of(case.household)
-    body = login(client, ca_pengjiang).get(reverse("assistance_payroll:detail", args=[draft.pk]))
+    payee = head_of(confirmed_case.household)
+    body = login(client, ca_pengjiang).get(
+        reverse("assistance_payroll:detail", args=[payroll_draft.pk])
+    )
     html = body.content.decode()
     # The district reviewer may not edit persons: plain text.
     assert 'data-testid="missing-account"' in html and "missing-account-link" not in html
@@ -166,7 +147,7 @@ def test_missing_account_links_to_the_payee_for_who_may_edit_them(
     # The data administrator may: a link to the person's edit page.
     html = (
         login(client, data_admin)
-        .get(reverse("assistance_payroll:detail", args=[draft.pk]))
+        .get(reverse("assistance_payroll:detail", args=[payroll_draft.pk]))
         .content.decode()
     )
     edit = reverse("households:person_edit", args=[payee.pk])
@@ -174,43 +155,41 @@ def test_missing_account_links_to_the_payee_for_who_may_edit_them(
 
 
 def test_missing_filter_lists_only_lines_without_account(
-    client, case, ca_pengjiang, district, cw_baisha, cw_baisha_2, village_a
+    client, confirmed_case, ca_pengjiang, district, cw_baisha, cw_baisha_2, village_a
 ):
-    other = build_case(
-        poor_household(village_a),
-        to=S.CONFIRMED,
-        maker=cw_baisha,
-        second=cw_baisha_2,
-        checker=ca_pengjiang,
-    )
+    other = build_confirmed(village_a, maker=cw_baisha, second=cw_baisha_2, checker=ca_pengjiang)
     Person.objects.filter(pk=head_of(other.household).pk).update(
         bank_name="农商银行", bank_account="6228480000001234"
     )
-    draft = P.payroll_build(county=district, month=DEC, by=ca_pengjiang).payroll
+    payroll_draft = P.payroll_build(county=district, month=DEC, by=ca_pengjiang).payroll
     c = login(client, ca_pengjiang)
-    url = reverse("assistance_payroll:detail", args=[draft.pk])
+    url = reverse("assistance_payroll:detail", args=[payroll_draft.pk])
     html = c.get(url).content.decode()
     assert html.count('data-testid="payroll-line"') == 2 and "…1234" in html
     html = c.get(url + "?missing=1").content.decode()
     assert html.count('data-testid="payroll-line"') == 1
-    assert f"DB{case.pk:06d}" in html and f"DB{other.pk:06d}" not in html
+    assert f"DB{confirmed_case.pk:06d}" in html and f"DB{other.pk:06d}" not in html
     assert "Show all lines" in html
     # The API's lines: the same selector, the same filter.
     from rest_framework.test import APIClient
 
     api = APIClient()
     api.force_authenticate(ca_pengjiang)
-    rows = api.get(f"/api/v1/payrolls/{draft.pk}/lines/?missing_account=true").json()["results"]
-    assert [r["case"] for r in rows] == [case.pk]
+    rows = api.get(f"/api/v1/payrolls/{payroll_draft.pk}/lines/?missing_account=true").json()[
+        "results"
+    ]
+    assert [r["case"] for r in rows] == [confirmed_case.pk]
 
 
-def test_another_district_sees_nothing(client, draft, ca_taishan, cw_taicheng):
+def test_another_district_sees_nothing(client, payroll_draft, ca_taishan, cw_taicheng):
     for user in (ca_taishan, cw_taicheng):
         c = login(client, user)
         for suffix in ("", "?missing=1"):
-            url = reverse("assistance_payroll:detail", args=[draft.pk]) + suffix
+            url = reverse("assistance_payroll:detail", args=[payroll_draft.pk]) + suffix
             assert c.get(url).status_code == 404
-        assert c.get(reverse("assistance_payroll:approve", args=[draft.pk])).status_code in (
+        assert c.get(
+            reverse("assistance_payroll:approve", args=[payroll_draft.pk])
+        ).status_code in (
             403,
             404,
         )
@@ -243,13 +222,13 @@ def test_detail_query_count_at_50_lines(
             decided_on=dt.date(2026, 11, 13),
             decided_by=ca_pengjiang,
         )
-    draft = P.payroll_build(county=district, month=DEC, by=ca_pengjiang).payroll
-    assert draft.line_count == 55
+    payroll_draft = P.payroll_build(county=district, month=DEC, by=ca_pengjiang).payroll
+    assert payroll_draft.line_count == 55
     c = login(client, data_admin)
     with django_assert_max_num_queries(12):
-        resp = c.get(reverse("assistance_payroll:detail", args=[draft.pk]))
+        resp = c.get(reverse("assistance_payroll:detail", args=[payroll_draft.pk]))
     html = resp.content.decode()
     assert html.count('data-testid="payroll-line"') == 50
     assert html.count('data-testid="missing-account-link"') == 25  # every other of the first 50
     with django_assert_max_num_queries(12):
-        c.get(reverse("assistance_payroll:detail", args=[draft.pk]) + "?missing=1")
+        c.get(reverse("assistance_payroll:detail", args=[payroll_draft.pk]) + "?missing=1")

@@ -22,10 +22,9 @@ from core.roles import Role
 
 from ..conftest import login
 from ..factories import UserFactory, region
-from .conftest import S, build_case, poor_household
+from .conftest import DEC, S, build_case, poor_household
 
 pytestmark = pytest.mark.django_db
-DEC = dt.date(2026, 12, 1)
 
 
 @pytest.fixture(autouse=True)
@@ -127,10 +126,11 @@ def test_applications_and_procedure_times(data, ca_pengjiang):
     assert later.average_procedure_wd is None
 
 
-def test_figures_from_the_payroll_when_there_is_one(data, ca_pengjiang):
-    county = region("440703")
+def draft_payroll(county, subsidies):  # type: ignore[no-untyped-def]
+    """A December draft payroll of `county` with a line per case of `subsidies` (case → price
+    subsidy), each paying the case's award."""
     payroll = Payroll.objects.create(county=county, month=DEC, status=Payroll.Status.DRAFT)
-    for case, subsidy in ((data["urban"], Decimal("182.80")), (data["rural"], Decimal("0"))):
+    for case, subsidy in subsidies.items():
         award = BenefitAward.objects.get(case=case)
         PayrollLine.objects.create(
             payroll=payroll,
@@ -144,6 +144,12 @@ def test_figures_from_the_payroll_when_there_is_one(data, ca_pengjiang):
             price_subsidy=subsidy,
             total=award.total + subsidy,
         )
+    return payroll
+
+
+def test_figures_from_the_payroll_when_there_is_one(data, ca_pengjiang):
+    county = region("440703")
+    payroll = draft_payroll(county, {data["urban"]: Decimal("182.80"), data["rural"]: Decimal("0")})
     r = report.district_report(user=ca_pengjiang, county=county, month=DEC)
     assert r.source == "payroll" and r.payroll == payroll
     assert r.urban.paid == Decimal("1893.80") and r.urban.price_subsidy == Decimal("182.80")
@@ -253,20 +259,7 @@ def test_district_breakdown_by_town(data, ca_pengjiang):
 
 def test_payroll_in_one_district_only_mixes_sources_at_city_level(data, supervisor):
     county = region("440703")
-    payroll = Payroll.objects.create(county=county, month=DEC, status=Payroll.Status.DRAFT)
-    award = BenefitAward.objects.get(case=data["urban"])
-    PayrollLine.objects.create(
-        payroll=payroll,
-        case=data["urban"],
-        month=DEC,
-        award=award,
-        payee_name="x",
-        members=award.members,
-        base_amount=award.base_amount,
-        supplement_amount=award.supplement_amount,
-        price_subsidy=Decimal("10"),
-        total=award.total + Decimal("10"),
-    )
+    draft_payroll(county, {data["urban"]: Decimal("10")})
     r = report.area_report(user=supervisor, region=region("440700"), month=DEC)
     by = {u.region.code: u for u in r.units}
     # 蓬江's payroll has only the urban line: the rural case is not paid by it.

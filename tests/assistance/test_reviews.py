@@ -15,7 +15,7 @@ from assistance.models import CaseReview, CaseTransition
 from core.roles import Role
 
 from ..factories import UserFactory, region
-from .conftest import S, build_case, poor_household
+from .conftest import S, build_case, build_confirmed, poor_household
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -39,26 +39,15 @@ def _english_and_after_the_builders():  # type: ignore[no-untyped-def]
 @pytest.fixture
 def unstable(cw_baisha, cw_baisha_2, ca_pengjiang, village_a):  # type: ignore[no-untyped-def]
     """Wages and a working-age head: reviewed every 6 months."""
-    case = build_case(
-        poor_household(village_a),
-        to=S.CONFIRMED,
-        maker=cw_baisha,
-        second=cw_baisha_2,
-        checker=ca_pengjiang,
-    )
+    case = build_confirmed(village_a, maker=cw_baisha, second=cw_baisha_2, checker=ca_pengjiang)
     return services.dibao_case_activate(case=case, by=None)
 
 
 @pytest.fixture
 def stable(cw_baisha, cw_baisha_2, ca_pengjiang, village_a):  # type: ignore[no-untyped-def]
     """No wages: reviewed yearly."""
-    return build_case(
-        poor_household(village_a),
-        to=S.CONFIRMED,
-        maker=cw_baisha,
-        second=cw_baisha_2,
-        checker=ca_pengjiang,
-        wages=Decimal("0"),
+    return build_confirmed(
+        village_a, maker=cw_baisha, second=cw_baisha_2, checker=ca_pengjiang, wages=Decimal("0")
     )
 
 
@@ -172,13 +161,7 @@ def test_overdue_procedure_selector(cw_baisha, cw_baisha_2, ca_pengjiang, cw_tai
     stuck = build_case(
         poor_household(village_a), to=S.INVESTIGATING, maker=cw_baisha, second=cw_baisha_2
     )
-    build_case(
-        poor_household(village_a),
-        to=S.CONFIRMED,
-        maker=cw_baisha,
-        second=cw_baisha_2,
-        checker=ca_pengjiang,
-    )
+    build_confirmed(village_a, maker=cw_baisha, second=cw_baisha_2, checker=ca_pengjiang)
     due = stuck.procedure_due  # 30 working days after 2 November 2026
     assert list(reviews.procedure_overdue(user=cw_baisha, on=due)) == []
     day_after = due + dt.timedelta(days=1)
@@ -193,13 +176,7 @@ def test_terminating_a_case_under_review_closes_the_review(
     cw_baisha, cw_baisha_2, ca_pengjiang, village_a
 ):  # type: ignore[no-untyped-def]
     with time_machine.travel(dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC), tick=False):
-        case = build_case(
-            poor_household(village_a),
-            to=S.CONFIRMED,
-            maker=cw_baisha,
-            second=cw_baisha_2,
-            checker=ca_pengjiang,
-        )
+        case = build_confirmed(village_a, maker=cw_baisha, second=cw_baisha_2, checker=ca_pengjiang)
         review = services.review_open(
             case=case, kind="reported_change", reason="新增收入", by=cw_baisha
         )

@@ -14,62 +14,40 @@ from config.celery import app as celery_app
 from core.models import AccessLog, Job
 
 from ..conftest import login
-from .conftest import S, build_case, poor_household
+from .conftest import DEC
 
 pytestmark = pytest.mark.django_db
-DEC = dt.date(2026, 12, 1)
-
-
-@pytest.fixture(autouse=True)
-def _english():  # type: ignore[no-untyped-def]
-    from django.utils import translation
-
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture
-def case(cw_baisha, cw_baisha_2, ca_pengjiang, village_a):  # type: ignore[no-untyped-def]
-    return build_case(
-        poor_household(village_a),
-        to=S.CONFIRMED,
-        maker=cw_baisha,
-        second=cw_baisha_2,
-        checker=ca_pengjiang,
-    )
+def approved(ca_pengjiang_2, payroll_draft, ca_pengjiang):  # type: ignore[no-untyped-def]
+    return P.payroll_approve(payroll=payroll_draft, by=ca_pengjiang_2)
 
 
-@pytest.fixture
-def draft(case, ca_pengjiang, district):  # type: ignore[no-untyped-def]
-    return P.payroll_build(county=district, month=DEC, by=ca_pengjiang).payroll
-
-
-@pytest.fixture
-def approved(ca_pengjiang_2, draft, ca_pengjiang):  # type: ignore[no-untyped-def]
-    return P.payroll_approve(payroll=draft, by=ca_pengjiang_2)
-
-
-def test_list_shows_the_districts_payrolls(client, draft, ca_pengjiang):
+def test_list_shows_the_districts_payrolls(client, payroll_draft, ca_pengjiang):
     resp = login(client, ca_pengjiang).get(reverse("assistance_payroll:list"))
     assert resp.status_code == 200
     body = resp.content.decode()
     assert "2026-12" in body and "1711" in body and 'data-testid="build-form"' in body
 
 
-def test_caseworker_sees_no_payroll_and_cannot_build(client, draft, cw_baisha, district):
+def test_caseworker_sees_no_payroll_and_cannot_build(client, payroll_draft, cw_baisha, district):
     c = login(client, cw_baisha)
     resp = c.get(reverse("assistance_payroll:list"))
     assert resp.status_code == 200
     assert "No payroll in your area." in resp.content.decode()
     assert 'data-testid="build-form"' not in resp.content.decode()
-    assert c.get(reverse("assistance_payroll:detail", args=[draft.pk])).status_code == 404
+    assert c.get(reverse("assistance_payroll:detail", args=[payroll_draft.pk])).status_code == 404
     resp = c.post(reverse("assistance_payroll:build"), {"county": district.pk, "month": "2027-01"})
     assert resp.status_code == 403
-    assert c.post(reverse("assistance_payroll:approve", args=[draft.pk])).status_code == 403
-    assert c.get(reverse("assistance_payroll:export", args=[draft.pk, "csv"])).status_code == 403
+    assert c.post(reverse("assistance_payroll:approve", args=[payroll_draft.pk])).status_code == 403
+    assert (
+        c.get(reverse("assistance_payroll:export", args=[payroll_draft.pk, "csv"])).status_code
+        == 403
+    )
 
 
-def test_village_assistant_gets_403(client, draft, va_baisha):
+def test_village_assistant_gets_403(client, payroll_draft, va_baisha):
     assert login(client, va_baisha).get(reverse("assistance_payroll:list")).status_code == 403
 
 
@@ -90,19 +68,25 @@ def test_other_district_gets_404(client, approved, ca_taishan, district):
     assert c.get(reverse("assistance_payroll:job", args=[job.pk])).status_code == 404
 
 
-def test_detail_lists_lines_and_totals(client, draft, case, ca_pengjiang, ca_pengjiang_2):
-    resp = login(client, ca_pengjiang).get(reverse("assistance_payroll:detail", args=[draft.pk]))
+def test_detail_lists_lines_and_totals(
+    client, payroll_draft, confirmed_case, ca_pengjiang, ca_pengjiang_2
+):
+    resp = login(client, ca_pengjiang).get(
+        reverse("assistance_payroll:detail", args=[payroll_draft.pk])
+    )
     body = resp.content.decode()
     assert resp.status_code == 200
-    assert f"DB{case.pk:06d}" in body and "1528.00" in body and "182.80" in body
+    assert f"DB{confirmed_case.pk:06d}" in body and "1528.00" in body and "182.80" in body
     # The reviewer who built it is not offered the approval (separation of duties); another is.
     assert 'data-testid="approve-link"' not in body and 'data-testid="export-csv"' not in body
-    resp = login(client, ca_pengjiang_2).get(reverse("assistance_payroll:detail", args=[draft.pk]))
+    resp = login(client, ca_pengjiang_2).get(
+        reverse("assistance_payroll:detail", args=[payroll_draft.pk])
+    )
     assert 'data-testid="approve-link"' in resp.content.decode()
 
 
 def test_build_form_starts_the_job_and_progress_is_polled(
-    client, case, ca_pengjiang, district, django_capture_on_commit_callbacks
+    client, confirmed_case, ca_pengjiang, district, django_capture_on_commit_callbacks
 ):
     c = login(client, ca_pengjiang)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -142,7 +126,7 @@ def test_build_form_starts_the_job_and_progress_is_polled(
 
 
 def test_build_form_with_eager_celery_builds_at_once(
-    client, case, ca_pengjiang, district, django_capture_on_commit_callbacks
+    client, confirmed_case, ca_pengjiang, district, django_capture_on_commit_callbacks
 ):
     old = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
@@ -174,39 +158,42 @@ def test_build_form_bad_month_and_locked_month_are_messages(
     assert not Job.objects.exists()
 
 
-def test_approve_asks_for_confirmation_then_locks(client, draft, ca_pengjiang_2):
+def test_approve_asks_for_confirmation_then_locks(client, payroll_draft, ca_pengjiang_2):
     c = login(client, ca_pengjiang_2)  # not the reviewer who built it
-    page = c.get(reverse("assistance_payroll:approve", args=[draft.pk]))
+    page = c.get(reverse("assistance_payroll:approve", args=[payroll_draft.pk]))
     assert page.status_code == 200 and 'data-testid="approve-form"' in page.content.decode()
-    draft.refresh_from_db()
-    assert draft.status == Payroll.Status.DRAFT  # GET changes nothing
-    resp = c.post(reverse("assistance_payroll:approve", args=[draft.pk]), follow=True)
-    draft.refresh_from_db()
-    assert draft.status == Payroll.Status.APPROVED and draft.approved_by == ca_pengjiang_2
+    payroll_draft.refresh_from_db()
+    assert payroll_draft.status == Payroll.Status.DRAFT  # GET changes nothing
+    resp = c.post(reverse("assistance_payroll:approve", args=[payroll_draft.pk]), follow=True)
+    payroll_draft.refresh_from_db()
+    assert (
+        payroll_draft.status == Payroll.Status.APPROVED
+        and payroll_draft.approved_by == ca_pengjiang_2
+    )
     body = resp.content.decode()
     assert 'data-testid="export-csv"' in body and 'data-testid="approve-link"' not in body
-    resp = c.post(reverse("assistance_payroll:approve", args=[draft.pk]), follow=True)
+    resp = c.post(reverse("assistance_payroll:approve", args=[payroll_draft.pk]), follow=True)
     assert "already approved" in resp.content.decode()
 
 
-def test_export_bank_files(client, approved, case, ca_pengjiang):
+def test_export_bank_files(client, approved, confirmed_case, ca_pengjiang):
     c = login(client, ca_pengjiang)
     resp = c.get(reverse("assistance_payroll:export", args=[approved.pk, "csv"]))
     assert resp.status_code == 200
     assert resp["Content-Disposition"] == 'attachment; filename="payroll-440703-2026-12.csv"'
     text = resp.content.decode("utf-8")
     assert text.startswith("\ufeff序号,案件编号,收款人姓名,开户银行,银行账号,金额（元）")
-    assert f"DB{case.pk:06d}" in text and "1711.00" in text
+    assert f"DB{confirmed_case.pk:06d}" in text and "1711.00" in text
     resp = c.get(reverse("assistance_payroll:export", args=[approved.pk, "xlsx"]))
     ws = openpyxl.load_workbook(io.BytesIO(resp.content)).active
-    assert ws.cell(2, 2).value == f"DB{case.pk:06d}"
+    assert ws.cell(2, 2).value == f"DB{confirmed_case.pk:06d}"
     assert AccessLog.objects.filter(action="export", object_type="Payroll").count() == 2
     resp = c.get(reverse("assistance_payroll:export", args=[approved.pk, "pdf"]), follow=True)
     assert "Choose xlsx or csv." in resp.content.decode()
 
 
-def test_draft_cannot_be_exported(client, draft, ca_pengjiang):
+def test_draft_cannot_be_exported(client, payroll_draft, ca_pengjiang):
     resp = login(client, ca_pengjiang).get(
-        reverse("assistance_payroll:export", args=[draft.pk, "csv"]), follow=True
+        reverse("assistance_payroll:export", args=[payroll_draft.pk, "csv"]), follow=True
     )
     assert "Only an approved payroll" in resp.content.decode()

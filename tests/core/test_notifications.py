@@ -21,7 +21,9 @@ from core.roles import Role
 from tests.assistance.conftest import (
     APPLIED_ON,
     CONFIRM_ON,
+    DEC,
     build_case,
+    build_confirmed,
     on_day,
     poor_household,
 )
@@ -31,7 +33,6 @@ from ..factories import UserFactory, region
 
 pytestmark = pytest.mark.django_db
 S = DibaoCase.Status
-DEC = dt.date(2026, 12, 1)
 
 
 @pytest.fixture
@@ -98,13 +99,7 @@ def _to_notice(cw_baisha, cw_baisha_2, village_a):  # type: ignore[no-untyped-de
 
 
 def _confirmed(cw_baisha, cw_baisha_2, ca_pengjiang, village_a):  # type: ignore[no-untyped-def]
-    return build_case(
-        poor_household(village_a),
-        to=S.CONFIRMED,
-        maker=cw_baisha,
-        second=cw_baisha_2,
-        checker=ca_pengjiang,
-    )
+    return build_confirmed(village_a, maker=cw_baisha, second=cw_baisha_2, checker=ca_pengjiang)
 
 
 def _object(u, village_a):  # type: ignore[no-untyped-def]

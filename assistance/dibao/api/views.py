@@ -66,7 +66,7 @@ from assistance.dibao.api.serializers import (
     DibaoStartNoticeSerializer,
     PolicyParameterSerializer,
 )
-from assistance.listing import DIBAO_SORTS, ApiListForm, IdsFirstPagination, sort_choices
+from assistance.listing import DIBAO_SORTS, CaseFilterSet, IdsFirstPagination, sort_choices
 from assistance.models import (
     Attachment,
     CaseReview,
@@ -80,7 +80,7 @@ from assistance.models import (
 )
 from assistance.permissions import CONFIRM_DIBAO
 from core.api import API_AUTHENTICATION_CLASSES, Conflict
-from core.api_filters import IntegerFilter, SelectorFilterSet, cleaned_filters
+from core.api_filters import IntegerFilter, cleaned_filters
 from core.api_permissions import RolePermission
 from core.http import request_user as _user
 from core.models import User, is_overlap_violation
@@ -153,30 +153,22 @@ def _case_detail_qs(user: User) -> QuerySet[DibaoCase]:
     )
 
 
-class DibaoCaseFilter(SelectorFilterSet):
+class DibaoCaseFilter(CaseFilterSet):
     """The page's filters (assistance.listing.DibaoListForm is the base form, so a date range
     the wrong way round is refused with the same message); an unknown `sort` key is a 400 here,
     where the page ignores it."""
 
     status = filters.ChoiceFilter(choices=DibaoCase.Status.choices, method="noop")
-    household = IntegerFilter(method="noop")
     q = filters.CharFilter(
         method="noop",
         label="Search: case number (DB000042), member name or ID number, place, address",
     )
-    town = IntegerFilter(method="noop", label="Town / street (region id)")
-    village = IntegerFilter(method="noop", label="Village / community (region id)")
     overdue = filters.BooleanFilter(method="noop", label="Only cases past their deadline")
-    applied_from = filters.DateFilter(method="noop", label="Applied on or after (YYYY-MM-DD)")
-    applied_to = filters.DateFilter(method="noop", label="Applied on or before (YYYY-MM-DD)")
     sort = filters.ChoiceFilter(
         choices=sort_choices(DIBAO_SORTS),
         method="noop",
         label="Order: a key, or -key for descending (default: deadline, most urgent first)",
     )
-
-    class Meta:
-        form = ApiListForm
 
 
 class ComputationQuery(serializers.Serializer):

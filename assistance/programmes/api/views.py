@@ -21,7 +21,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from assistance.listing import PROGRAMME_SORTS, ApiListForm, IdsFirstPagination, sort_choices
+from assistance.listing import PROGRAMME_SORTS, CaseFilterSet, IdsFirstPagination, sort_choices
 from assistance.models import OutreachReport, Programme, ProgrammeCase, ProgrammeTransition
 from assistance.permissions import CHANGE_OUTREACH, DECIDE_PROGRAMME
 from assistance.programmes import outreach
@@ -31,7 +31,7 @@ from assistance.programmes import workflow as programme_workflow
 from assistance.programmes.workflow import PROGRAMME
 from core.api import API_AUTHENTICATION_CLASSES
 from core.api_fields import AllowedActionsField
-from core.api_filters import IntegerFilter, SelectorFilterSet, cleaned_filters
+from core.api_filters import cleaned_filters
 from core.http import request_user as _user
 from core.models import Region, User
 from core.selectors import villages_for
@@ -203,28 +203,20 @@ class OutreachConvertSerializer(serializers.Serializer):
 # ----------------------------------------------------------------------------- viewsets
 
 
-class ProgrammeCaseFilter(SelectorFilterSet):
+class ProgrammeCaseFilter(CaseFilterSet):
     """The page's filters (assistance.listing.ProgrammeListForm), applied by the one selector;
     an unknown `sort` key is a 400."""
 
     programme = filters.ChoiceFilter(choices=Programme.choices, method="noop")
     status = filters.ChoiceFilter(choices=ProgrammeCase.Status.choices, method="noop")
-    household = IntegerFilter(method="noop")
-    town = IntegerFilter(method="noop", label="Town / street (region id)")
-    village = IntegerFilter(method="noop", label="Village / community (region id)")
     overdue = filters.BooleanFilter(
         method="noop", label="Only emergency aid with documents overdue"
     )
-    applied_from = filters.DateFilter(method="noop", label="Applied on or after (YYYY-MM-DD)")
-    applied_to = filters.DateFilter(method="noop", label="Applied on or before (YYYY-MM-DD)")
     sort = filters.ChoiceFilter(
         choices=sort_choices(PROGRAMME_SORTS),
         method="noop",
         label="Order: a key, or -key for descending (default: deadline, then newest)",
     )
-
-    class Meta:
-        form = ApiListForm
 
 
 @extend_schema_view(
