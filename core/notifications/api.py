@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -66,6 +67,9 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(summary="Mark one of your notifications read", request=None)
     @action(detail=True, methods=["post"])
     def read(self, request: Request, pk: str | None = None) -> Response:
+        # Not a row id (letters, or beyond bigint): no such notification, not a database error.
+        if not (pk or "").isdigit() or len(pk or "") > 18:
+            raise NotFound
         note = services.notification_mark_read(pk=pk or 0, by=request_user(request))
         return Response(NotificationSerializer(note).data)
 

@@ -393,6 +393,12 @@ def test_api_lists_and_marks_only_ones_own(api, cw_baisha, cw_taicheng):
     assert theirs.read_at is None
 
 
+@pytest.mark.parametrize("pk", ["-", "null", "abc", "9" * 30])
+def test_api_read_of_no_such_id_is_404(api, cw_baisha, pk):
+    api.force_authenticate(cw_baisha)
+    assert api.post(f"/api/v1/notifications/{pk}/read/").status_code == 404
+
+
 def test_api_needs_a_signed_in_user(api):
     assert api.get("/api/v1/notifications/").status_code == 401
 
