@@ -1,4 +1,5 @@
 import pytest
+import time_machine
 from django.urls import reverse
 
 from ..conftest import login
@@ -24,6 +25,9 @@ def test_village_assistant_sees_outreach_not_payroll(client, va_baisha):
     assert reverse("assistance_payroll:list") not in urls
 
 
+# The day after the cases' application (tests/assistance/conftest.py APPLIED_ON): no procedure
+# is overdue yet, whatever day the suite runs.
+@time_machine.travel("2026-11-03T10:00:00+08:00", tick=False)
 def test_home_figures_count_the_users_area_only(
     client, cw_baisha, cw_baisha_2, village_a, village_taicheng, cw_taicheng, ca_pengjiang
 ):
