@@ -5,6 +5,7 @@ and the page fits a phone's 390 px."""
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from assistance.models import DibaoCase
@@ -43,7 +44,8 @@ def test_district_reviewer_filters_by_town_and_village_and_sorts(
     user = UserFactory(
         username="ca_browser", role=Role.CIVIL_AFFAIRS_REVIEWER, region=region("440703")
     )
-    today = dt.date.today()
+    # The server's today (Asia/Shanghai), not the machine's: they differ from 00:00 to 08:00.
+    today = timezone.localdate()
     late = _case(a, user, "陈甲", today - dt.timedelta(days=20), today - dt.timedelta(days=4))
     _case(b, user, "李乙", today - dt.timedelta(days=2), today + dt.timedelta(days=3))
     _case(c, user, "王丙", today - dt.timedelta(days=1), today + dt.timedelta(days=5))

@@ -99,7 +99,7 @@ def _sources(suffix: str) -> list[Path]:
 
 def _gettext_names(tree: ast.Module) -> dict[str, int]:
     """The local names of Django's translation functions in a module: `_` and the functions
-    themselves, however imported (`from django.utils.translation import gettext_lazy as _`)."""
+    themselves, however imported (gettext_lazy imported under the name `_`, say)."""
     names = dict(GETTEXT_FUNCTIONS)
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation":
