@@ -204,6 +204,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "assistance.purge_orphan_attachments",
         "schedule": crontab(day_of_week="sunday", hour=3, minute=0),
     },
+    # The lists' region tallies: each region's appended rows summed into one (households.tally).
+    "households-compact-region-tallies": {
+        "task": "households.compact_region_tallies",
+        "schedule": crontab(hour=3, minute=30),
+    },
     # Jobs whose worker died (no progress for JOB_STALE_AFTER_MINUTES) are marked failed.
     "core-fail-stale-jobs": {
         "task": "core.fail_stale_jobs",

@@ -225,8 +225,13 @@ class Household(models.Model):
     hukou_type = models.CharField(_("hukou"), max_length=8, choices=Hukou.choices)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The active members' names, "|陈小明|陈大文|", kept by the database (triggers of migration
+    # 0005, on every membership and name change; whatever Django writes here is ignored), so
+    # that a common name prefix is matched in the household row instead of in 80,000 persons.
+    # Read-only here; for searching only (never shown: it is unmasked).
+    member_names = models.TextField(editable=False, default="", db_default="")
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "member_names"])
 
     class Meta:
         verbose_name = _("household")
@@ -353,3 +358,22 @@ class HouseholdImport(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class RegionTally(models.Model):
+    """Changes in how many households and persons each region holds, appended by the database
+    (statement-level triggers of migration 0006 on every insert, delete and move: one row per
+    region and statement, never an update, so concurrent writers never wait for each other),
+    so that a list without a search shows its exact total by summing a few rows instead of
+    counting 824,000 persons (households.tally). Compacted to one row per region every night
+    (`tally_compact`). Never written by Django otherwise."""
+
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    households = models.IntegerField(default=0)
+    persons = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("region tally")
+
+    def __str__(self) -> str:
+        return f"{self.region_id}: {self.households:+} / {self.persons:+}"

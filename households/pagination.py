@@ -7,6 +7,7 @@ results: past SEARCH_COUNT_CAP the page says "more than 1,000, narrow the search
 first 1,000. Browsing without a search keeps the exact count (page 500 of the city's list is
 reachable)."""
 
+from functools import partial
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -37,6 +38,24 @@ class CappedCountPaginator(Paginator):
         return self._counted > self.cap
 
 
+class KnownCountPaginator(Paginator):
+    """A paginator told its total (households.tally) instead of counting the rows."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int, **kwargs: Any) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        self.__dict__["count"] = count  # Paginator.count is a cached_property
+
+
+def paginator_for(search: bool, known_count: int | None) -> Any:
+    """The paginator class of a list: a search counts up to the cap; a list without one takes
+    its known total when there is one, else counts."""
+    if search:
+        return CappedCountPaginator
+    if known_count is not None:
+        return partial(KnownCountPaginator, count=known_count)
+    return Paginator
+
+
 class SearchPagination(Pagination):
     """The API's pagination (core.api_filters.Pagination) with the search's capped count: when
     the view says the request is a search (`view.is_search()`), `count` is at most 1,000 and
@@ -44,7 +63,9 @@ class SearchPagination(Pagination):
 
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
         search = bool(view is not None and view.is_search())
-        self.django_paginator_class = CappedCountPaginator if search else Paginator
+        known = getattr(view, "known_count", None)
+        count = None if search or known is None else known()
+        self.django_paginator_class = paginator_for(search, count)
         return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data: Any) -> Any:

@@ -63,15 +63,14 @@ def household_list(
     # Places as lists of village ids (see scoped_by_ids): a scan of those villages' households,
     # not a join the planner estimates badly; and the search's persons are narrowed to them too
     # (a person's region is the village of their household, kept by the services).
-    place = _place_villages(village=village, town=town, district=district, region=region)
+    place = place_villages(village=village, town=town, district=district, region=region)
     if place is not None:
         qs = qs.filter(village_id__in=place)
     q = " ".join((q or "").split())
     if q:
         qs = _search(qs, user, q, place)
     if name:
-        match = Q(name__startswith=name.strip())
-        qs = qs.filter(pk__in=_households_of(user, match, place))
+        qs = _name_search(qs, user, name.strip(), place)
     if id_number:
         _require_id_lookup(user)
         match = Q(id_number=normalise(id_number))
@@ -98,7 +97,7 @@ HOUSEHOLD_NUMBER_MAX_DIGITS = 9
 _ID_MATCHES_AS_LIST = 2_000
 
 
-def _place_villages(*, village: Any, town: Any, district: Any, region: Any) -> list[int] | None:
+def place_villages(*, village: Any, town: Any, district: Any, region: Any) -> list[int] | None:
     """The ids of the villages every given place filter allows (None: no place filter)."""
     if village and not (town or district or region):
         return [int(village)]  # households and persons are only ever in villages: no query
@@ -132,7 +131,33 @@ def _search(
         return qs.filter(pk__in=[*ids, *([number] if number else [])])
     if number is not None:
         return qs.filter(pk=number)
-    return qs.filter(pk__in=_households_of(user, Q(name__startswith=q), place))
+    return _name_search(qs, user, q, place)
+
+
+# A name prefix that more persons in scope than this start with (a common surname at the city or
+# a district) is matched in the households' own `member_names` (dense: the first matches come
+# within a few thousand rows); a rarer one through the persons' name index (selective).
+NAME_MATCHES_DENSE = 300
+
+
+def _name_search(
+    qs: QuerySet[Household], user: User, name: str, place: list[int] | None
+) -> QuerySet[Household]:
+    """Households with an active member whose name starts with `name`. Which way is cheaper
+    depends on how many persons match, which one capped index range scan tells: a rare name
+    probes the persons' name index, a common one scans household rows in the list's order."""
+    persons = _persons(user, Q(name__startswith=name))
+    if place is not None:
+        persons = persons.filter(region_id__in=place)
+    if persons[: NAME_MATCHES_DENSE + 1].count() <= NAME_MATCHES_DENSE:
+        return qs.filter(pk__in=_households_of(user, Q(name__startswith=name), place))
+    return qs.filter(member_names__contains=member_names_pattern(name))
+
+
+def member_names_pattern(name: str) -> str:
+    """What `member_names__contains` looks for: a name starting with `name` ("|陈" in
+    "|李霞|陈可欣|"; contains escapes % and _)."""
+    return "|" + name
 
 
 def id_number_match(norm: str) -> Q | None:
@@ -188,14 +213,19 @@ def scoped_by_ids(qs: QuerySet[M], user: User, region_column: str) -> QuerySet[M
     person_region_name (one range per village, 5,031 rows) and household_village_id."""
     if is_city_level(user):
         return scope_queryset(qs, user, region_field=region_column.removesuffix("_id"))
-    # Read once per user object (a request's): the household and person parts of one search
-    # share it. A user's region changes only by an administrator, between requests.
+    return qs.filter(**{f"{region_column}__in": visible_region_ids(user)})
+
+
+def visible_region_ids(user: User) -> list[int]:
+    """core.scope.visible_regions as a list of ids, read once per user object (a request's):
+    the household and person parts of one search share it. A user's region changes only by an
+    administrator, between requests."""
     cached = getattr(user, "_visible_region_ids", None)
     if cached is None or cached[0] != user.region_id:
         ids = list(visible_regions(user).values_list("id", flat=True))
         cached = (user.region_id, ids)
         user._visible_region_ids = cached  # type: ignore[attr-defined]
-    return qs.filter(**{f"{region_column}__in": cached[1]})
+    return cached[1]
 
 
 def _households_of(

@@ -29,3 +29,11 @@ def import_households(self, job_id: int) -> dict[str, Any] | None:  # type: igno
     """Import the spreadsheet of household-import Job `job_id`, reporting progress on it."""
     final = self.request.retries >= (self.max_retries or 0)
     return importing.household_import_run(job_id=job_id, final_attempt=final)
+
+
+@shared_task(name="households.compact_region_tallies")
+def compact_region_tallies() -> int:
+    """Sum the appended RegionTally rows into one per region (households.tally)."""
+    from . import tally
+
+    return tally.tally_compact()

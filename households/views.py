@@ -5,7 +5,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -22,7 +21,7 @@ from core.selectors import region_list, villages_for
 from core.services import access_log_record
 from households.permissions import EXPORT_HOUSEHOLDS, REVEAL_ID
 
-from . import exports, selectors, services
+from . import exports, selectors, services, tally
 from .ages import age_bands
 from .forms import (
     HouseholdEditForm,
@@ -35,7 +34,7 @@ from .forms import (
 )
 from .idnumber import parse_id_number
 from .models import Household, Membership, Person
-from .pagination import SEARCH_COUNT_CAP, CappedCountPaginator
+from .pagination import SEARCH_COUNT_CAP, paginator_for
 from .panels import render_panels
 
 PAGE_SIZE = 50
@@ -78,7 +77,9 @@ def household_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     # Ids first, then only the page's rows with their head and size: an OFFSET would otherwise
     # compute the annotations of every skipped row (page 500 is 24,950 of them).
     # A search counts its matches only up to 1,000 (households.pagination).
-    paginator = CappedCountPaginator if filters.get("q") else Paginator
+    # Without a search, the exact total comes from the region tallies (households.tally).
+    known = tally.household_list_count(request.user, **filters) if valid and not refused else None
+    paginator = paginator_for(bool(filters.get("q")), known)
     page = paginator(qs.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = selectors.household_page(qs, page.object_list)
     query = request.GET.copy()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Unpack
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from assistance import deadlines
@@ -70,16 +70,16 @@ def dibao_case_list(
 def _household_match(user: User, q: str) -> Q:
     """Cases whose household the search box finds, with the household list's semantics
     (households.selectors.SEARCH_HELP: the start of a member's name, an ID number whole or in
-    part, a household number). A name is probed per case in scope (EXISTS on the household's
-    active members): the user's cases are far fewer than the persons a common surname matches
-    (at the city, 陈 over 9,000 cases: 130 ms instead of 480 ms for the matching households)."""
+    part, a household number). A name is matched in the case row's copy of its household's
+    active members' names (`member_names`, kept by the database): the user's cases are far
+    fewer than the persons a common surname matches (at the city, 陈 over 9,000 cases: one scan
+    of the cases, ~3 ms, instead of a probe of the members per case, ~90 ms, or of the matching
+    households, 480 ms)."""
     norm = normalise(q)
     if norm.isdigit() or household_selectors.looks_like_id_number(norm):
         return Q(household__in=household_selectors.household_list(user=user, q=q).values("pk"))
-    members = Membership.objects.active().filter(
-        household_id=OuterRef("household_id"), person__name__startswith=q
-    )
-    return Q(Exists(members))
+    name = " ".join(q.split())
+    return Q(member_names__contains=household_selectors.member_names_pattern(name))
 
 
 def head_names(household_ids: list[int]) -> dict[int, str]:

@@ -263,9 +263,12 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         qs = selectors.dibao_case_list(user=request.user).none()
     if form.is_bound and not form.is_valid():
         qs = qs.none()
+    # The page shows the case's own copy of the village; the selector's other joins are the
+    # API's and the detail page's.
+    rows = qs.select_related(None).select_related("village__parent", "single_person")
     context = listing.list_context(
         request,
-        qs,
+        rows,
         form=form,
         default_sort=selectors.DEFAULT_SORT,
         today=today,

@@ -48,6 +48,9 @@ class DibaoCase(models.Model):
         related_name="+",
         db_index=True,
     )
+    # The household's Household.member_names, copied by the database (migration 0017) like the
+    # village: the case list's name search reads the case row alone. Read-only here.
+    member_names = models.TextField(editable=False, default="", db_default="")
     unit = models.CharField(
         _("dibao unit"), max_length=16, choices=Unit.choices, default=Unit.HOUSEHOLD
     )

@@ -36,7 +36,7 @@ from core.http import request_user as _user
 from core.models import Region, User
 from core.selectors import region_list
 
-from .. import selectors, services
+from .. import selectors, services, tally
 from ..models import Household, Membership, Person
 from ..pagination import SearchPagination
 from .serializers import (
@@ -167,6 +167,9 @@ class HouseholdViewSet(
 
     def is_search(self) -> bool:
         return any(self.request.query_params.get(k) for k in ("q", "name", "id_number"))
+
+    def known_count(self) -> int | None:
+        return tally.household_list_count(_user(self.request), **cleaned_filters(self))
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return _ids_first(self, self.get_queryset(), selectors.household_page)
@@ -300,6 +303,9 @@ class PersonViewSet(
 
     def is_search(self) -> bool:
         return any(self.request.query_params.get(k) for k in ("name", "id_number"))
+
+    def known_count(self) -> int | None:
+        return tally.person_list_count(_user(self.request), **cleaned_filters(self))
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return _ids_first(self, self.get_queryset(), selectors.person_page)

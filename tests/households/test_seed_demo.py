@@ -289,5 +289,8 @@ def test_bulk_create_baseline_writes_the_same_people() -> None:
     ],
 )
 def test_copy_writes_every_column(model, fields) -> None:  # type: ignore[no-untyped-def]
-    """A field added to the model must be added to the COPY writer (and the generator) too."""
-    assert sorted(f.name for f in model._meta.concrete_fields) == sorted(fields)
+    """A field added to the model must be added to the COPY writer (and the generator) too,
+    except those the database keeps itself (triggers of households migration 0005)."""
+    kept_by_the_database = {"member_names"}
+    names = {f.name for f in model._meta.concrete_fields} - kept_by_the_database
+    assert sorted(names) == sorted(fields)
