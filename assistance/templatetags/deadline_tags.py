@@ -37,7 +37,7 @@ def deadline_badge(
         today = timezone.localdate()
     days = (deadline - today).days
     overdue = -days if days < 0 else 0
-    parts = [
+    parts: list[str] = [
         format_html(
             '<span class="text-nowrap{}" data-testid="deadline">{}</span>',
             " text-danger fw-semibold" if overdue else "",
