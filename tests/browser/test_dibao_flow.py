@@ -308,7 +308,10 @@ def test_case_pages_fit_a_phone(page: Page, reference_data) -> None:  # type: ig
     ):
         fits(path)
     page.get_by_test_id("menu-toggle").click()
-    with page.expect_navigation():  # logged out before the next page is asked for
+    # The menu's opening animation moves the logout button: click it once the menu is open.
+    page.wait_for_selector(".navbar-collapse.show", state="attached")
+    page.wait_for_selector(".navbar-collapse.collapsing", state="detached")
+    with page.expect_navigation(timeout=30_000):  # logged out before the next page is asked for
         page.locator("form[action='/logout/'] button").click()
     log_in(page, "ca_pj", "民政审核员")
     fits(f"/dibao/{noticed.pk}/decide/")
