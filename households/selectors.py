@@ -109,9 +109,14 @@ def place_villages(*, village: Any, town: Any, district: Any, region: Any) -> li
     if district:
         villages = villages.filter(parent__parent_id=district)
     if region:
-        path = Region.objects.filter(pk=region).values_list("path", flat=True).first()
+        path = region_path(region)
         villages = villages.filter(path__startswith=path) if path else villages.none()
     return list(villages) if village or town or district or region else None
+
+
+def region_path(region: int | str) -> str | None:
+    """The tree path of region `region` (its subtree: paths starting with it), None if unknown."""
+    return Region.objects.filter(pk=region).values_list("path", flat=True).first()
 
 
 def _search(
@@ -285,8 +290,8 @@ def person_list(
         _require_id_lookup(user)
         qs = qs.filter(id_number=normalise(id_number))
     if region:
-        reg = Region.objects.filter(pk=region).first()
-        qs = qs.filter(region__path__startswith=reg.path) if reg else qs.none()
+        path = region_path(region)
+        qs = qs.filter(region__path__startswith=path) if path else qs.none()
     active = Membership.objects.active().filter(person=OuterRef("pk"))
     return (
         qs.select_related("region", "serious_illness")

@@ -14,7 +14,7 @@ from core.models import Region, User
 from core.scope import is_city_level
 
 from .models import Person, RegionTally
-from .selectors import place_villages, visible_region_ids
+from .selectors import place_villages, region_path, visible_region_ids
 
 
 def _sum(field: str, regions: list[int] | None) -> int:
@@ -42,7 +42,7 @@ def person_count(user: User, region: int | str | None = None) -> int:
     persons of no region, which only the city sees)."""
     place = None
     if region:
-        path = Region.objects.filter(pk=region).values_list("path", flat=True).first()
+        path = region_path(region)
         if path is None:
             return 0
         place = list(Region.objects.filter(path__startswith=path).values_list("id", flat=True))
