@@ -7,8 +7,9 @@ for the home page; `inbox_items` materialises at most `PER_KIND_LIMIT` rows per 
 """
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
@@ -403,22 +404,47 @@ def _sources(user: User) -> list[Source]:
     return [s for s in ROLE_SOURCES.get(user.role, ()) if user.has_perm(s.perm)]
 
 
-def inbox_counts(user: User, *, today: dt.date | None = None) -> dict[str, int]:
-    """{kind: count} of the items waiting for `user` (kinds of their role, zeros included)."""
+def inbox_counts(
+    user: User, *, today: dt.date | None = None, known: Mapping[str, int] | None = None
+) -> dict[str, int]:
+    """{kind: count} of the items waiting for `user` (kinds of their role, zeros included).
+    `known`: counts already known (see `inbox_page`), not asked again."""
     today = today or timezone.localdate()
-    return {s.kind: s.query(user, today).count() for s in _sources(user)}
+    known = known or {}
+    return {
+        s.kind: known[s.kind] if s.kind in known else s.query(user, today).count()
+        for s in _sources(user)
+    }
 
 
-def inbox_items(user: User, *, kind: str = "", today: dt.date | None = None) -> list[InboxItem]:
-    """The items waiting for `user`, ordered by deadline (undated ones after, oldest first)."""
-    today = today or timezone.localdate()
-    items: list[InboxItem] = []
+def _items_by_kind(user: User, *, kind: str, today: dt.date) -> dict[str, list[InboxItem]]:
+    out = {}
     for source in _sources(user):
         if kind and source.kind != kind:
             continue
         rows = source.query(user, today).order_by(*source.order_by, "pk")[:PER_KIND_LIMIT]
-        items.extend(source.item(row, today) for row in rows)
-    return sorted(items, key=lambda i: i.sort_key)
+        out[source.kind] = [source.item(row, today) for row in rows]
+    return out
+
+
+def _sorted(by_kind: Mapping[str, list[InboxItem]]) -> list[InboxItem]:
+    return sorted(chain.from_iterable(by_kind.values()), key=lambda i: i.sort_key)
+
+
+def inbox_items(user: User, *, kind: str = "", today: dt.date | None = None) -> list[InboxItem]:
+    """The items waiting for `user`, ordered by deadline (undated ones after, oldest first)."""
+    return _sorted(_items_by_kind(user, kind=kind, today=today or timezone.localdate()))
+
+
+def inbox_page(
+    user: User, *, kind: str = "", today: dt.date | None = None
+) -> tuple[dict[str, int], list[InboxItem]]:
+    """The inbox page's (counts of every kind, items of `kind` or of all): a kind whose items
+    were all read (fewer than PER_KIND_LIMIT) is counted by them, not by one more query."""
+    today = today or timezone.localdate()
+    by_kind = _items_by_kind(user, kind=kind, today=today)
+    known = {k: len(items) for k, items in by_kind.items() if len(items) < PER_KIND_LIMIT}
+    return inbox_counts(user, today=today, known=known), _sorted(by_kind)
 
 
 def inbox_kinds(user: User) -> list[tuple[str, str]]:

@@ -30,8 +30,7 @@ def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     if kind and kind not in dict(kinds):
         raise Http404
-    counts = inbox_selectors.inbox_counts(user)
-    items = inbox_selectors.inbox_items(user, kind=kind)
+    counts, items = inbox_selectors.inbox_page(user, kind=kind)
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

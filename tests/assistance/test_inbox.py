@@ -290,3 +290,23 @@ def test_queries_do_not_grow_with_the_items(world, cw_baisha, django_assert_num_
     with django_assert_num_queries(9):  # one SELECT per kind, related rows joined
         items = inbox.inbox_items(cw_baisha)
     assert len(items) == 9
+
+
+def test_the_page_counts_a_kind_by_its_items_when_it_read_them_all(
+    world, cw_baisha, ca_pengjiang, ca_taishan, django_assert_num_queries, monkeypatch
+):
+    for user in (cw_baisha, ca_pengjiang, ca_taishan):
+        counts, items = inbox.inbox_page(user)
+        assert counts == inbox.inbox_counts(user)
+        assert _urls(items) == _urls(inbox.inbox_items(user))
+        counts, items = inbox.inbox_page(user, kind="confirm")
+        assert counts == inbox.inbox_counts(user)
+        assert _urls(items) == _urls(inbox.inbox_items(user, kind="confirm"))
+    with django_assert_num_queries(9):  # one SELECT per kind and no COUNT
+        inbox.inbox_page(cw_baisha)
+    # A kind that reached the limit may hold more: it is counted by a query, with its true total.
+    monkeypatch.setattr(inbox, "PER_KIND_LIMIT", 1)
+    with django_assert_num_queries(9 + 7):  # the 7 kinds with an item
+        counts, items = inbox.inbox_page(cw_baisha)
+    assert counts == inbox.inbox_counts(cw_baisha)
+    assert counts["start_investigation"] == 2
