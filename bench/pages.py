@@ -15,6 +15,10 @@ and drives every main page and API list as a town caseworker (白沙街道), a d
 `--keep`: do not drop the database at the end (so the next run can `--reuse` it). Seeding takes
 about 1–2 minutes, the measurements 6–10 minutes on a 2-core machine.
 
+A yardstick (a static file through gunicorn and WhiteNoise) is measured first and last: these
+machines' speed moves by up to 2× between runs, so the table also gives each page's p95 as a
+multiple of the yardstick's in the same run, which compares across runs.
+
 A markdown table goes to bench/results/pages-<date>.md (git-ignored); the last line printed is
 `pages: worst p95 <N> ms at 1 client, <M> ms at 20 clients (<page>)`.
 """
@@ -48,6 +52,7 @@ USERS = {  # role label → demo user (core/management/commands/demo_users.py)
     "D": "ca_pengjiang",  # 蓬江区 civil-affairs reviewer
     "C": "data_admin",  # city data administrator (sees every district, may search by ID)
 }
+YARDSTICK = "yardstick: a static file"
 CASE_SHARE = 33  # one household in 33 has a dibao case (≈ 3 %, Jiangmen's order of magnitude)
 
 
@@ -425,16 +430,27 @@ def report(rows: list[Row], args: argparse.Namespace, state: tuple[int, int], lo
         "T = 白沙街道 caseworker, D = 蓬江区 reviewer, C = city data administrator.",
         "",
         f"| page | user | HTTP | median 1 (ms) | p95 1 (ms) | median {args.clients} (ms) "
-        f"| p95 {args.clients} (ms) | non-200 |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        f"| p95 {args.clients} (ms) | non-200 | p95 1 ÷ yardstick | p95 {args.clients} ÷ yardstick |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    sticks = [r for r in rows if r.page.startswith(YARDSTICK)]
+    stick_one = median([p95(r.one) for r in sticks]) if sticks else 0.0
+    stick_many = median([p95(r.many) for r in sticks]) if sticks else 0.0
+    lines.insert(
+        4,
+        f"Yardstick (median of its two rows): p95 {stick_one:.0f} ms at 1 client, "
+        f"{stick_many:.0f} ms at {args.clients} clients.",
+    )
     for r in rows:
         if r.status == 403:
             lines.append(f"| {r.page} | {r.role} | 403 | not for this role | | | | |")
             continue
+        ratio_one = p95(r.one) / stick_one if stick_one else 0.0
+        ratio_many = p95(r.many) / stick_many if stick_many else 0.0
         lines.append(
             f"| {r.page} | {r.role} | {r.status} | {median(r.one):.0f} | {p95(r.one):.0f} | "
-            f"{median(r.many):.0f} | {p95(r.many):.0f} | {r.errors} |"
+            f"{median(r.many):.0f} | {p95(r.many):.0f} | {r.errors} | {ratio_one:.1f} | "
+            f"{ratio_many:.1f} |"
         )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -505,6 +521,8 @@ def main() -> int:
         return 0
 
     RESULTS.mkdir(parents=True, exist_ok=True)
+    # As `make run` serves: WhiteNoise serves the collected files (and the yardstick is one).
+    manage(env, "collectstatic", "--noinput", "--verbosity", "0")
     port = free_port()
     server = start_server(env, port, args.workers)
     base = f"http://127.0.0.1:{port}"
@@ -516,6 +534,11 @@ def main() -> int:
             for t in targets(values)
             if t.role in args.roles and (only is None or only.search(t.page))
         ]
+        # The machine's yardstick, first and last: a static file through gunicorn, WhiteNoise
+        # and nothing else of Django. These machines' speed moves between runs (2× seen);
+        # the table's last columns divide each page's p95 by the yardstick's of the same run.
+        rows = [Row(YARDSTICK, "C", "/static/css/app.css"), *rows]
+        rows.append(Row(YARDSTICK + " (again)", "C", "/static/css/app.css"))
         print(f"{len(rows)} page × user combinations on {base} (load {load})", flush=True)
         measure(base, rows, sessions, args.requests, args.concurrent_requests, args.clients)
     finally:
@@ -532,7 +555,7 @@ def main() -> int:
         if r.errors and r.status != 403:
             print(f"  warning: {r.role} {r.page}: {r.errors} non-200 answers (HTTP {r.status})")
     # A page the role may not open (the town caseworker and the district report) is left out.
-    counted = [r for r in rows if r.status != 403] or rows
+    counted = [r for r in rows if r.status != 403 and not r.page.startswith(YARDSTICK)] or rows
     worst_one = max(counted, key=lambda r: p95(r.one))
     worst_many = max(counted, key=lambda r: p95(r.many))
     where = f"{worst_one.page} {worst_one.role}"
