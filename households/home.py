@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from core.models import Region
 from core.scope import is_city_level, scope_queryset, visible_regions
 from core.views import Figure, Tile
-from households.models import Household
+from households import tally
 from households.permissions import (
     ADD_HOUSEHOLD,
     EXPORT_HOUSEHOLDS,
@@ -71,8 +71,8 @@ def in_visible_villages(qs: QuerySet[M], user: Any, *, village_field: str) -> Qu
 
 
 def household_figures(user: Any) -> list[Figure]:
-    """The households of the user's area (one count, on the scoped register)."""
+    """The households of the user's area (from the region tallies: no count of the register)."""
     if not user.has_perm(VIEW_HOUSEHOLD):
         return []
-    n = in_visible_villages(Household.objects.all(), user, village_field="village").count()
+    n = tally.household_count(user)
     return [Figure("households", _("Households in your area"), n, reverse("households:list"))]

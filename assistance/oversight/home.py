@@ -79,7 +79,8 @@ def assistance_figures(user: Any) -> list[Figure]:
     if not user.has_perm("assistance.view_dibaocase"):
         return []
     today = timezone.localdate()
-    cases = in_visible_villages(DibaoCase.objects.all(), user, village_field="household__village")
+    # By the case's own copy of its household's village (indexed, kept by the database).
+    cases = in_visible_villages(DibaoCase.objects.all(), user, village_field="village")
     c = cases.aggregate(
         in_procedure=Count("id", filter=Q(status__in=IN_PROCEDURE)),
         in_notice=Count("id", filter=Q(status=S.IN_NOTICE)),
@@ -89,7 +90,7 @@ def assistance_figures(user: Any) -> list[Figure]:
     reviews_overdue = in_visible_villages(
         CaseReview.objects.filter(closed_on__isnull=True, due_on__lt=today),
         user,
-        village_field="case__household__village",
+        village_field="case__village",
     ).count()
     cases_url = reverse("assistance:list")
     report_url = reverse("assistance_oversight:report") if report_allowed(user) else ""
