@@ -7,6 +7,8 @@ class CoreConfig(AppConfig):
     verbose_name = _("Users, roles and regions")
 
     def ready(self) -> None:
+        from . import choice_labels
         from .api_auth import connect_signals
 
         connect_signals()
+        choice_labels.install()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Model, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, F, Model, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -67,10 +67,12 @@ def household_list(
     if place is not None:
         qs = qs.filter(village_id__in=place)
     q = " ".join((q or "").split())
+    dense = False
     if q:
-        qs = _search(qs, user, q, place)
+        qs, dense = _search(qs, user, q, place)
     if name:
-        qs = _name_search(qs, user, name.strip(), place)
+        qs, dense_name = _name_search(qs, user, name.strip(), place)
+        dense = dense or dense_name
     if id_number:
         _require_id_lookup(user)
         match = Q(id_number=normalise(id_number))
@@ -78,8 +80,25 @@ def household_list(
     return (
         qs.select_related("village", "village__parent", "village__parent__parent")
         .annotate(head_name=active_head_name(), member_count=_active_member_count())
-        .order_by("-id")
+        .order_by(_newest_first(user, place) if dense else "-id")
     )
+
+
+# A common name in a small area (a town: 1 % of the city's households) is found faster by reading
+# the area's households through the village index and sorting the few hundred matches than by
+# walking the primary key backwards through the whole city's households until 50 of them are in
+# the area and match (白沙街道, 陈: 4 ms against 34 ms, 41,000 rows read). The planner prefers the
+# backward walk because it underrates the cost of the "contains" test on every row it reads;
+# ordering by `id + 0` (the same order) takes the primary key's order off the table for it.
+SMALL_AREA_SHARE = 0.05
+
+
+def _newest_first(user: User, place: list[int] | None) -> Any:
+    from .tally import household_share  # tally reads this module's helpers
+
+    if household_share(user, place) <= SMALL_AREA_SHARE:
+        return (F("id") + 0).desc()
+    return "-id"
 
 
 # What the search box matches, said under it (households/list.html) and in the API's filter.
@@ -121,21 +140,22 @@ def region_path(region: int | str) -> str | None:
 
 def _search(
     qs: QuerySet[Household], user: User, q: str, place: list[int] | None = None
-) -> QuerySet[Household]:
+) -> tuple[QuerySet[Household], bool]:
+    """The households matching the search box, and whether it was a dense name search."""
     norm = normalise(q)
     number = int(norm) if norm.isdigit() and len(norm) <= HOUSEHOLD_NUMBER_MAX_DIGITS else None
     if looks_like_id_number(norm):
         _require_id_lookup(user)
         match = id_number_match(norm)
         if match is None:  # not reached: looks_like_id_number means 6 or more characters
-            return qs.none()
+            return qs.none(), False
         households = _households_of(user, match, place)
         ids = list(households.values_list("household_id", flat=True)[: _ID_MATCHES_AS_LIST + 1])
         if len(ids) > _ID_MATCHES_AS_LIST:
-            return qs.filter(pk__in=households)
-        return qs.filter(pk__in=[*ids, *([number] if number else [])])
+            return qs.filter(pk__in=households), False
+        return qs.filter(pk__in=[*ids, *([number] if number else [])]), False
     if number is not None:
-        return qs.filter(pk=number)
+        return qs.filter(pk=number), False
     return _name_search(qs, user, q, place)
 
 
@@ -147,7 +167,7 @@ NAME_MATCHES_DENSE = 300
 
 def _name_search(
     qs: QuerySet[Household], user: User, name: str, place: list[int] | None
-) -> QuerySet[Household]:
+) -> tuple[QuerySet[Household], bool]:
     """Households with an active member whose name starts with `name`. Which way is cheaper
     depends on how many persons match, which one capped index range scan tells: a rare name
     probes the persons' name index, a common one scans household rows in the list's order."""
@@ -155,8 +175,8 @@ def _name_search(
     if place is not None:
         persons = persons.filter(region_id__in=place)
     if persons[: NAME_MATCHES_DENSE + 1].count() <= NAME_MATCHES_DENSE:
-        return qs.filter(pk__in=_households_of(user, Q(name__startswith=name), place))
-    return qs.filter(member_names__contains=member_names_pattern(name))
+        return qs.filter(pk__in=_households_of(user, Q(name__startswith=name), place)), False
+    return qs.filter(member_names__contains=member_names_pattern(name)), True
 
 
 def member_names_pattern(name: str) -> str:

@@ -8,7 +8,7 @@ sets of regions. A search counts its matches (households.pagination)."""
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from core.models import Region, User
 from core.scope import is_city_level
@@ -35,6 +35,17 @@ def _scope(user: User, place: list[int] | None) -> list[int] | None:
 def household_count(user: User, place: list[int] | None = None) -> int:
     """How many households `household_list(user=user, <place filters>)` lists."""
     return _sum("households", _scope(user, place))
+
+
+def household_share(user: User, place: list[int] | None = None) -> float:
+    """The share (0–1) of all households that `household_count(user, place)` holds; one query."""
+    regions = _scope(user, place)
+    if regions is None:
+        return 1.0
+    sums = RegionTally.objects.aggregate(
+        every=Sum("households"), scope=Sum("households", filter=Q(region_id__in=regions))
+    )
+    return (sums["scope"] or 0) / sums["every"] if sums["every"] else 1.0
 
 
 def person_count(user: User, region: int | str | None = None) -> int:

@@ -12,7 +12,16 @@ from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -100,7 +109,9 @@ def _cases(user: User) -> QuerySet[DibaoCase]:
     )
 
 
-def _notice_ended(user: User, today: dt.date) -> QuerySet[DibaoCase]:
+def _case_base(user: User, today: dt.date) -> QuerySet[DibaoCase]:
+    """The cases of the user's area with what the case kinds' conditions read, as aliases (in
+    SQL only where a condition uses them)."""
     last_end = Subquery(
         PublicNotice.objects.filter(case=OuterRef("pk"))
         .order_by("-starts_on", "-id")
@@ -112,51 +123,81 @@ def _notice_ended(user: User, today: dt.date) -> QuerySet[DibaoCase]:
             confirmation_delegated=True,
         )
     )
-    # Status and separation of duties (whoever took part in the basis never confirms) come
-    # from the declaration, so the inbox offers exactly what the service would allow.
-    return (
-        _cases(user)
-        .filter(DIBAO.q_actionable("confirm", user))
-        .annotate(notice_end=last_end, delegated=delegated)
-        .filter(notice_end__lt=today)
-    )
+    investigated = Exists(Investigation.objects.filter(case=OuterRef("pk")))
+    return _cases(user).alias(notice_end=last_end, delegated=delegated, investigated=investigated)
 
 
-def _has_investigation() -> Exists:
-    return Exists(Investigation.objects.filter(case=OuterRef("pk")))
+# The dibao-case kinds: the workflow action each offers, and its condition on _case_base.
+# Status and separation of duties (whoever took part in the basis never confirms) come from the
+# declaration, so the inbox offers exactly what the service would allow. Each condition starts
+# with the status test (cheap, evaluated first).
+CASE_ACTIONS = {
+    "accept": "accept",
+    "start_investigation": "start_investigation",
+    "record_investigation": "investigate",
+    "propose": "propose",
+    "start_notice": "start_notice",
+    "confirm": "confirm",
+}
 
 
-def q_accept(user: User, today: dt.date) -> QuerySet:
-    return _cases(user).filter(DIBAO.q_actionable("accept", user))
+def _actionable(kind: str, user: User) -> Q:
+    return DIBAO.q_actionable(CASE_ACTIONS[kind], user)
 
 
-def q_start_investigation(user: User, today: dt.date) -> QuerySet:
-    return _cases(user).filter(DIBAO.q_actionable("start_investigation", user))
+def c_accept(user: User, today: dt.date) -> Q:
+    return _actionable("accept", user)
 
 
-def q_record_investigation(user: User, today: dt.date) -> QuerySet:
-    return (
-        _cases(user).filter(DIBAO.q_actionable("investigate", user)).exclude(_has_investigation())
-    )
+def c_start_investigation(user: User, today: dt.date) -> Q:
+    return _actionable("start_investigation", user)
 
 
-def q_propose(user: User, today: dt.date) -> QuerySet:
-    return _cases(user).filter(DIBAO.q_actionable("propose", user)).filter(_has_investigation())
+def c_record_investigation(user: User, today: dt.date) -> Q:
+    return _actionable("record_investigation", user) & Q(investigated=False)
 
 
-def q_start_notice(user: User, today: dt.date) -> QuerySet:
-    return _cases(user).filter(DIBAO.q_actionable("start_notice", user))
+def c_propose(user: User, today: dt.date) -> Q:
+    return _actionable("propose", user) & Q(investigated=True)
 
 
-def q_confirm_township(user: User, today: dt.date) -> QuerySet:
+def c_start_notice(user: User, today: dt.date) -> Q:
+    return _actionable("start_notice", user)
+
+
+def c_confirm_township(user: User, today: dt.date) -> Q:
     """Where the district delegated confirmation; relatives of staff stay with the district."""
-    # `delegated` is an annotation made by _notice_ended (the stubs cannot see it).
-    return _notice_ended(user, today).filter(delegated=True, relative_of_staff=False)  # type: ignore[misc]
+    return (
+        _actionable("confirm", user)
+        & Q(notice_end__lt=today)
+        & Q(delegated=True, relative_of_staff=False)
+    )
 
 
-def q_confirm_district(user: User, today: dt.date) -> QuerySet:
+def c_confirm_district(user: User, today: dt.date) -> Q:
     """The district confirms unless it delegated; relatives of staff always come here."""
-    return _notice_ended(user, today).filter(Q(delegated=False) | Q(relative_of_staff=True))
+    return (
+        _actionable("confirm", user)
+        & Q(notice_end__lt=today)
+        & (Q(delegated=False) | Q(relative_of_staff=True))
+    )
+
+
+def _case_query(condition: Callable[[User, dt.date], Q]) -> Callable[[User, dt.date], QuerySet]:
+    def query(user: User, today: dt.date) -> QuerySet:
+        return _case_base(user, today).filter(condition(user, today))
+
+    query.__doc__ = condition.__doc__
+    return query
+
+
+q_accept = _case_query(c_accept)
+q_start_investigation = _case_query(c_start_investigation)
+q_record_investigation = _case_query(c_record_investigation)
+q_propose = _case_query(c_propose)
+q_start_notice = _case_query(c_start_notice)
+q_confirm_township = _case_query(c_confirm_township)
+q_confirm_district = _case_query(c_confirm_district)
 
 
 def q_review(user: User, today: dt.date) -> QuerySet:
@@ -307,6 +348,9 @@ class Source:
     query: Callable[[User, dt.date], QuerySet]
     item: Callable[[Any, dt.date], InboxItem]
     order_by: tuple[str, ...]
+    # A dibao-case kind: its condition on _case_base (`query` filters by it), so a user's case
+    # kinds — six for a caseworker — are counted and read together, in one query.
+    condition: Callable[[User, dt.date], Q] | None = None
 
 
 ROLE_SOURCES: dict[str, tuple[Source, ...]] = {
@@ -317,6 +361,7 @@ ROLE_SOURCES: dict[str, tuple[Source, ...]] = {
             q_accept,
             _case_item("accept", "acceptance_due", "applied_on"),
             ("acceptance_due", "applied_on"),
+            c_accept,
         ),
         Source(
             "start_investigation",
@@ -324,6 +369,7 @@ ROLE_SOURCES: dict[str, tuple[Source, ...]] = {
             q_start_investigation,
             _case_item("start_investigation", "investigation_due", "accepted_on"),
             ("investigation_due",),
+            c_start_investigation,
         ),
         Source(
             "record_investigation",
@@ -331,6 +377,7 @@ ROLE_SOURCES: dict[str, tuple[Source, ...]] = {
             q_record_investigation,
             _case_item("record_investigation", "procedure_due", "accepted_on"),
             ("procedure_due",),
+            c_record_investigation,
         ),
         Source(
             "propose",
@@ -338,6 +385,7 @@ ROLE_SOURCES: dict[str, tuple[Source, ...]] = {
             q_propose,
             _case_item("propose", "procedure_due", "accepted_on"),
             ("procedure_due",),
+            c_propose,
         ),
         Source(
             "start_notice",
@@ -345,6 +393,7 @@ ROLE_SOURCES: dict[str, tuple[Source, ...]] = {
             q_start_notice,
             _case_item("start_notice", "procedure_due", "proposed_on"),
             ("procedure_due",),
+            c_start_notice,
         ),
         Source(
             "confirm",
@@ -352,6 +401,7 @@ ROLE_SOURCES: dict[str, tuple[Source, ...]] = {
             q_confirm_township,
             _case_item("confirm", "procedure_due", "proposed_on"),
             ("procedure_due",),
+            c_confirm_township,
         ),
         Source("review", CASEWORK, q_review, _review_item, ("due_on",)),
         Source(
@@ -376,6 +426,7 @@ ROLE_SOURCES: dict[str, tuple[Source, ...]] = {
             q_confirm_district,
             _case_item("confirm", "procedure_due", "proposed_on"),
             ("procedure_due",),
+            c_confirm_district,
         ),
         Source(
             "decide_programme",
@@ -411,18 +462,77 @@ def inbox_counts(
     `known`: counts already known (see `inbox_page`), not asked again."""
     today = today or timezone.localdate()
     known = known or {}
-    return {
-        s.kind: known[s.kind] if s.kind in known else s.query(user, today).count()
-        for s in _sources(user)
+    sources = _sources(user)
+    counts = dict(known)
+    asked = [s for s in sources if s.kind not in known]
+    together = _together(asked)
+    if together:  # one COUNT(*) FILTER (WHERE …) per case kind, in one query
+        totals = _case_base(user, today).aggregate(
+            **{f"n_{s.kind}": Count("pk", filter=s.condition(user, today)) for s in together}  # type: ignore[misc]
+        )
+        counts.update({s.kind: totals[f"n_{s.kind}"] for s in together})
+    for s in asked:
+        if s not in together:
+            counts[s.kind] = s.query(user, today).count()
+    return {s.kind: counts[s.kind] for s in sources}
+
+
+def _together(sources: list[Source]) -> list[Source]:
+    """The dibao-case kinds among `sources` worth reading together (two or more)."""
+    cases = [s for s in sources if s.condition is not None]
+    return cases if len(cases) > 1 else []
+
+
+def _case_kinds(
+    user: User, today: dt.date, together: list[Source]
+) -> dict[str, list[DibaoCase]] | None:
+    """The cases of each kind in `together`, at most PER_KIND_LIMIT a kind in the kind's order,
+    read in one query; None when more rows than that would come (the kinds are then read one by
+    one, each with its own limit)."""
+    flags = {
+        f"k_{s.kind}": ExpressionWrapper(s.condition(user, today), output_field=BooleanField())  # type: ignore[misc]
+        for s in together
     }
+    # The rows of the kinds' statuses, flagged in SQL; the flags are not repeated in a WHERE
+    # (planning the conditions twice cost more than reading a town's few extra rows).
+    statuses = DIBAO.statuses_for(*(CASE_ACTIONS[s.kind] for s in together))
+    cap = PER_KIND_LIMIT * len(together)
+    read = list(
+        _case_base(user, today)
+        .filter(status__in=statuses)
+        .annotate(**flags)
+        .order_by("pk")[: cap + 1]
+    )
+    if len(read) > cap:
+        return None
+    rows = [r for r in read if any(getattr(r, name) for name in flags)]
+    out = {}
+    for s in together:
+        mine = [r for r in rows if getattr(r, f"k_{s.kind}")]
+        mine.sort(key=_order_key(s.order_by))
+        out[s.kind] = mine[:PER_KIND_LIMIT]
+    return out
+
+
+def _order_key(fields: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """A sort key for rows as `order_by(*fields, "pk")` orders them (NULLs last)."""
+
+    def key(row: Any) -> tuple[Any, ...]:
+        return (*((getattr(row, f) is None, getattr(row, f)) for f in fields), row.pk)
+
+    return key
 
 
 def _items_by_kind(user: User, *, kind: str, today: dt.date) -> dict[str, list[InboxItem]]:
+    sources = [s for s in _sources(user) if not kind or s.kind == kind]
+    together = _together(sources)
+    read = _case_kinds(user, today, together) if together else None
     out = {}
-    for source in _sources(user):
-        if kind and source.kind != kind:
-            continue
-        rows = source.query(user, today).order_by(*source.order_by, "pk")[:PER_KIND_LIMIT]
+    for source in sources:
+        if read is not None and source.kind in read:
+            rows: Any = read[source.kind]
+        else:
+            rows = source.query(user, today).order_by(*source.order_by, "pk")[:PER_KIND_LIMIT]
         out[source.kind] = [source.item(row, today) for row in rows]
     return out
 

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from assistance.dibao import reviews, services
 from assistance.models import (
@@ -285,11 +286,29 @@ def test_inbox_page_for_other_districts_and_roles(world, client, ca_taishan, dat
 
 def test_queries_do_not_grow_with_the_items(world, cw_baisha, django_assert_num_queries):
     cw_baisha.has_perm("assistance.change_dibaocase")  # (permissions come from the role table)
-    with django_assert_num_queries(9):  # one COUNT per kind
+    # The six dibao-case kinds in one query (COUNT … FILTER per kind / one SELECT), then one for
+    # each of reviews, emergency aid and outreach.
+    with django_assert_num_queries(4):
         inbox.inbox_counts(cw_baisha)
-    with django_assert_num_queries(9):  # one SELECT per kind, related rows joined
+    with django_assert_num_queries(4):  # related rows joined
         items = inbox.inbox_items(cw_baisha)
     assert len(items) == 9
+
+
+def test_kinds_read_together_equal_each_kind_read_alone(
+    world, cw_baisha, ca_pengjiang, ca_taishan, cw_taicheng, va_baisha
+):
+    """The combined case query answers exactly what each kind's own query does (counts and
+    items, in order); a page of one kind uses the kind's own query."""
+    today = timezone.localdate()
+    for user in (cw_baisha, ca_pengjiang, ca_taishan, cw_taicheng, va_baisha):
+        counts = inbox.inbox_counts(user)
+        items = inbox.inbox_items(user)
+        for source in inbox._sources(user):
+            assert counts[source.kind] == source.query(user, today).count(), source.kind
+            alone = inbox.inbox_items(user, kind=source.kind)
+            assert _urls(alone) == _urls([i for i in items if i.kind == source.kind])
+    assert sum(inbox.inbox_counts(cw_baisha).values()) == 9
 
 
 def test_the_page_counts_a_kind_by_its_items_when_it_read_them_all(
@@ -302,11 +321,13 @@ def test_the_page_counts_a_kind_by_its_items_when_it_read_them_all(
         counts, items = inbox.inbox_page(user, kind="confirm")
         assert counts == inbox.inbox_counts(user)
         assert _urls(items) == _urls(inbox.inbox_items(user, kind="confirm"))
-    with django_assert_num_queries(9):  # one SELECT per kind and no COUNT
+    with django_assert_num_queries(4):  # the SELECTs of inbox_items and no COUNT
         inbox.inbox_page(cw_baisha)
     # A kind that reached the limit may hold more: it is counted by a query, with its true total.
     monkeypatch.setattr(inbox, "PER_KIND_LIMIT", 1)
-    with django_assert_num_queries(9 + 7):  # the 7 kinds with an item
+    # The 4 SELECTs, then counts for the kinds that reached the limit: one for the case kinds
+    # among them, one each for the reviews, the emergency aid and the outreach report.
+    with django_assert_num_queries(4 + 4):
         counts, items = inbox.inbox_page(cw_baisha)
     assert counts == inbox.inbox_counts(cw_baisha)
     assert counts["start_investigation"] == 2
