@@ -9,4 +9,4 @@ RUN pip install --no-cache-dir . \
 RUN useradd --system --home /app xianjie && mkdir -p /app/var && chown -R xianjie /app/var
 USER xianjie
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "config.wsgi:application", "--config", "python:config.gunicorn", "--bind", "0.0.0.0:8000", "--workers", "3"]

@@ -19,7 +19,7 @@ from typing import Any, TypedDict, TypeVar, Unpack
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db import models
 from django.db.models import F, OrderBy, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -33,6 +33,7 @@ from assistance.models import DibaoCase, Programme, ProgrammeCase
 from core.api_filters import IntegerFilter, SelectorFilterSet
 from core.http import AuthenticatedHttpRequest
 from core.models import AccessLog, Region, User
+from core.pagination import WindowCountPaginator
 from core.scope import visible_regions
 from core.services import access_log_record
 
@@ -277,11 +278,14 @@ def sort_links(
 
 
 class IdsFirstPagination(GenericAPIView):  # type: ignore[type-arg]
-    """A viewset mixin: the API's list pages ids first too (see `paginate_ids`)."""
+    """A viewset mixin: the API's list pages ids first too, counted with them (see
+    `paginate_ids`)."""
 
     def paginate_queryset(self, queryset: Any) -> list[Any] | None:
         if getattr(self, "action", None) != "list" or not isinstance(queryset, QuerySet):
             return super().paginate_queryset(queryset)
+        if self.paginator is not None:
+            self.paginator.django_paginator_class = WindowCountPaginator  # type: ignore[attr-defined]
         ids = super().paginate_queryset(queryset.values_list("pk", flat=True))
         if ids is None:
             return None
@@ -293,7 +297,7 @@ def paginate_ids(qs: QuerySet[Any], number: Any, per_page: int) -> Page:
     """One page of `qs`, ids first: the sort and the OFFSET run on the ids alone (no joins for
     the related rows, no annotations of skipped rows), then the page's rows are read by id (one
     more query, for at most `per_page` rows) and put back in the list's order."""
-    page = Paginator(qs.values_list("pk", flat=True), per_page).get_page(number)
+    page = WindowCountPaginator(qs, per_page).get_page(number)  # counted with the page's ids
     ids = list(page.object_list)
     rows = {row.pk: row for row in qs.filter(pk__in=ids)} if ids else {}
     page.object_list = [rows[pk] for pk in ids if pk in rows]

@@ -179,14 +179,14 @@ def web_command(*, dev: bool, port: str) -> list[str]:
         "-m",
         "gunicorn",
         "config.wsgi:application",
+        "--config",
+        "python:config.gunicorn",
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
         os.environ.get("WEB_CONCURRENCY", "2"),
         "--access-logfile",
         "-",
-        "--graceful-timeout",
-        "10",
     ]
 
 

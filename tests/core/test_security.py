@@ -395,6 +395,25 @@ def test_make_run_serves_like_production():  # type: ignore[no-untyped-def]
     assert env["DEMO_MODE"] == "1"
 
 
+def test_every_way_of_serving_uses_the_one_gunicorn_config():  # type: ignore[no-untyped-def]
+    """make run, the image and docker-compose read config/gunicorn.py; its worker hook freezes
+    what the worker loaded out of the garbage collector's walks."""
+    import gc
+
+    from config import gunicorn
+
+    assert "python:config.gunicorn" in stack.web_command(dev=False, port="8000")
+    for name in ("Dockerfile", "docker-compose.yml"):
+        assert "--config python:config.gunicorn" in (
+            (stack.ROOT / name).read_text().replace('", "', " ")
+        ), name
+    try:
+        gunicorn.post_worker_init(None)
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
+
+
 def test_make_dev_keeps_the_autoreloading_server():  # type: ignore[no-untyped-def]
     command = stack.web_command(dev=True, port="8000")
     assert "runserver" in command

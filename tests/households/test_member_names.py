@@ -120,6 +120,22 @@ class TestBothWaysFindTheSame:
         assert not household_list(user=cw_taicheng, q="陈").exists()
 
 
+@pytest.mark.parametrize("small", [True, False], ids=["small area", "large area"])
+def test_a_common_name_in_a_small_area_is_ordered_without_the_primary_key(
+    monkeypatch, small, cw_baisha, village_a
+):
+    """Newest first either way; in a small area by `id + 0` (households.selectors._newest_first),
+    which keeps the planner off a backward walk of the primary key."""
+    monkeypatch.setattr(selectors, "NAME_MATCHES_DENSE", -1)  # the household rows' way
+    monkeypatch.setattr(selectors, "SMALL_AREA_SHARE", 1.0 if small else -1.0)
+    homes = [HouseholdFactory(village=village_a) for _ in range(4)]
+    for i, home in enumerate(homes):
+        member(home, f"陈{i}", Relation.HEAD)
+    qs = household_list(user=cw_baisha, q="陈")
+    assert [h.pk for h in qs] == sorted((h.pk for h in homes), reverse=True)
+    assert ('"id" + 0) DESC' in str(qs.query)) is small
+
+
 def test_case_search_by_name(cw_baisha, cw_taicheng, case):
     assert list(dibao_case_list(user=cw_baisha, q="陈小")) == [case]
     assert list(dibao_case_list(user=cw_baisha, q="李华")) == [case]

@@ -1,0 +1,67 @@
+"""A paginator that counts with the page: `COUNT(*) OVER ()` beside the page's ids.
+
+A list page asked two queries of the same filtered rows: `SELECT count(*)` and the page's
+`SELECT id … ORDER BY … LIMIT 50 OFFSET n`. Both read every matching row (the sort needs them
+all anyway), so the window count costs nothing extra and saves a query, its planning and its
+scan (the dibao list's search for 陈 at the city: 4.7 ms of 16 ms of SQL).
+
+Only for plain querysets: with DISTINCT or a UNION the window would count other rows, and
+those fall back to Django's count. A page past the end also falls back (Django's get_page then
+counts and serves the last page; `page()` raises EmptyPage as Django's does).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db.models import Count, QuerySet, Window
+
+TOTAL = "_window_total"
+
+
+class WindowCountPaginator(Paginator):
+    """A Paginator over a queryset whose pages hold the rows' primary keys, counted by the page's
+    own query when it can be."""
+
+    def _counts_in_window(self) -> bool:
+        qs = self.object_list
+        return (
+            isinstance(qs, QuerySet)
+            and not qs.query.distinct
+            and not qs.query.combinator
+            and not qs.query.is_sliced
+            and not self.orphans  # orphans move rows between pages: Django's own arithmetic
+        )
+
+    def page(self, number: Any) -> Page:
+        qs: Any = self.object_list
+        try:
+            n = int(number)
+        except (TypeError, ValueError):
+            n = 0  # Django's validate_number says what is wrong
+        if n >= 1 and self._counts_in_window():
+            bottom = (n - 1) * self.per_page
+            counted = qs.annotate(**{TOTAL: Window(Count("*"))}).values_list("pk", TOTAL)
+            rows = list(counted[bottom : bottom + self.per_page])
+            if rows:  # Paginator.count is a cached_property: set, it is not counted again
+                self.__dict__["count"] = rows[0][1]
+                return Page([pk for pk, _total in rows], n, self)
+            if n == 1:  # no first page: nothing at all
+                self.__dict__["count"] = 0
+                return Page([], 1, self)
+        # Past the end (or not a number, or not countable in the window): Django's way.
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        return Page(list(qs.values_list("pk", flat=True)[bottom:top]), number, self)
+
+    def get_page(self, number: Any) -> Page:
+        try:
+            return self.page(number)
+        except PageNotAnInteger:
+            return self.page(1)
+        except EmptyPage:
+            return self.page(self.num_pages)
