@@ -33,7 +33,7 @@ from assistance.models import DibaoCase, Programme, ProgrammeCase
 from core.api_filters import IntegerFilter, SelectorFilterSet
 from core.http import AuthenticatedHttpRequest
 from core.models import AccessLog, Region, User
-from core.pagination import WindowCountPaginator
+from core.pagination import WindowCountPaginator, page_rows
 from core.scope import visible_regions
 from core.services import access_log_record
 
@@ -287,10 +287,7 @@ class IdsFirstPagination(GenericAPIView):  # type: ignore[type-arg]
         if self.paginator is not None:
             self.paginator.django_paginator_class = WindowCountPaginator  # type: ignore[attr-defined]
         ids = super().paginate_queryset(queryset.values_list("pk", flat=True))
-        if ids is None:
-            return None
-        rows = {row.pk: row for row in queryset.filter(pk__in=ids)} if ids else {}
-        return [rows[pk] for pk in ids if pk in rows]
+        return None if ids is None else page_rows(queryset, ids)
 
 
 def paginate_ids(qs: QuerySet[Any], number: Any, per_page: int) -> Page:
@@ -298,9 +295,7 @@ def paginate_ids(qs: QuerySet[Any], number: Any, per_page: int) -> Page:
     the related rows, no annotations of skipped rows), then the page's rows are read by id (one
     more query, for at most `per_page` rows) and put back in the list's order."""
     page = WindowCountPaginator(qs, per_page).get_page(number)  # counted with the page's ids
-    ids = list(page.object_list)
-    rows = {row.pk: row for row in qs.filter(pk__in=ids)} if ids else {}
-    page.object_list = [rows[pk] for pk in ids if pk in rows]
+    page.object_list = page_rows(qs, list(page.object_list))
     return page
 
 

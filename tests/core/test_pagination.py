@@ -56,3 +56,29 @@ def test_distinct_rows_are_counted_by_django(villages, django_assert_num_queries
     with django_assert_num_queries(2):  # COUNT, then the page
         page = WindowCountPaginator(qs, 3).page(3)
         assert page.paginator.count == 7 and len(page) == 1
+
+
+def test_page_rows_read_by_id_alone_with_the_lists_joins_and_annotations(
+    villages, django_assert_num_queries
+):
+    from django.db.models import F, Value
+    from django.db.models.functions import Concat
+
+    from core.pagination import page_rows
+
+    # A filter through a join (the town) and a multi-valued one (its villages): the rows come
+    # once each, in the ids' order, with the list's annotation and related row.
+    towns = (
+        Region.objects.filter(level=Region.Level.TOWNSHIP, children__in=villages)
+        .select_related("parent")
+        .annotate(label=Concat(F("parent__name"), Value("/"), F("name")))
+        .order_by("-id")
+    )
+    ids = list(dict.fromkeys(towns.values_list("pk", flat=True)))
+    with django_assert_num_queries(1):
+        rows = page_rows(towns, list(reversed(ids)))
+        assert [r.pk for r in rows] == list(reversed(ids))
+        assert all(r.label == f"{r.parent.name}/{r.name}" for r in rows)
+    assert page_rows(towns, []) == []
+    # An id that no longer exists is left out.
+    assert [r.pk for r in page_rows(towns, [ids[0], -5])] == [ids[0]]

@@ -138,3 +138,17 @@ def test_mask_id_number(raw, masked):
 )
 def test_mask_name(raw, masked):
     assert mask_name(raw) == masked
+
+
+def test_the_sessions_user_comes_with_their_region_in_one_query(
+    cw_baisha, django_assert_num_queries
+):
+    from core.backends import RoleBackend
+
+    with django_assert_num_queries(1):
+        user = RoleBackend().get_user(cw_baisha.pk)
+        assert user is not None and user.region.code == cw_baisha.region.code
+    cw_baisha.is_active = False
+    cw_baisha.save(update_fields=["is_active"])
+    assert RoleBackend().get_user(cw_baisha.pk) is None
+    assert RoleBackend().get_user(-1) is None
