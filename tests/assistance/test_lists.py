@@ -191,6 +191,21 @@ def test_default_order_is_most_overdue_first_and_the_page_says_so(client, cases,
     assert "10 days left" in row[: row.index("</tr>")]
 
 
+def test_the_default_order_is_answered_by_its_index(cases, data_admin):
+    """assistance migration 0018 indexes the ORDER BY the ORM writes for the default sort; if the
+    deadline's definition changes, the planner can no longer use it and this fails."""
+    from django.db import connection
+
+    qs = selectors.dibao_case_list(user=data_admin).values_list("pk", flat=True)[:50]
+    with connection.cursor() as cur:
+        cur.execute("SET LOCAL enable_sort = off")
+        cur.execute("SET LOCAL enable_seqscan = off")
+        sql, params = qs.query.sql_with_params()
+        cur.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cur.fetchall())
+    assert "dibao_case_deadline_order" in plan, plan
+
+
 def test_the_inbox_lists_a_pending_application_with_its_deadline(client, cw_baisha, cases):
     with on_day(TODAY):
         items = [i for i in inbox.inbox_items(cw_baisha) if i.kind == "accept"]

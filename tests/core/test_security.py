@@ -407,11 +407,14 @@ def test_every_way_of_serving_uses_the_one_gunicorn_config():  # type: ignore[no
         assert "--config python:config.gunicorn" in (
             (stack.ROOT / name).read_text().replace('", "', " ")
         ), name
+    before = gc.get_threshold()
     try:
         gunicorn.post_worker_init(None)
         assert gc.get_freeze_count() > 10_000
+        assert gc.get_threshold() == gunicorn.GC_THRESHOLDS
     finally:
         gc.unfreeze()
+        gc.set_threshold(*before)
 
 
 def test_make_dev_keeps_the_autoreloading_server():  # type: ignore[no-untyped-def]
