@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.models import Job, Region, User
+from core.pagination import page_rows
 from core.personal_data import FIELDS as PERSONAL_FIELDS
 from core.personal_data import may_look_up_id_number, visible
 from core.scope import is_city_level, scope_queryset, visible_regions
@@ -201,8 +202,9 @@ def id_number_match(norm: str) -> Q | None:
 def household_page(qs: QuerySet[Household], ids: Any) -> list[Household]:
     """The rows of one page, given the page's ids (paginated on `qs.values_list("pk")`), in the
     list's order, annotated: the head-name and member-count subqueries run for these rows only.
-    `ids` may be the paginator's unevaluated slice: it is then a subquery (one query, not two)."""
-    return list(qs.filter(pk__in=ids if isinstance(ids, QuerySet) else list(ids)))
+    `ids` may be the paginator's unevaluated slice: it is then a subquery (one query, not two).
+    The list's filters are not applied to the rows again (core.pagination.page_rows)."""
+    return page_rows(qs, ids)
 
 
 def looks_like_id_number(norm: str) -> bool:
@@ -325,7 +327,7 @@ def person_list(
 
 def person_page(qs: QuerySet[Person], ids: Any) -> list[Person]:
     """The rows of one page of person_list, given the page's ids (see household_page)."""
-    return list(qs.filter(pk__in=ids if isinstance(ids, QuerySet) else list(ids)))
+    return page_rows(qs, ids)
 
 
 def person_get(*, user: User, pk: int | str) -> Person:
