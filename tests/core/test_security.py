@@ -421,3 +421,16 @@ def test_make_dev_keeps_the_autoreloading_server():  # type: ignore[no-untyped-d
     command = stack.web_command(dev=True, port="8000")
     assert "runserver" in command
     assert stack.serve_env(dev=True)["DEBUG"] == "1"
+
+
+def test_a_logged_in_page_reads_its_session_from_the_cache(client, cw_baisha):  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(cw_baisha)
+    client.get("/")  # the session is cached by its first read
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/").status_code == 200
+    assert not [q for q in ctx.captured_queries if "django_session" in q["sql"]]
+    client.post("/logout/")
+    assert client.get("/").status_code == 302  # logged out: the cached session went too
