@@ -22,8 +22,8 @@ TOTAL = "_window_total"
 
 
 class WindowCountPaginator(Paginator):
-    """A Paginator over a queryset whose pages hold the rows' primary keys, counted by the page's
-    own query when it can be."""
+    """A Paginator over a queryset of primary keys (`qs.values_list("pk", flat=True)`), counted
+    by the page's own query when it can be; otherwise Django's own page()."""
 
     def _counts_in_window(self) -> bool:
         qs = self.object_list
@@ -36,13 +36,13 @@ class WindowCountPaginator(Paginator):
         )
 
     def page(self, number: Any) -> Page:
-        qs: Any = self.object_list
         try:
             n = int(number)
         except (TypeError, ValueError):
             n = 0  # Django's validate_number says what is wrong
         if n >= 1 and self._counts_in_window():
             bottom = (n - 1) * self.per_page
+            qs: Any = self.object_list
             counted = qs.annotate(**{TOTAL: Window(Count("*"))}).values_list("pk", TOTAL)
             rows = list(counted[bottom : bottom + self.per_page])
             if rows:  # Paginator.count is a cached_property: set, it is not counted again
@@ -52,14 +52,10 @@ class WindowCountPaginator(Paginator):
                 self.__dict__["count"] = 0
                 return Page([], 1, self)
         # Past the end (or not a number, or not countable in the window): Django's way.
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if top + self.orphans >= self.count:
-            top = self.count
-        return Page(list(qs.values_list("pk", flat=True)[bottom:top]), number, self)
+        return super().page(number)
 
     def get_page(self, number: Any) -> Page:
+        # Django's get_page validates (and so counts) before page(); this one asks page() first.
         try:
             return self.page(number)
         except PageNotAnInteger:

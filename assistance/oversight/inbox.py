@@ -191,15 +191,6 @@ def _case_query(condition: Callable[[User, dt.date], Q]) -> Callable[[User, dt.d
     return query
 
 
-q_accept = _case_query(c_accept)
-q_start_investigation = _case_query(c_start_investigation)
-q_record_investigation = _case_query(c_record_investigation)
-q_propose = _case_query(c_propose)
-q_start_notice = _case_query(c_start_notice)
-q_confirm_township = _case_query(c_confirm_township)
-q_confirm_district = _case_query(c_confirm_district)
-
-
 def q_review(user: User, today: dt.date) -> QuerySet:
     return scope_queryset(
         CaseReview.objects.filter(closed_on__isnull=True),
@@ -353,52 +344,57 @@ class Source:
     condition: Callable[[User, dt.date], Q] | None = None
 
 
+def _case_source(
+    kind: str,
+    perm: str,
+    item: Callable[[Any, dt.date], InboxItem],
+    order_by: tuple[str, ...],
+    condition: Callable[[User, dt.date], Q],
+) -> Source:
+    """A dibao-case kind: its query is _case_base filtered by its condition."""
+    return Source(kind, perm, _case_query(condition), item, order_by, condition)
+
+
 ROLE_SOURCES: dict[str, tuple[Source, ...]] = {
     Role.CASEWORKER: (
-        Source(
+        _case_source(
             "accept",
             CASEWORK,
-            q_accept,
             _case_item("accept", "acceptance_due", "applied_on"),
             ("acceptance_due", "applied_on"),
             c_accept,
         ),
-        Source(
+        _case_source(
             "start_investigation",
             CASEWORK,
-            q_start_investigation,
             _case_item("start_investigation", "investigation_due", "accepted_on"),
             ("investigation_due",),
             c_start_investigation,
         ),
-        Source(
+        _case_source(
             "record_investigation",
             CASEWORK,
-            q_record_investigation,
             _case_item("record_investigation", "procedure_due", "accepted_on"),
             ("procedure_due",),
             c_record_investigation,
         ),
-        Source(
+        _case_source(
             "propose",
             "assistance.propose_dibaocase",
-            q_propose,
             _case_item("propose", "procedure_due", "accepted_on"),
             ("procedure_due",),
             c_propose,
         ),
-        Source(
+        _case_source(
             "start_notice",
             CASEWORK,
-            q_start_notice,
             _case_item("start_notice", "procedure_due", "proposed_on"),
             ("procedure_due",),
             c_start_notice,
         ),
-        Source(
+        _case_source(
             "confirm",
             CONFIRM_DIBAO,
-            q_confirm_township,
             _case_item("confirm", "procedure_due", "proposed_on"),
             ("procedure_due",),
             c_confirm_township,
@@ -420,10 +416,9 @@ ROLE_SOURCES: dict[str, tuple[Source, ...]] = {
         ),
     ),
     Role.CIVIL_AFFAIRS_REVIEWER: (
-        Source(
+        _case_source(
             "confirm",
             CONFIRM_DIBAO,
-            q_confirm_district,
             _case_item("confirm", "procedure_due", "proposed_on"),
             ("procedure_due",),
             c_confirm_district,

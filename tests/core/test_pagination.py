@@ -18,12 +18,16 @@ def villages():  # type: ignore[no-untyped-def]
 
 
 def _qs():  # type: ignore[no-untyped-def]
-    return Region.objects.filter(level=Region.Level.VILLAGE).order_by("-id")
+    return (
+        Region.objects.filter(level=Region.Level.VILLAGE)
+        .order_by("-id")
+        .values_list("pk", flat=True)
+    )
 
 
 @pytest.mark.parametrize("number", [1, 2, 3, "2"])
 def test_a_page_is_djangos_page_in_one_query(villages, number, django_assert_num_queries):
-    theirs = Paginator(_qs().values_list("pk", flat=True), 3).page(number)
+    theirs = Paginator(_qs(), 3).page(number)
     with django_assert_num_queries(1):
         ours = WindowCountPaginator(_qs(), 3).page(number)
         assert ours.paginator.count == theirs.paginator.count
@@ -40,19 +44,25 @@ def test_past_the_end_and_bad_numbers_behave_as_djangos(villages):
     with pytest.raises(PageNotAnInteger):
         WindowCountPaginator(_qs(), 3).page("x")
     last = WindowCountPaginator(_qs(), 3).get_page(9)
-    assert list(last) == list(_qs().values_list("pk", flat=True))[6:]
+    assert list(last) == list(_qs())[6:]
 
 
 def test_an_empty_list_has_an_empty_first_page(db, django_assert_num_queries):
-    page = WindowCountPaginator(Region.objects.none().order_by("id"), 3).get_page(1)
+    page = WindowCountPaginator(Region.objects.none().values_list("pk", flat=True), 3).get_page(1)
     assert page.paginator.count == 0 and list(page) == []
     with django_assert_num_queries(1):  # no COUNT after an empty first page
-        page = WindowCountPaginator(Region.objects.filter(pk=-1).order_by("id"), 3).get_page(1)
+        page = WindowCountPaginator(Region.objects.filter(pk=-1).values_list("pk", flat=True), 3)
+        page = page.get_page(1)
         assert page.paginator.count == 0 and list(page) == []
 
 
 def test_distinct_rows_are_counted_by_django(villages, django_assert_num_queries):
-    qs = Region.objects.filter(level=Region.Level.VILLAGE).distinct().order_by("id")
+    qs = (
+        Region.objects.filter(level=Region.Level.VILLAGE)
+        .distinct()
+        .order_by("id")
+        .values_list("pk", flat=True)
+    )
     with django_assert_num_queries(2):  # COUNT, then the page
         page = WindowCountPaginator(qs, 3).page(3)
         assert page.paginator.count == 7 and len(page) == 1
