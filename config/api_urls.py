@@ -36,5 +36,7 @@ urlpatterns = [
     path("", include("assistance.dibao.api.urls")),
     path("", include("assistance.payroll.api.urls")),
     path("", include("assistance.programmes.api.urls")),
+    path("", include("poverty.api.urls")),
+    path("", include("transitions.api.urls")),
     path("", include("core.notifications.api")),
 ]

@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "core",
     "households",
     "assistance",
+    "poverty",
+    "transitions",
 ]
 
 MIDDLEWARE = [

@@ -269,7 +269,19 @@ def check_steps() -> list[tuple[str, list[str], dict[str, str]]]:
     return [
         ("ruff check", [str(bin_dir / "ruff"), "check", "."], {}),
         ("ruff format --check", [str(bin_dir / "ruff"), "format", "--check", "."], {}),
-        ("mypy", [str(bin_dir / "mypy"), "core", "households", "assistance", "config"], {}),
+        (
+            "mypy",
+            [
+                str(bin_dir / "mypy"),
+                "core",
+                "households",
+                "assistance",
+                "poverty",
+                "transitions",
+                "config",
+            ],
+            {},
+        ),
         (
             "makemigrations --check",
             [PY, "manage.py", "makemigrations", "--check", "--dry-run"],

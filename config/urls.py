@@ -9,6 +9,8 @@ urlpatterns = [
     path("payroll/", include("assistance.payroll.urls")),
     path("programmes/", include("assistance.programmes.urls")),
     path("work/", include("assistance.oversight.urls")),
+    path("poverty/", include("poverty.urls")),
+    path("handoffs/", include("transitions.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),

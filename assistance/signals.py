@@ -1,0 +1,13 @@
+"""What assistance tells the layer above (transitions) without importing it.
+
+Sent by assistance services inside their transaction, after the change is saved: a receiver's
+writes (a hand-off opened, a phase-out ended) commit or roll back with it.
+"""
+
+from django.dispatch import Signal
+
+# A dibao case was confirmed (the household now receives dibao). kwargs: case, by.
+dibao_confirmed = Signal()
+# A change in a household's circumstances was reported and a review opened. kwargs: case,
+# review, by.
+change_reported = Signal()

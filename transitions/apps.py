@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TransitionsConfig(AppConfig):
+    name = "transitions"
+    verbose_name = _("Hand-offs between departments")
+
+    def ready(self) -> None:
+        # Grants the transitions permissions to roles; connects the receivers that open hand-offs
+        # when the lower layers report events (assistance.signals, poverty.signals): nothing
+        # below imports transitions.
+        from . import permissions, receivers  # noqa: F401

@@ -1,0 +1,1 @@
+"""The transitions app's permission names, granted to roles at import."""
