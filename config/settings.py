@@ -211,6 +211,21 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "households.compact_region_tallies",
         "schedule": crontab(hour=3, minute=30),
     },
+    # The 6-month phase-out: due and overdue re-assessments marked, their hand-offs opened.
+    "transitions-mark-phase-outs": {
+        "task": "transitions.mark_phase_outs",
+        "schedule": crontab(hour=0, minute=30),
+    },
+    # Hand-offs not acknowledged in time go to the district's supervisors.
+    "transitions-escalate-handoffs": {
+        "task": "transitions.escalate_handoffs",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    # Every dibao and tekun person on the social-security worklist.
+    "transitions-sync-enrolments": {
+        "task": "transitions.sync_enrolments",
+        "schedule": crontab(hour=4, minute=0),
+    },
     # Jobs whose worker died (no progress for JOB_STALE_AFTER_MINUTES) are marked failed.
     "core-fail-stale-jobs": {
         "task": "core.fail_stale_jobs",

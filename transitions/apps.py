@@ -10,4 +10,10 @@ class TransitionsConfig(AppConfig):
         # Grants the transitions permissions to roles; connects the receivers that open hand-offs
         # when the lower layers report events (assistance.signals, poverty.signals): nothing
         # below imports transitions.
+        # The register classifies dibao households; it may not read assistance (same layer).
+        from poverty.hooks import register_subjects
+
         from . import permissions, receivers  # noqa: F401
+        from .links import dibao_households
+
+        register_subjects(dibao_households)

@@ -1,1 +1,14 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+app_name = "transitions"
+
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/<str:action>/", views.act, name="act"),
+    path("phase-outs/", views.phase_outs, name="phase_outs"),
+    path("insurance/", views.enrolments, name="enrolments"),
+    path("insurance/<int:pk>/", views.enrolment_record, name="enrolment_record"),
+]

@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assistance import signals
 from assistance.dibao import services
 from assistance.dibao.workflow import DIBAO
 from assistance.models import CaseReview, DibaoCase, Programme, ProgrammeCase
@@ -92,13 +93,16 @@ def household_change_reported(*, household: Household, description: str, by: Use
             ),
             code="review_open",
         )
-    return services.review_open(
+    review = services.review_open(
         case=case,
         kind=CaseReview.Kind.REPORTED_CHANGE,
         reason=_("Reported change: %(d)s") % {"d": description.strip()},
         by=by,
         on=timezone.localdate(),
     )
+    # A phase-out under way ends: the case returns to the normal review (transitions).
+    signals.change_reported.send(sender=DibaoCase, case=case, review=review, by=by)
+    return review
 
 
 # ----------------------------------------------------------------------------- overdue lists

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assistance import deadlines, notify
+from assistance import deadlines, notify, signals
 from assistance.dibao.workflow import (
     DECIDER_INVESTIGATES,
     DIBAO,
@@ -969,7 +969,7 @@ def dibao_case_confirm(*, case: DibaoCase, on: dt.date, by: User, reason: str = 
         "month": start.strftime("%Y-%m"),
     }
     notify.dibao_case_event(case, "confirm", by)
-    return DIBAO.move(
+    case = DIBAO.move(
         case,
         "confirm",
         by,
@@ -982,6 +982,9 @@ def dibao_case_confirm(*, case: DibaoCase, on: dt.date, by: User, reason: str = 
         review_interval_months=interval,
         next_review_due=add_months(start, interval),
     )
+    # The layer above opens what follows (a key-target household's referral): same transaction.
+    signals.dibao_confirmed.send(sender=DibaoCase, case=case, by=by)
+    return case
 
 
 @transaction.atomic

@@ -239,6 +239,25 @@ DIBAO = Workflow(
             permission=CHANGE,
             outcomes=(S.ACTIVE, S.SUSPENDED, S.TERMINATED),
         ),
+        # The phase-out after a confirmed exit from poverty (domain.md §7): the district decides
+        # to lower or stop (the original amount stays 6 months, assistance.dibao.phaseout), and
+        # re-assesses when it is due. Recorded steps: the case stays paying meanwhile.
+        Action(
+            "phase_out_start",
+            gettext_lazy("start the phase-out"),
+            (S.ACTIVE, S.CONFIRMED),
+            permission=CONFIRM,
+            levels=(L.COUNTY,),
+        ),
+        Action(
+            "phase_out_decide",
+            gettext_lazy("re-assess after the phase-out"),
+            # Under review: the caseworker re-investigated (declarations) for the re-assessment.
+            (S.ACTIVE, S.CONFIRMED, S.UNDER_REVIEW),
+            permission=CONFIRM,
+            levels=(L.COUNTY,),
+            outcomes=(S.ACTIVE, S.CONFIRMED, S.TERMINATED),
+        ),
         Action(
             "suspend",
             gettext_lazy("suspend"),

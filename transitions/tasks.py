@@ -1,0 +1,23 @@
+"""Beat jobs of the linkage: thin, idempotent, safe to run twice (each is one transaction)."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from .links import enrolments_sync
+from .phaseout import phase_outs_mark
+from .services import handoffs_escalate
+
+
+@shared_task(name="transitions.mark_phase_outs", acks_late=True)
+def mark_phase_outs() -> dict[str, int]:
+    return phase_outs_mark(on=timezone.localdate())
+
+
+@shared_task(name="transitions.escalate_handoffs", acks_late=True)
+def escalate_handoffs() -> int:
+    return handoffs_escalate(on=timezone.localdate())
+
+
+@shared_task(name="transitions.sync_enrolments", acks_late=True)
+def sync_enrolments() -> int:
+    return enrolments_sync()

@@ -1,0 +1,234 @@
+"""Hand-off pages: the department inboxes, a hand-off with its actions, the phase-out board
+and the social-security worklist. Thin: selectors read, services write."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from core.forms import apply_service_errors
+from core.http import AuthenticatedHttpRequest
+
+from . import enrolments as enrolment_services
+from . import selectors, services
+from .forms import AcknowledgeForm, ApproveForm, EnrolmentForm, ReasonForm
+from .kinds import KINDS
+from .models import Handoff, HandoffKind, InsuranceEnrolment
+from .permissions import RECORD_ENROLMENT, VIEW, VIEW_ENROLMENT, VIEW_PHASE_OUT
+from .workflow import HANDOFF
+
+PAGE_SIZE = 50
+BOXES = ("inbox", "incoming", "outgoing", "all")
+
+
+def page(perm: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Login required, `perm` required; PermissionDenied shown as a 403 page."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @login_required
+        @wraps(view)
+        def wrapper(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> Any:
+            try:
+                if not request.user.has_perm(perm):
+                    raise PermissionDenied(_("Your role does not allow this page."))
+                return view(request, *args, **kwargs)
+            except PermissionDenied as e:
+                return render(request, "assistance/forbidden.html", {"message": str(e)}, status=403)
+
+        return wrapper
+
+    return decorate
+
+
+@page(VIEW)
+@require_GET
+def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
+    box = request.GET.get("box", "inbox")
+    if box not in BOXES:
+        raise Http404
+    kind = request.GET.get("kind", "")
+    if kind and kind not in HandoffKind.values:
+        raise Http404
+    status = request.GET.get("status", "")
+    if status not in ("", "closed", "every"):
+        raise Http404
+    filters = selectors.HandoffFilters(
+        box=box,
+        status=status,
+        kind=kind,
+        overdue=request.GET.get("overdue") == "1",
+        q=request.GET.get("q", "")[:50],
+    )
+    rows = selectors.handoff_list(user=request.user, filters=filters)
+    listing = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "transitions/inbox.html",
+        {
+            "page": listing,
+            "filters": filters,
+            "boxes": [
+                ("inbox", _("Waiting for me")),
+                ("incoming", _("To my department")),
+                ("outgoing", _("From my department")),
+                ("all", _("All I can see")),
+            ],
+            "kinds": HandoffKind.choices,
+            "counts": selectors.handoff_counts(request.user),
+            "query": query.urlencode(),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@page(VIEW)
+@require_GET
+def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    handoff = selectors.handoff_get(user=request.user, pk=pk)
+    return _detail(request, handoff)
+
+
+def _detail(
+    request: AuthenticatedHttpRequest, handoff: Handoff, forms: dict[str, Any] | None = None
+) -> HttpResponse:
+    allowed = HANDOFF.allowed(handoff, request.user)
+    forms = forms or {}
+    return render(
+        request,
+        "transitions/detail.html",
+        {
+            "handoff": handoff,
+            "allowed": allowed,
+            "ack_form": forms.get("acknowledge") or AcknowledgeForm(),
+            "approve_form": forms.get("approve") or ApproveForm(handoff=handoff),
+            "reject_form": forms.get("reject") or ReasonForm(prefix="reject"),
+            "withdraw_form": forms.get("withdraw") or ReasonForm(prefix="withdraw"),
+            "transitions": handoff.transitions.select_related("by"),
+            "decisions": handoff.decisions.select_related("by"),
+            "outcomes": dict(KINDS[handoff.kind].outcomes),
+            "today": timezone.localdate(),
+        },
+        status=400 if forms else 200,
+    )
+
+
+@page(VIEW)
+@require_POST
+def act(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
+    handoff = selectors.handoff_get(user=request.user, pk=pk)
+    form: Any
+    if action == "acknowledge":
+        form = AcknowledgeForm(request.POST)
+    elif action == "approve":
+        form = ApproveForm(request.POST, handoff=handoff)
+    elif action in ("reject", "withdraw"):
+        form = ReasonForm(request.POST, prefix=action)
+    else:
+        raise Http404
+    if not form.is_valid():
+        return _detail(request, handoff, {action: form})
+    data = form.cleaned_data
+    try:
+        if action == "acknowledge":
+            services.handoff_acknowledge(handoff=handoff, by=request.user, reason=data["reason"])
+        elif action == "approve":
+            services.handoff_approve(
+                handoff=handoff,
+                by=request.user,
+                reason=data["reason"],
+                outcome=data.get("outcome", ""),
+                decided_on=data["decided_on"],
+                details={"causes": data["causes"]} if data.get("causes") else {},
+            )
+        elif action == "reject":
+            services.handoff_reject(handoff=handoff, by=request.user, reason=data["reason"])
+        else:
+            services.handoff_withdraw(handoff=handoff, by=request.user, reason=data["reason"])
+    except ValidationError as e:
+        if e.code == "wrong_status":
+            messages.warning(request, " ".join(e.messages))
+            return redirect("transitions:detail", pk=handoff.pk)
+        apply_service_errors(e, form)
+        return _detail(request, handoff, {action: form})
+    messages.success(request, _("Saved."))
+    return redirect("transitions:detail", pk=handoff.pk)
+
+
+@page(VIEW_PHASE_OUT)
+@require_GET
+def phase_outs(request: AuthenticatedHttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "open")
+    rows = selectors.phase_out_list(user=request.user, status=status if status != "all" else "")
+    listing = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "transitions/phase_outs.html",
+        {
+            "board": selectors.phase_out_board(user=request.user),
+            "page": listing,
+            "status": status,
+            "query": f"status={status}",
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@page(VIEW_ENROLMENT)
+@require_GET
+def enrolments(request: AuthenticatedHttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "not_enrolled")
+    if status not in ("", "not_enrolled", *InsuranceEnrolment.Status.values):
+        raise Http404
+    q = request.GET.get("q", "")[:50]
+    rows = selectors.enrolment_list(user=request.user, status=status, q=q)
+    listing = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "transitions/enrolments.html",
+        {
+            "page": listing,
+            "status": status,
+            "q": q,
+            "statuses": InsuranceEnrolment.Status.choices,
+            "query": f"status={status}&q={q}",
+            "may_record": request.user.has_perm(RECORD_ENROLMENT),
+        },
+    )
+
+
+@page(RECORD_ENROLMENT)
+def enrolment_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    enrolment = get_object_or_404(selectors.enrolment_list(user=request.user), pk=pk)
+    form = EnrolmentForm(
+        request.POST if request.method == "POST" else None,
+        initial={"status": enrolment.status, "status_on": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            enrolment_services.enrolment_record(
+                enrolment=enrolment, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as e:
+            apply_service_errors(e, form)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("transitions:enrolments")
+    return render(
+        request,
+        "transitions/enrolment_record.html",
+        {"enrolment": enrolment, "form": form},
+        status=400 if form.errors else 200,
+    )
