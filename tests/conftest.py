@@ -166,6 +166,10 @@ def load_reference_data() -> None:
     for name in illnesses:
         SeriousIllness.objects.get_or_create(name=name)
     load_policy(apps)
+    importlib.import_module("transitions.migrations.0002_default_policies").seed(apps, None)
+    from poverty.seed import load_poverty_policy
+
+    load_poverty_policy(apps)
 
 
 def _is_transactional(item: pytest.Item) -> bool:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from assistance import signals as assistance_signals
 from assistance.models import DibaoCase
 from poverty import signals as poverty_signals
+from poverty.classification import classification_recompute
 from poverty.models import PovertyRecord, PovertyRecordTransition
 
 from . import links
@@ -34,6 +35,8 @@ def _record_actors(record: PovertyRecord, *actions: str) -> list[int]:
 @receiver(assistance_signals.dibao_confirmed, dispatch_uid="transitions.dibao_confirmed")
 def on_dibao_confirmed(sender: Any, case: DibaoCase, by: Any, **kwargs: Any) -> None:
     household = case.household
+    # A dibao household now: classify it at once (key target or safety net), not tonight.
+    classification_recompute(household_ids=[household.pk], on=case.confirmed_on, by=by)
     links.enrolments_add_for_case(case)
     handoff_open(
         kind=K.INSURANCE_ENROLMENT,

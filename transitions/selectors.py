@@ -158,7 +158,7 @@ def phase_out_board(*, user: User, today: dt.date | None = None) -> Board:
     today = today or timezone.localdate()
     this_month, next_month = month_start(today), first_of_next_month(today)
     qs = phase_out_list(user=user)
-    cohorts: list[dict[str, Any]] = list(  # type: ignore[arg-type]
+    rows = (
         qs.order_by()
         .values("start_month")
         .annotate(
@@ -172,6 +172,7 @@ def phase_out_board(*, user: User, today: dt.date | None = None) -> Board:
         )
         .order_by("-start_month")
     )
+    cohorts = [dict(row) for row in rows]
     due_this_month = qs.filter(due_on__gte=this_month, due_on__lt=next_month).count()
     overdue = qs.filter(status=PhaseOut.Status.OVERDUE).count()
     next_due = qs.filter(due_on=next_month, status=PhaseOut.Status.RUNNING).count()

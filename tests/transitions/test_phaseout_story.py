@@ -22,7 +22,7 @@ from transitions.models import Handoff, PhaseOut
 from transitions.phaseout import phase_outs_mark
 
 from ..factories import region
-from .conftest import on_day, referral
+from .conftest import on_day
 
 DECISIONS = [
     dt.date(2026, 12, 1),
@@ -55,8 +55,11 @@ def test_the_whole_story(
     household = case.household
     original = case.awards.get().total
 
+    # Confirmed on 2026-11-13: a key-target household (the head, 45, full capacity, willing),
+    # so the referral to the poverty office opened by itself.
+    ref = Handoff.objects.get(kind="registration_referral", household=household)
+    assert ref.created_by is None and ref.to_department == "poverty_office"
     with on_day(dt.date(2026, 11, 16)):
-        ref = referral(household, cw_baisha)
         services.handoff_acknowledge(handoff=ref, by=po_pengjiang)
         services.handoff_approve(
             handoff=ref, by=po_pengjiang, reason="符合条件", details={"causes": ["illness"]}
