@@ -158,7 +158,7 @@ def act(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse
         else:
             services.handoff_withdraw(handoff=handoff, by=request.user, reason=data["reason"])
     except ValidationError as e:
-        if e.code == "wrong_status":
+        if getattr(e, "code", None) == "wrong_status":
             messages.warning(request, " ".join(e.messages))
             return redirect("transitions:detail", pk=handoff.pk)
         apply_service_errors(e, form)
