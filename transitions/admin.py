@@ -17,7 +17,18 @@ from .policy import parse_incompatible, parse_stages
 class ApprovalPolicyForm(forms.ModelForm):
     class Meta:
         model = ApprovalPolicy
-        fields = "__all__"
+        fields = [
+            "kind",
+            "valid_from",
+            "valid_to",
+            "stages",
+            "incompatible_roles",
+            "acknowledger_may_decide",
+            "acknowledge_days",
+            "decide_days",
+            "source_document",
+            "note",
+        ]
         help_texts = {
             "stages": _(
                 'In order, e.g. [{"role": "civil_affairs_reviewer", "level": "county", '
