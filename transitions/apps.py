@@ -17,3 +17,15 @@ class TransitionsConfig(AppConfig):
         from .links import dibao_households
 
         register_subjects(dibao_households)
+
+        from core.views import figure_providers, tile_providers
+        from households.panels import register
+
+        from .home import handoff_figures, handoff_tiles
+        from .panels import story_panel
+
+        if handoff_tiles not in tile_providers:
+            tile_providers.append(handoff_tiles)
+        if handoff_figures not in figure_providers:
+            figure_providers.append(handoff_figures)
+        register(story_panel)
