@@ -167,6 +167,7 @@ def load_reference_data() -> None:
         SeriousIllness.objects.get_or_create(name=name)
     load_policy(apps)
     importlib.import_module("transitions.migrations.0002_default_policies").seed(apps, None)
+    importlib.import_module("transitions.migrations.0003_two_line_rule").seed(apps, None)
     from poverty.seed import load_poverty_policy
 
     load_poverty_policy(apps)

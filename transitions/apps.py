@@ -29,3 +29,10 @@ class TransitionsConfig(AppConfig):
         if handoff_figures not in figure_providers:
             figure_providers.append(handoff_figures)
         register(story_panel)
+
+        from assistance.oversight.report import report_note_providers
+
+        from .twoline import report_notes
+
+        if report_notes not in report_note_providers:
+            report_note_providers.append(report_notes)

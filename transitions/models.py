@@ -298,3 +298,24 @@ class InsuranceEnrolment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.status}"
+
+
+class TwoLineRule(EffectiveDated):
+    """两线合一 (domain.md §6): from its start (the end of 2018) every district's dibao standard
+    is at least the poverty line and the urban standard equals the rural one. Policy data: the
+    date and the two conditions are rows, not code."""
+
+    standard_at_least_line = models.BooleanField(_("dibao standard ≥ poverty line"), default=True)
+    urban_equals_rural = models.BooleanField(_("urban standard = rural standard"), default=True)
+
+    class Meta:
+        verbose_name = _("two-line rule")
+        verbose_name_plural = _("two-line rules")
+        ordering = ["-valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["valid_from"], name="two_line_once"),
+            no_overlap("two_line_no_overlap"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.valid_from}"

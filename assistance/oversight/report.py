@@ -13,6 +13,7 @@ with its town's and its district's). No per-case subquery, no per-unit query.
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -240,6 +241,16 @@ DistrictReport = AreaReport  # the name the district page and its tests grew up 
 
 
 # ----------------------------------------------------------------------------- scope
+
+
+# Checks other apps add to the report without assistance importing them (e.g. transitions' two-line
+# unification): fn(region, day) -> [{"key", "title", "ok", "text"}], registered in ready().
+ReportNote = dict[str, object]
+report_note_providers: list[Callable[[Region, dt.date], list[ReportNote]]] = []
+
+
+def report_notes(region: Region, day: dt.date) -> list[ReportNote]:
+    return [note for provider in report_note_providers for note in provider(region, day)]
 
 
 def report_allowed(user: User) -> bool:

@@ -101,6 +101,12 @@ def report(request: AuthenticatedHttpRequest) -> HttpResponse:
             "region": region,
             "trail": _trail(request.user, region),
             "sections": sections,
+            # The month's last day (or today, for the month under way).
+            "notes": reports.report_notes(
+                region, min(add_months(month, 1) - dt.timedelta(days=1), timezone.localdate())
+            )
+            if month
+            else [],
             "charts": [(f"chart-{s.key}", s.chart()) for s in sections],
             "drill": region.level != Region.Level.TOWNSHIP,
             "month": month,
