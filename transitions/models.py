@@ -6,6 +6,8 @@ records it through an assistance service; a `PhaseOut` row is only the workflow 
 the re-assessment is due, whether it is overdue, how it ended).
 """
 
+import uuid
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -319,3 +321,25 @@ class TwoLineRule(EffectiveDated):
 
     def __str__(self) -> str:
         return f"{self.valid_from}"
+
+
+def _answer_upload_to(instance: "EnrolmentImport", filename: str) -> str:
+    """A random name: the file holds ID numbers; it is deleted once read."""
+    return f"private/enrolment-imports/{uuid.uuid4().hex}.xlsx"
+
+
+class EnrolmentImport(models.Model):
+    """The social insurance agency's answer (xlsx) waiting for, or read by, its import job."""
+
+    job = models.OneToOneField(
+        "core.Job", on_delete=models.CASCADE, related_name="enrolment_import"
+    )
+    file = models.FileField(upload_to=_answer_upload_to, max_length=200, blank=True)
+    filename = models.CharField(_("file name"), max_length=255)
+
+    class Meta:
+        verbose_name = _("insurance answer import")
+        verbose_name_plural = _("insurance answer imports")
+
+    def __str__(self) -> str:
+        return self.filename

@@ -21,3 +21,10 @@ def escalate_handoffs() -> int:
 @shared_task(name="transitions.sync_enrolments", acks_late=True)
 def sync_enrolments() -> int:
     return enrolments_sync()
+
+
+@shared_task(name="transitions.import_enrolments", acks_late=True)
+def import_enrolments(job_id: int) -> dict | None:  # type: ignore[type-arg]
+    from .enrolments import enrolment_import_run
+
+    return enrolment_import_run(job_id=job_id)

@@ -7,18 +7,23 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from core import exports
 from core.forms import apply_service_errors
 from core.http import AuthenticatedHttpRequest
+from core.models import Job
 
 from . import enrolments as enrolment_services
 from . import selectors, services
@@ -231,4 +236,74 @@ def enrolment_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
         "transitions/enrolment_record.html",
         {"enrolment": enrolment, "form": form},
         status=400 if form.errors else 200,
+    )
+
+
+class EnrolmentImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("The insurance agency's answer (xlsx)"))
+
+
+def _own_job(request: AuthenticatedHttpRequest, job_id: int) -> Job:
+    # A user sees only the imports they started (the file holds ID numbers).
+    return get_object_or_404(
+        Job, pk=job_id, kind=enrolment_services.JOB_KIND, created_by=request.user
+    )
+
+
+@page(RECORD_ENROLMENT)
+def enrolment_import(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = EnrolmentImportForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = enrolment_services.enrolment_import_start(
+                upload=form.cleaned_data["file"], by=request.user
+            )
+        except ValidationError as e:
+            apply_service_errors(e, form)
+        else:
+            return redirect("transitions:enrolment_import_status", job_id=job.pk)
+    return render(
+        request,
+        "transitions/enrolment_import.html",
+        {"form": form, "headers": enrolment_services.TEMPLATE_HEADERS},
+        status=400 if form.errors else 200,
+    )
+
+
+@page(RECORD_ENROLMENT)
+@require_GET
+def enrolment_import_status(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
+    job = _own_job(request, job_id)
+    if request.htmx and job.status not in ("queued", "running"):
+        # Finished while the page polled: reload it whole, with the outcome.
+        done = HttpResponse(status=204)
+        done["HX-Refresh"] = "true"
+        return done
+    template = (
+        "core/_job_progress.html" if request.htmx else "transitions/enrolment_import_status.html"
+    )
+    return render(
+        request,
+        template,
+        {
+            "job": job,
+            "poll_url": reverse("transitions:enrolment_import_status", args=[job.pk]),
+            "errors": (job.result or {}).get("errors", [])[:200],
+        },
+    )
+
+
+@page(RECORD_ENROLMENT)
+@require_GET
+def enrolment_import_errors(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
+    job = _own_job(request, job_id)
+    rows = [list(r) for r in (job.result or {}).get("errors", [])]
+    return exports.export_response(
+        rows,
+        headers=[_("Row"), _("Column"), _("Value"), _("Message")],
+        fmt="xlsx",
+        filename=f"enrolment-import-{job.pk}-errors",
     )

@@ -9,12 +9,17 @@ from ..conftest import login
 from .conftest import on_day
 
 
-def test_as_of_shows_the_status_and_amount_on_a_past_date(confirmed_case, ca_pengjiang, ca_pengjiang_2):
+def test_as_of_shows_the_status_and_amount_on_a_past_date(
+    confirmed_case, ca_pengjiang, ca_pengjiang_2
+):
     household = confirmed_case.household
     amount = confirmed_case.awards.get().total
     with on_day(dt.date(2026, 12, 10)):
         phase_out_start(
-            case=confirmed_case, decision="lower", decided_on=dt.date(2026, 12, 10), by=ca_pengjiang_2
+            case=confirmed_case,
+            decision="lower",
+            decided_on=dt.date(2026, 12, 10),
+            by=ca_pengjiang_2,
         )
     with on_day(dt.date(2027, 2, 10)):
         before = household_as_of(user=ca_pengjiang, household=household, on=dt.date(2026, 11, 10))
@@ -34,7 +39,9 @@ def test_the_timeline_spans_departments(confirmed_case, ca_pengjiang):
     assert {"Register", "Civil affairs", "Hand-off", "Poverty office"} <= departments
 
 
-def test_the_household_page_shows_the_story(client, confirmed_case, ca_pengjiang, django_assert_max_num_queries):
+def test_the_household_page_shows_the_story(
+    client, confirmed_case, ca_pengjiang, django_assert_max_num_queries
+):
     login(client, ca_pengjiang)
     url = f"/households/{confirmed_case.household_id}/"
     page = client.get(url).content.decode()

@@ -19,9 +19,9 @@ from .conftest import on_day
 def standards(db):  # type: ignore[no-untyped-def]
     def set_standard(code, urban, rural, on):  # type: ignore[no-untyped-def]
         county = region(code)
-        DibaoStandard.objects.filter(county=county, valid_to__isnull=True, valid_from__lt=on).update(
-            valid_to=on - dt.timedelta(days=1)
-        )
+        DibaoStandard.objects.filter(
+            county=county, valid_to__isnull=True, valid_from__lt=on
+        ).update(valid_to=on - dt.timedelta(days=1))
         DibaoStandard.objects.filter(county=county, valid_from__gte=on).delete()
         DibaoStandard.objects.create(county=county, valid_from=on, urban=urban, rural=rural)
 
