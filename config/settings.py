@@ -341,6 +341,18 @@ SPECTACULAR_SETTINGS = {
         "DibaoCaseStatusEnum": "assistance.models.DibaoCase.Status",
         "PayrollStatusEnum": "assistance.models.Payroll.Status",
         "OutreachReportStatusEnum": "assistance.models.OutreachReport.Status",
+        "HandoffStatusEnum": "transitions.models.Handoff.Status",
+        "HandoffKindEnum": "transitions.models.HandoffKind",
+        "DepartmentEnum": "transitions.models.Department",
+        "PhaseOutStatusEnum": "transitions.models.PhaseOut.Status",
+        "PhaseOutDecisionEnum": "transitions.models.PhaseOut.Decision",
+        "InsuranceEnrolmentStatusEnum": "transitions.models.InsuranceEnrolment.Status",
+        "HandoffDecisionEnum": "transitions.models.HandoffDecision.Decision",
+        "PhaseOutReassessmentOutcomeEnum": "transitions.kinds.REASSESSMENT_OUTCOMES",
+        "CaseReviewOutcomeEnum": "assistance.models.CaseReview.Outcome",
+        "PovertyRecordStatusEnum": "poverty.models.PovertyRecord.Status",
+        "MeasureKindEnum": "poverty.models.MeasureKind",
+        "PovertyConfirmingLevelEnum": "poverty.models.PovertyRecord.ConfirmingLevel",
     },
 }
 

@@ -10,6 +10,7 @@ from rest_framework import serializers
 from poverty.models import PovertyCause
 
 from ..models import Handoff, HandoffDecision, HandoffTransition, InsuranceEnrolment, PhaseOut
+from ..kinds import REASSESSMENT_OUTCOMES
 from ..workflow import HANDOFF
 
 
@@ -82,15 +83,15 @@ class HandoffDetailSerializer(HandoffListSerializer):
         return HANDOFF.allowed(obj, self.context["request"].user)
 
 
-class ReasonSerializer(serializers.Serializer):
+class HandoffReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True, required=False, default="")
 
 
-class RequiredReasonSerializer(serializers.Serializer):
+class HandoffRequiredReasonSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
-class ApproveSerializer(serializers.Serializer):
+class HandoffApproveSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True, required=False, default="")
     outcome = serializers.CharField(allow_blank=True, required=False, default="")
     decided_on = serializers.DateField(required=False)
@@ -122,8 +123,8 @@ class PhaseOutSerializer(serializers.ModelSerializer):
         ]
 
 
-class ReassessSerializer(serializers.Serializer):
-    outcome = serializers.ChoiceField(choices=["unchanged", "lowered", "terminated"])
+class PhaseOutReassessSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=REASSESSMENT_OUTCOMES)
     on = serializers.DateField(required=False)
     reason = serializers.CharField(allow_blank=True, required=False, default="")
 

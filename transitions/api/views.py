@@ -31,15 +31,15 @@ from ..models import Handoff, HandoffKind, InsuranceEnrolment, PhaseOut
 from ..permissions import ACT
 from ..phaseout import phase_out_reassess
 from .serializers import (
-    ApproveSerializer,
+    HandoffApproveSerializer,
     EnrolmentSerializer,
     EnrolmentUpdateSerializer,
     HandoffDetailSerializer,
     HandoffListSerializer,
     PhaseOutSerializer,
-    ReasonSerializer,
-    ReassessSerializer,
-    RequiredReasonSerializer,
+    HandoffReasonSerializer,
+    PhaseOutReassessSerializer,
+    HandoffRequiredReasonSerializer,
 )
 
 E400 = OpenApiResponse(description='Invalid input: `{"field": ["message"]}`.')
@@ -137,23 +137,23 @@ class HandoffViewSet(
         ser.is_valid(raise_exception=True)
         return dict(ser.validated_data)
 
-    @_action("Acknowledge receipt (the receiving department)", ReasonSerializer)
+    @_action("Acknowledge receipt (the receiving department)", HandoffReasonSerializer)
     @action(detail=True, methods=["post"], required_perms=[ACT])
     def acknowledge(self, request: Request, pk: str | None = None) -> Response:
         handoff = self.get_object()
-        d = self._input(ReasonSerializer)
+        d = self._input(HandoffReasonSerializer)
         services.handoff_acknowledge(handoff=handoff, by=_user(request), reason=d["reason"])
         return self._answer(handoff.pk)
 
     @_action(
         "Approve at the current stage (the policy's role and level; `outcome` where the kind "
         "has outcomes; `causes` for a registration referral)",
-        ApproveSerializer,
+        HandoffApproveSerializer,
     )
     @action(detail=True, methods=["post"], required_perms=[ACT])
     def approve(self, request: Request, pk: str | None = None) -> Response:
         handoff = self.get_object()
-        d = self._input(ApproveSerializer)
+        d = self._input(HandoffApproveSerializer)
         services.handoff_approve(
             handoff=handoff,
             by=_user(request),
@@ -164,22 +164,22 @@ class HandoffViewSet(
         )
         return self._answer(handoff.pk)
 
-    @_action("Reject, with the reason", RequiredReasonSerializer)
+    @_action("Reject, with the reason", HandoffRequiredReasonSerializer)
     @action(detail=True, methods=["post"], required_perms=[ACT])
     def reject(self, request: Request, pk: str | None = None) -> Response:
         handoff = self.get_object()
-        d = self._input(RequiredReasonSerializer)
+        d = self._input(HandoffRequiredReasonSerializer)
         services.handoff_reject(handoff=handoff, by=_user(request), reason=d["reason"])
         return self._answer(handoff.pk)
 
     @_action(
         "Withdraw (whoever opened it, or the sending department's reviewer)",
-        RequiredReasonSerializer,
+        HandoffRequiredReasonSerializer,
     )
     @action(detail=True, methods=["post"], required_perms=[ACT])
     def withdraw(self, request: Request, pk: str | None = None) -> Response:
         handoff = self.get_object()
-        d = self._input(RequiredReasonSerializer)
+        d = self._input(HandoffRequiredReasonSerializer)
         services.handoff_withdraw(handoff=handoff, by=_user(request), reason=d["reason"])
         return self._answer(handoff.pk)
 
@@ -212,13 +212,13 @@ class PhaseOutViewSet(
 
     @extend_schema(
         summary="Re-assess before its hand-off opens (early: with a reason)",
-        request=ReassessSerializer,
+        request=PhaseOutReassessSerializer,
         responses={200: PhaseOutSerializer, 400: E400, 403: E403, 404: E404, 409: E409},
     )
     @action(detail=True, methods=["post"], required_perms=[CONFIRM_DIBAO])
     def reassess(self, request: Request, pk: str | None = None) -> Response:
         phase_out = self.get_object()
-        ser = ReassessSerializer(data=request.data)
+        ser = PhaseOutReassessSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         d = ser.validated_data
         phase_out = phase_out_reassess(
