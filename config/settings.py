@@ -211,6 +211,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "households.compact_region_tallies",
         "schedule": crontab(hour=3, minute=30),
     },
+    # Every dibao household classified again (ages move on, rules take effect); one statement.
+    "poverty-classify-all": {
+        "task": "poverty.classify_all",
+        "schedule": crontab(hour=1, minute=30),
+    },
     # The 6-month phase-out: due and overdue re-assessments marked, their hand-offs opened.
     "transitions-mark-phase-outs": {
         "task": "transitions.mark_phase_outs",
@@ -352,6 +357,7 @@ SPECTACULAR_SETTINGS = {
         "CaseReviewOutcomeEnum": "assistance.models.CaseReview.Outcome",
         "PovertyRecordStatusEnum": "poverty.models.PovertyRecord.Status",
         "MeasureKindEnum": "poverty.models.MeasureKind",
+        "PovertyCauseEnum": "poverty.models.PovertyCause",
         "PovertyConfirmingLevelEnum": "poverty.models.PovertyRecord.ConfirmingLevel",
     },
 }

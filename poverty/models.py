@@ -8,6 +8,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import EffectiveDated, Region, TransitionBase, no_overlap
 from core.money import MONEY, NON_NEGATIVE
@@ -15,14 +16,14 @@ from households.models import Household, LabourCapacity
 
 
 class PovertyCause(models.TextChoices):
-    ILLNESS = "illness", _("Illness")
-    SCHOOLING = "schooling", _("Schooling")
-    DISABILITY = "disability", _("Disability")
-    DISASTER = "disaster", _("Disaster")
-    LACK_OF_LABOUR = "lack_of_labour", _("Lack of labour")
-    LACK_OF_SKILLS = "lack_of_skills", _("Lack of skills")
-    LACK_OF_FUNDS = "lack_of_funds", _("Lack of funds")
-    OTHER = "other", _("Other")
+    ILLNESS = "illness", pgettext_lazy("poverty cause", "Illness")
+    SCHOOLING = "schooling", pgettext_lazy("poverty cause", "Schooling")
+    DISABILITY = "disability", pgettext_lazy("poverty cause", "Disability")
+    DISASTER = "disaster", pgettext_lazy("poverty cause", "Disaster")
+    LACK_OF_LABOUR = "lack_of_labour", pgettext_lazy("poverty cause", "Lack of labour")
+    LACK_OF_SKILLS = "lack_of_skills", pgettext_lazy("poverty cause", "Lack of skills")
+    LACK_OF_FUNDS = "lack_of_funds", pgettext_lazy("poverty cause", "Lack of funds")
+    OTHER = "other", pgettext_lazy("poverty cause", "Other")
 
 
 class PovertyRecord(models.Model):
@@ -31,11 +32,11 @@ class PovertyRecord(models.Model):
     in one place."""
 
     class Status(models.TextChoices):
-        REGISTERED = "registered", _("Registered")
-        ASSISTED = "assisted", _("Assisted")
-        EXIT_PROPOSED = "exit_proposed", _("Exit proposed")
-        EXIT_CONFIRMED = "exit_confirmed", _("Exit confirmed")
-        RETURNED = "returned", _("Returned to poverty")
+        REGISTERED = "registered", pgettext_lazy("poverty record status", "Registered")
+        ASSISTED = "assisted", pgettext_lazy("poverty record status", "Assisted")
+        EXIT_PROPOSED = "exit_proposed", pgettext_lazy("poverty record status", "Exit proposed")
+        EXIT_CONFIRMED = "exit_confirmed", pgettext_lazy("poverty record status", "Exit confirmed")
+        RETURNED = "returned", pgettext_lazy("poverty record status", "Returned to poverty")
 
     class ConfirmingLevel(models.TextChoices):
         COUNTY = "county", _("District / county-level city government")
@@ -117,14 +118,14 @@ class PovertyRecordTransition(TransitionBase):
 
 
 class MeasureKind(models.TextChoices):
-    INDUSTRY = "industry", _("Industry support")
-    EMPLOYMENT = "employment", _("Employment")
-    RELOCATION = "relocation", _("Relocation")
-    ECOLOGICAL = "ecological", _("Ecological compensation")
-    EDUCATION = "education", _("Education")
-    MEDICAL = "medical", _("Medical")
-    ASSET_INCOME = "asset_income", _("Asset income")
-    SOCIAL_ASSISTANCE = "social_assistance", _("Social assistance")
+    INDUSTRY = "industry", pgettext_lazy("poverty measure", "Industry support")
+    EMPLOYMENT = "employment", pgettext_lazy("poverty measure", "Employment")
+    RELOCATION = "relocation", pgettext_lazy("poverty measure", "Relocation")
+    ECOLOGICAL = "ecological", pgettext_lazy("poverty measure", "Ecological compensation")
+    EDUCATION = "education", pgettext_lazy("poverty measure", "Education")
+    MEDICAL = "medical", pgettext_lazy("poverty measure", "Medical")
+    ASSET_INCOME = "asset_income", pgettext_lazy("poverty measure", "Asset income")
+    SOCIAL_ASSISTANCE = "social_assistance", pgettext_lazy("poverty measure", "Social assistance")
 
 
 class AssistanceMeasure(models.Model):
@@ -143,7 +144,7 @@ class AssistanceMeasure(models.Model):
     department = models.CharField(_("responsible department"), max_length=100)
     responsible_person = models.CharField(_("responsible person"), max_length=50)
     funds = models.DecimalField(_("funds (yuan)"), **MONEY, validators=NON_NEGATIVE, default=0)
-    outcome = models.TextField(_("outcome"), blank=True)
+    outcome = models.TextField(_("results achieved"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assistance.admin import EffectiveDatedAdmin
 
-from .models import ApprovalPolicy
+from .models import ApprovalPolicy, TwoLineRule
 from .policy import parse_incompatible, parse_stages
 
 
@@ -76,3 +76,8 @@ class ApprovalPolicyAdmin(EffectiveDatedAdmin):
                 "decide_days",
             ]
         return fixed
+
+
+@admin.register(TwoLineRule)
+class TwoLineRuleAdmin(EffectiveDatedAdmin):
+    list_display = ["valid_from", "valid_to", "standard_at_least_line", "urban_equals_rural"]

@@ -14,7 +14,11 @@ ESCALATION = "transitions.escalation_handoff"
 VIEW_PHASE_OUT = "transitions.view_phaseout"
 VIEW_ENROLMENT = "transitions.view_insuranceenrolment"
 RECORD_ENROLMENT = "transitions.change_insuranceenrolment"
-POLICY_ADMIN = tuple(f"transitions.{a}_approvalpolicy" for a in ("view", "add", "change"))
+POLICY_ADMIN = tuple(
+    f"transitions.{a}_{m}"
+    for a in ("view", "add", "change")
+    for m in ("approvalpolicy", "twolinerule")
+)
 
 DEPARTMENT_ROLES = (
     Role.CASEWORKER,

@@ -123,7 +123,7 @@ def _detail(
             "withdraw_form": forms.get("withdraw") or ReasonForm(prefix="withdraw"),
             "transitions": handoff.transitions.select_related("by"),
             "decisions": handoff.decisions.select_related("by"),
-            "outcomes": dict(KINDS[handoff.kind].outcomes),
+            "outcome_label": dict(KINDS[handoff.kind].outcomes).get(handoff.outcome, ""),
             "today": timezone.localdate(),
         },
         status=400 if forms else 200,

@@ -39,6 +39,9 @@ RECEPTION_THEN = "start_investigation"
 # The actions of the decision stage: the district reviewer who may take them on a case is not
 # recorded as an investigator of it (see decides).
 DECIDING = ("confirm", "decide_refuse", "repropose")
+# Declared here (the guard, the history) but taken on another page: the phase-out's decisions
+# are the civil-affairs reviewer's answers to hand-offs (transitions), not case-page buttons.
+TAKEN_ELSEWHERE = ("phase_out_start", "phase_out_decide")
 
 
 def confirmation_level(case: DibaoCase, user: User) -> None:

@@ -12,9 +12,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from assistance.dibao import services
+from assistance.dibao import phaseout, services
 from assistance.dibao.views import PAGES, STEPS
-from assistance.dibao.workflow import DIBAO
+from assistance.dibao.workflow import DIBAO, TAKEN_ELSEWHERE
 from assistance.models import (
     CaseReview,
     CaseTransition,
@@ -98,6 +98,12 @@ CALLS = {
     "suspend": lambda c, u: services.dibao_case_suspend(case=c, reason="外出务工", by=u),
     "resume": lambda c, u: services.dibao_case_resume(case=c, reason="返乡", by=u),
     "terminate": lambda c, u: services.dibao_case_terminate(case=c, reason="收入超标", by=u),
+    "phase_out_start": lambda c, u: phaseout.dibao_case_phase_out_start(
+        case=c, decision="lower", decided_on=D, by=u
+    ),
+    "phase_out_decide": lambda c, u: phaseout.dibao_case_phase_out_decide(
+        case=c, outcome="unchanged", on=D, due_on=D, by=u
+    ),
 }
 ROUTED = {"refuse": ("refuse", "decide_refuse"), "decide_refuse": ("refuse", "decide_refuse")}
 DECLARED = [a.name for a in DIBAO.actions_list if a.sources]
@@ -193,7 +199,10 @@ def test_the_page_offers_exactly_what_the_guard_allows(
         guard = {
             a.name
             for a in DIBAO.actions_list
-            if a.sources and not a.system and DIBAO.may(case, a.name, user)
+            if a.sources
+            and not a.system
+            and a.name not in TAKEN_ELSEWHERE
+            and DIBAO.may(case, a.name, user)
         }
         offered = set().union(*shown.values()) & guard if shown else set()
         # every action the guard allows has a button, and every button leads to one

@@ -9,8 +9,8 @@ from rest_framework import serializers
 
 from poverty.models import PovertyCause
 
-from ..models import Handoff, HandoffDecision, HandoffTransition, InsuranceEnrolment, PhaseOut
 from ..kinds import REASSESSMENT_OUTCOMES
+from ..models import Handoff, HandoffDecision, HandoffTransition, InsuranceEnrolment, PhaseOut
 from ..workflow import HANDOFF
 
 

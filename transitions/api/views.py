@@ -31,15 +31,15 @@ from ..models import Handoff, HandoffKind, InsuranceEnrolment, PhaseOut
 from ..permissions import ACT
 from ..phaseout import phase_out_reassess
 from .serializers import (
-    HandoffApproveSerializer,
     EnrolmentSerializer,
     EnrolmentUpdateSerializer,
+    HandoffApproveSerializer,
     HandoffDetailSerializer,
     HandoffListSerializer,
-    PhaseOutSerializer,
     HandoffReasonSerializer,
-    PhaseOutReassessSerializer,
     HandoffRequiredReasonSerializer,
+    PhaseOutReassessSerializer,
+    PhaseOutSerializer,
 )
 
 E400 = OpenApiResponse(description='Invalid input: `{"field": ["message"]}`.')
