@@ -301,11 +301,14 @@ class EffectiveDated(models.Model):
 
     # Fields that identify "the same policy value" (e.g. ("county",)): periods must not overlap.
     overlap_fields: tuple[str, ...] = ()
+    # One value for everyone (the poverty line, the classification rule): periods of all rows
+    # never overlap (declared, so a model that forgot its fields is not taken for one).
+    overlap_global: bool = False
 
     def overlap_clash(self) -> "EffectiveDated | None":
         """The first other period of the same value sharing a day with this one (for the
         message; the exclusion constraint is the guarantee)."""
-        if not (self.valid_from and self.overlap_fields):
+        if not (self.valid_from and (self.overlap_fields or self.overlap_global)):
             return None
         same = (
             type(self)

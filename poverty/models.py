@@ -212,6 +212,8 @@ class ClassificationRule(EffectiveDated):
     )
     students_count = models.BooleanField(_("full-time students count"), default=False)
 
+    overlap_global = True
+
     class Meta:
         verbose_name = _("classification rule")
         verbose_name_plural = _("classification rules")
@@ -291,6 +293,8 @@ class PovertyLine(EffectiveDated):
     dibao standard (yuan per person per month)."""
 
     yuan_per_year = models.DecimalField(_("yuan per person per year"), **MONEY)
+
+    overlap_global = True
 
     class Meta:
         verbose_name = _("poverty line")

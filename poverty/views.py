@@ -28,7 +28,7 @@ from core.forms import apply_service_errors
 from core.http import AuthenticatedHttpRequest
 from core.masking import mask_name
 from households import selectors as household_selectors
-from households.models import Household, Membership, Relation
+from households.models import Household, LabourCapacity, Membership, Relation
 from poverty import classification, rules, selectors, services
 from poverty.forms import (
     ConfirmExitForm,
@@ -537,6 +537,7 @@ def classification_preview(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "form": form,
             "rule": rule,
+            "rule_capacities": [str(LabourCapacity(c).label) for c in rule.capacities],
             "rows": rows,
             "total_changing": sum(r.changing for r in rows) if rows else 0,
         },

@@ -310,6 +310,8 @@ class TwoLineRule(EffectiveDated):
     standard_at_least_line = models.BooleanField(_("dibao standard ≥ poverty line"), default=True)
     urban_equals_rural = models.BooleanField(_("urban standard = rural standard"), default=True)
 
+    overlap_global = True
+
     class Meta:
         verbose_name = _("two-line rule")
         verbose_name_plural = _("two-line rules")

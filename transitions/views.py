@@ -277,14 +277,13 @@ def enrolment_import(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_GET
 def enrolment_import_status(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
     job = _own_job(request, job_id)
-    if request.htmx and job.status not in ("queued", "running"):
+    htmx = bool(getattr(request, "htmx", False))
+    if htmx and job.status not in ("queued", "running"):
         # Finished while the page polled: reload it whole, with the outcome.
         done = HttpResponse(status=204)
         done["HX-Refresh"] = "true"
         return done
-    template = (
-        "core/_job_progress.html" if request.htmx else "transitions/enrolment_import_status.html"
-    )
+    template = "core/_job_progress.html" if htmx else "transitions/enrolment_import_status.html"
     return render(
         request,
         template,
