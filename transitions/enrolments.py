@@ -4,6 +4,7 @@ each person's status; the agency's answer can be imported as a spreadsheet."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from functools import partial
 from typing import Any
 
@@ -21,6 +22,8 @@ from core.scope import region_in_scope
 from . import selectors
 from .models import EnrolmentImport, InsuranceEnrolment
 from .permissions import RECORD_ENROLMENT
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -226,13 +229,20 @@ def enrolments_import(
 
 
 def enrolment_import_run(*, job_id: int) -> dict[str, Any] | None:
-    """The task's body: import the job's file as its uploader; the job records the outcome."""
+    """The task's body: import the job's file as its uploader; the job records the outcome.
+    A redelivered message finds the job no longer queued and does nothing; the file (ID
+    numbers) is deleted whatever the outcome."""
     job = Job.objects.select_related("created_by__region").filter(pk=job_id).first()
-    if job is None or job.kind != JOB_KIND or job.status in (Job.Status.DONE, Job.Status.FAILED):
+    if job is None or job.kind != JOB_KIND:
+        return None
+    # Claim the job: one worker only, even if the message is delivered twice.
+    if not Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(
+        status=Job.Status.RUNNING
+    ):
         return None
     record = EnrolmentImport.objects.filter(job=job).first()
-    Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(status=Job.Status.RUNNING)
     progress, close = job_progress_writer(job)
+    result: dict[str, Any] | None = None
     try:
         by = job.created_by
         if by is None or not by.is_active or record is None or not by.has_perm(RECORD_ENROLMENT):
@@ -244,11 +254,18 @@ def enrolment_import_run(*, job_id: int) -> dict[str, Any] | None:
         result = enrolments_import(rows=rows, by=by, progress=progress)
     except (PermissionDenied, ValueError, OSError, python_calamine.CalamineError) as e:
         job_finish(job_id, status=Job.Status.FAILED, message=str(e)[:500])
-        return None
+    except Exception:
+        logger.exception("enrolment import %s failed", job_id)
+        job_finish(
+            job_id, status=Job.Status.FAILED, message=_("The import failed; nothing was saved.")
+        )
+        raise
     finally:
         close()
-    if record.file:
-        record.file.delete(save=True)
+        if record is not None and record.file:
+            record.file.delete(save=True)
+    if result is None:
+        return None
     message = (
         _("%(n)s enrolments updated.") % {"n": result["updated"]}
         if not result["errors"]

@@ -166,6 +166,8 @@ class HandoffDecision(models.Model):
     stage = models.PositiveSmallIntegerField()
     decision = models.CharField(max_length=8, choices=Decision.choices)
     role = models.CharField(max_length=32)
+    # The outcome this approver chose (kinds with outcomes): the votes of a stage must agree.
+    outcome = models.CharField(max_length=16, blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
     reason = models.TextField(blank=True)

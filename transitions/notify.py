@@ -98,7 +98,9 @@ def escalated(county: Region, count: int) -> None:
         title=_("%(n)s hand-offs of %(county)s were not acknowledged in time"),
         params={"n": count, "county": county.name},
         target=Target(
-            url=reverse("transitions:inbox") + "?overdue=1", label=county.name, region=county
+            url=reverse("transitions:inbox") + "?box=all&overdue=1",
+            label=county.name,
+            region=county,
         ),
         by=None,
     )

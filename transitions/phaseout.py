@@ -123,6 +123,8 @@ def _open_reassessments(on: dt.date) -> dict[int, int]:
     kind = HandoffKind.PHASE_OUT_REASSESSMENT
     policy = policy_in_force(kind, on)
     stage = stages_of(policy)[0]
+    # "all" is recounted at the first vote (services._all_required); a number is the number.
+    required = stage.approvals if isinstance(stage.approvals, int) else 1
     ack_due = add_working_days(on, policy.acknowledge_days)
     decide_due = add_working_days(on, policy.decide_days)
     at = timezone.now()
@@ -135,7 +137,7 @@ def _open_reassessments(on: dt.date) -> dict[int, int]:
                 stage_role, stage_level, reason, details, basis_actors, outcome, opened_on,
                 acknowledge_due, decide_due, source_key, created_at, updated_at)
             SELECT %s, p.household_id, p.region_id, p.county_id, p.case_id,
-                'civil_affairs', 'civil_affairs', %s, 'open', 0, 1, %s, %s, %s,
+                'civil_affairs', 'civil_affairs', %s, 'open', 0, %s, %s, %s, %s,
                 jsonb_build_object('phase_out', p.id, 'due_on', p.due_on::text),
                 ARRAY[]::integer[], '', %s, %s, %s, 'phase_out:' || p.id, %s, %s
             FROM {p} p
@@ -154,6 +156,7 @@ def _open_reassessments(on: dt.date) -> dict[int, int]:
             [
                 kind,
                 policy.pk,
+                required,
                 stage.role,
                 stage.level,
                 reason,
@@ -184,6 +187,18 @@ def phase_out_reassess(
     its re-assessment hand-off is open, only through that hand-off (one decision, one record)."""
     phase_out = PHASE_OUT.lock(phase_out, by)
     PHASE_OUT.check(phase_out, "reassess", by)
+    # The new amount takes effect the month after the re-assessment: never before, nor in
+    # place of, the kept award (the ledger would pay the original amount again after it).
+    if on < phase_out.start_month:
+        raise ValidationError(
+            {
+                "on": [
+                    _("The phase-out runs from %(m)s: re-assess on or after %(d)s.")
+                    % {"m": f"{phase_out.start_month:%Y-%m}", "d": phase_out.start_month}
+                ]
+            },
+            code="too_early",
+        )
     if (
         not via_handoff
         and Handoff.objects.filter(

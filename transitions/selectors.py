@@ -213,7 +213,9 @@ def months_ago(today: dt.date, n: int) -> dt.date:
 
 def enrolment_list(*, user: User, status: str = "", q: str = "") -> QuerySet[InsuranceEnrolment]:
     qs = scope_queryset(
-        InsuranceEnrolment.objects.select_related("person", "household__village", "county"),
+        InsuranceEnrolment.objects.select_related(
+            "person", "household__village", "county", "region"
+        ),
         user,
         region_field="region",
     )

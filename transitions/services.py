@@ -56,6 +56,26 @@ def eligible_users(handoff: Handoff, stage: Stage) -> Any:
     )
 
 
+def _barred(handoff: Handoff) -> set[int]:
+    """Who may not vote on this hand-off whatever the stage: its opener, the makers of its
+    basis, whoever voted already, and the acknowledger where the policy says so."""
+    ids = {handoff.created_by_id, *handoff.basis_actors}
+    if handoff.pk:
+        ids |= set(HandoffDecision.objects.filter(handoff=handoff).values_list("by_id", flat=True))
+        if not handoff.policy.acknowledger_may_decide:
+            ids |= set(
+                handoff.transitions.filter(action="acknowledge").values_list("by_id", flat=True)
+            )
+    return {i for i in ids if i}
+
+
+def _all_required(handoff: Handoff, stage: Stage, votes: int) -> int:
+    """ "All" = the votes so far plus everyone still able to vote at this stage (recounted at
+    each vote: someone barred, deactivated or moved does not hold the stage up for ever)."""
+    remaining = eligible_users(handoff, stage).exclude(pk__in=_barred(handoff)).count()
+    return max(1, votes + remaining)
+
+
 def _enter_stage(handoff: Handoff, index: int) -> None:
     stage = stages_of(handoff.policy)[index]
     handoff.stage = index
@@ -64,8 +84,7 @@ def _enter_stage(handoff: Handoff, index: int) -> None:
     if stage.approvals == ANY:
         handoff.stage_required = 1
     elif stage.approvals == ALL:
-        # Everyone eligible when the stage begins (at least one).
-        handoff.stage_required = max(1, eligible_users(handoff, stage).count())
+        handoff.stage_required = _all_required(handoff, stage, 0)
     else:
         handoff.stage_required = int(stage.approvals)
 
@@ -200,6 +219,22 @@ def handoff_approve(
         raise ValidationError({"outcome": [_("Choose the decision.")]})
     if not choices and outcome:
         raise ValidationError({"outcome": [_("This kind of hand-off has no outcomes.")]})
+    earlier = (
+        HandoffDecision.objects.filter(handoff=handoff, stage=handoff.stage)
+        .exclude(outcome=outcome)
+        .values_list("outcome", flat=True)
+        .first()
+    )
+    if choices and earlier:
+        raise ValidationError(
+            {
+                "outcome": [
+                    _("An earlier approver chose “%(chosen)s”: approve the same, or reject.")
+                    % {"chosen": choices.get(earlier, earlier)}
+                ]
+            },
+            code="outcome_differs",
+        )
     try:
         with transaction.atomic():
             HandoffDecision.objects.create(
@@ -207,6 +242,7 @@ def handoff_approve(
                 stage=handoff.stage,
                 decision=HandoffDecision.Decision.APPROVE,
                 role=by.role,
+                outcome=outcome,
                 by=by,
                 reason=reason.strip(),
             )
@@ -218,6 +254,9 @@ def handoff_approve(
         handoff=handoff, stage=handoff.stage, decision=HandoffDecision.Decision.APPROVE
     ).count()
     why = reason.strip() or (str(choices[outcome]) if outcome else _("Approved"))
+    stage = stages[handoff.stage]
+    if stage.approvals == ALL:
+        handoff.stage_required = _all_required(handoff, stage, votes)
     if votes < handoff.stage_required:
         HANDOFF.move(
             handoff,

@@ -18,7 +18,14 @@ from core.roles import Role
 from core.workflow import Action, Workflow
 
 from .kinds import DEPARTMENT_REVIEWER, ROLE_DEPARTMENT
-from .models import Handoff, HandoffDecision, HandoffTransition, PhaseOut, PhaseOutTransition
+from .models import (
+    Handoff,
+    HandoffDecision,
+    HandoffKind,
+    HandoffTransition,
+    PhaseOut,
+    PhaseOutTransition,
+)
 from .permissions import ACT, OPEN
 from .policy import RECEIVING, incompatible_with
 
@@ -108,6 +115,13 @@ def stage_decider(handoff: Handoff, user: User) -> None:
         )
 
 
+def rejectable(handoff: Handoff, user: User) -> None:
+    """A due re-assessment must end in a decision: rejecting it would leave the phase-out
+    overdue with no way forward."""
+    if handoff.kind == HandoffKind.PHASE_OUT_REASSESSMENT:
+        raise PermissionDenied(_("A re-assessment is decided, not rejected: choose its outcome."))
+
+
 HANDOFF = Workflow(
     name="handoff",
     model=Handoff,
@@ -141,7 +155,7 @@ HANDOFF = Workflow(
             (S.ACKNOWLEDGED,),
             S.REJECTED,
             ACT,
-            rules=(stage_decider,),
+            rules=(rejectable, stage_decider),
             danger=True,
         ),
         Action(

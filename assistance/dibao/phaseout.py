@@ -149,8 +149,15 @@ def dibao_case_phase_out_decide(
         )
     month = first_of_next_month(on)
     award: BenefitAward | None = None
-    # A review opened for the re-assessment (to update the declarations) ends with it.
+    # A review opened for the re-assessment (to update the declarations) ends with it; any
+    # other open review (periodic, a reported change) is decided in its own right first.
     review = CaseReview.objects.filter(case=case, closed_on__isnull=True).first()
+    if review is not None and review.kind != CaseReview.Kind.PHASE_OUT:
+        raise ValidationError(
+            _("A %(kind)s is open on this case: close it before the re-assessment.")
+            % {"kind": review.get_kind_display()},
+            code="review_open",
+        )
     if review is not None:
         _check_after(on, review.opened_on)
     if outcome == TERMINATED:

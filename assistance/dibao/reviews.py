@@ -14,7 +14,6 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assistance import signals
 from assistance.dibao import services
 from assistance.dibao.workflow import DIBAO
 from assistance.models import CaseReview, DibaoCase, Programme, ProgrammeCase
@@ -93,6 +92,7 @@ def household_change_reported(*, household: Household, description: str, by: Use
             ),
             code="review_open",
         )
+    # review_open tells the layer above (a phase-out under way ends), in its transaction.
     review = services.review_open(
         case=case,
         kind=CaseReview.Kind.REPORTED_CHANGE,
@@ -100,8 +100,6 @@ def household_change_reported(*, household: Household, description: str, by: Use
         by=by,
         on=timezone.localdate(),
     )
-    # A phase-out under way ends: the case returns to the normal review (transitions).
-    signals.change_reported.send(sender=DibaoCase, case=case, review=review, by=by)
     return review
 
 

@@ -1101,6 +1101,10 @@ def review_open(
     )
     notify.dibao_case_event(case, action, by)
     DIBAO.move(case, action, by, reason.strip() or str(CaseReview.Kind(kind).label))
+    if kind == CaseReview.Kind.REPORTED_CHANGE:
+        # A phase-out under way ends: the case returns to the normal review (transitions),
+        # in this transaction, whichever page or API reported the change.
+        signals.change_reported.send(sender=DibaoCase, case=case, review=review, by=by)
     return review
 
 

@@ -103,3 +103,16 @@ def test_only_xlsx_and_only_the_officer(client, ids, ss_pengjiang, ca_pengjiang)
     assert r.status_code == 400
     login(client, ca_pengjiang)
     assert client.get("/handoffs/insurance/import/").status_code == 403
+
+
+def test_a_second_delivery_does_nothing_and_the_file_is_deleted(ids, ss_pengjiang, django_capture_on_commit_callbacks):
+    from transitions.enrolments import enrolment_import_run, enrolment_import_start
+    from transitions.models import EnrolmentImport
+
+    body = exports.write_xlsx([[ids[0], "已参保", "2026-11-18", ""]], headers=HEAD)
+    job = enrolment_import_start(upload=SimpleUploadedFile("a.xlsx", body), by=ss_pengjiang)
+    assert enrolment_import_run(job_id=job.pk)["updated"] == 1
+    assert enrolment_import_run(job_id=job.pk) is None
+    assert not EnrolmentImport.objects.get(job=job).file
+    job.refresh_from_db()
+    assert job.status == "done"

@@ -173,3 +173,40 @@ def test_the_ledger_service_refuses_without_the_workflow(confirmed_case, ca_peng
         )
     assert award.kept_until == dt.date(2027, 6, 1) and award.total > Decimal("0")
     assert confirmed_case.transitions.filter(action="phase_out_start").exists()
+
+
+@pytest.mark.parametrize("on", [dt.date(2026, 12, 10), dt.date(2026, 12, 31)])
+def test_a_reassessment_before_the_first_kept_month_is_refused(phase_out, ca_pengjiang, on):  # type: ignore[no-untyped-def]
+    with on_day(on), pytest.raises(ValidationError) as e:
+        phase_out_reassess(
+            phase_out=phase_out, outcome="unchanged", on=on, by=ca_pengjiang, reason="提前"
+        )
+    assert "on" in e.value.message_dict
+    phase_out.award.refresh_from_db()
+    assert phase_out.award.kept_until == dt.date(2027, 6, 1)
+
+
+def test_a_change_reported_through_the_review_page_ends_it(phase_out, cw_baisha):  # type: ignore[no-untyped-def]
+    from assistance.dibao import services as dibao
+
+    with on_day(dt.date(2027, 2, 3)):
+        dibao.review_open(
+            case=phase_out.case, kind="reported_change", reason="务工收入中断", by=cw_baisha
+        )
+    phase_out.refresh_from_db()
+    assert phase_out.status == PhaseOut.Status.ENDED
+
+
+def test_another_open_review_must_be_closed_first(phase_out, cw_baisha, ca_pengjiang):  # type: ignore[no-untyped-def]
+    from assistance.dibao import services as dibao
+
+    with on_day(dt.date(2027, 2, 3)):
+        dibao.review_open(case=phase_out.case, kind="periodic", reason="定期复核", by=None)
+        with pytest.raises(ValidationError, match="close it before"):
+            phase_out_reassess(
+                phase_out=phase_out,
+                outcome="unchanged",
+                on=dt.date(2027, 2, 3),
+                by=ca_pengjiang,
+                reason="x",
+            )

@@ -319,3 +319,46 @@ def test_concurrent_approvals_exactly_one_wins(
         t.join()
     assert sorted(outcomes) == ["ok", "wrong_status"]
     assert HandoffTransition.objects.filter(handoff=h, action="approve").count() == 1
+
+
+def test_all_leaves_out_who_may_not_vote(household_a, cw_baisha, po_pengjiang, po_pengjiang_2, monkeypatch):
+    monkeypatch.setattr("poverty.services.poverty_record_register", lambda **kw: None)
+    set_policy(
+        "registration_referral",
+        acknowledger_may_decide=False,
+        stages=[{"role": "poverty_office_reviewer", "level": "county", "approvals": "all"}],
+    )
+    third = UserFactory(username="po3", role="poverty_office_reviewer", region=region("440703"))
+    h = referral(household_a, cw_baisha)
+    services.handoff_acknowledge(handoff=h, by=third)  # may not decide under this policy
+    services.handoff_approve(handoff=h, by=po_pengjiang)
+    h.refresh_from_db()
+    assert (h.status, h.stage_required) == (H.ACKNOWLEDGED, 2)
+    services.handoff_approve(handoff=h, by=po_pengjiang_2)
+    h.refresh_from_db()
+    assert h.status == H.APPROVED  # the acknowledger does not hold the stage up
+
+
+def test_the_votes_of_a_stage_must_agree_on_the_outcome(household_a, ca_pengjiang, ca_pengjiang_2):
+    set_policy(
+        "exit_notice",
+        stages=[{"role": "civil_affairs_reviewer", "level": "county", "approvals": 2}],
+    )
+    h = services.handoff_open(kind="exit_notice", household=household_a, by=None, source_key="x")
+    services.handoff_acknowledge(handoff=h, by=ca_pengjiang)
+    services.handoff_approve(handoff=h, by=ca_pengjiang, outcome="continue")
+    with pytest.raises(ValidationError) as e:
+        services.handoff_approve(handoff=h, by=ca_pengjiang_2, outcome="stop")
+    assert "earlier approver" in e.value.message_dict["outcome"][0]
+    services.handoff_approve(handoff=h, by=ca_pengjiang_2, outcome="continue")
+    h.refresh_from_db()
+    assert (h.status, h.outcome) == (H.APPROVED, "continue")
+
+
+def test_a_reassessment_cannot_be_rejected(household_a, ca_pengjiang):
+    h = services.handoff_open(
+        kind="phase_out_reassessment", household=household_a, by=None, source_key="y"
+    )
+    services.handoff_acknowledge(handoff=h, by=ca_pengjiang)
+    with pytest.raises(PermissionDenied, match="decided, not rejected"):
+        services.handoff_reject(handoff=h, by=ca_pengjiang, reason="x")
