@@ -44,20 +44,6 @@ def is_key_target(household: Household) -> bool:
     ).exists()
 
 
-def class_label(value: str) -> str:
-    return str(HouseholdClass(value).label) if value in HouseholdClass.values else value
-
-
-def class_version(household: Household) -> int:
-    """The id of the household's current classification (a change's source key)."""
-    row = (
-        HouseholdClassification.objects.filter(household=household, current=True)
-        .values_list("id", flat=True)
-        .first()
-    )
-    return row or 0
-
-
 def open_count(record: PovertyRecord) -> int:
     return record.transitions.filter(action="report_cannot_exit").count()
 

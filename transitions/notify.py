@@ -138,3 +138,18 @@ def reassessments_due(county: Region, count: int) -> None:
         target=Target(url=reverse("transitions:phase_outs"), label=county.name, region=county),
         by=None,
     )
+
+
+def classification_changes(county: Region, role: str, level: str, count: int) -> None:
+    notification_send(
+        recipients=users_covering(county).filter(role=role, region__level=level),
+        kind="handoff.open",
+        title=_("%(n)s households of %(county)s changed classification: hand-offs for you"),
+        params={"n": count, "county": county.name},
+        target=Target(
+            url=reverse("transitions:inbox") + "?kind=classification_change",
+            label=county.name,
+            region=county,
+        ),
+        by=None,
+    )

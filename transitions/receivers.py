@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.dispatch import receiver
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assistance import signals as assistance_signals
@@ -16,10 +17,9 @@ from poverty.classification import classification_recompute
 from poverty.models import PovertyRecord, PovertyRecordTransition
 
 from . import links
-from .kinds import D
 from .models import HandoffKind
 from .phaseout import phase_out_end_on_change
-from .services import handoff_open
+from .services import handoff_open, handoffs_open_for_classification
 
 K = HandoffKind
 
@@ -114,27 +114,8 @@ def on_cannot_exit(sender: Any, record: PovertyRecord, reason: str, by: Any, **k
 
 @receiver(poverty_signals.classification_changed, dispatch_uid="transitions.classification")
 def on_classification_changed(sender: Any, changes: list[Any], by: Any, **kwargs: Any) -> None:
-    from households.models import Household
-
-    real = [c for c in changes if c.old and c.new and c.old != c.new]
-    households = Household.objects.select_related("village").in_bulk([c.household_id for c in real])
-    for change in real:
-        household = households.get(change.household_id)
-        if household is None:
-            continue
-        to = D.POVERTY_OFFICE if change.new == links.KEY_TARGET else D.CIVIL_AFFAIRS
-        handoff_open(
-            kind=K.CLASSIFICATION_CHANGE,
-            household=household,
-            by=None,
-            to_department=to,
-            dibao_case=links.active_dibao_case(household),
-            details={"old": change.old, "new": change.new},
-            reason=_("Classification changed: %(old)s → %(new)s")
-            % {"old": links.class_label(change.old), "new": links.class_label(change.new)},
-            basis_actors=[by.pk if by else None],
-            source_key=f"class:{household.pk}:{links.class_version(household)}",
-        )
+    # Set-based: the nightly run may move thousands of households at once.
+    handoffs_open_for_classification(changes=changes, on=timezone.localdate())
 
 
 @receiver(assistance_signals.change_reported, dispatch_uid="transitions.change_reported")

@@ -331,3 +331,94 @@ def handoffs_escalate(*, on: dt.date) -> int:
         for county_id, count in per_county.items():
             notify.escalated(Region.objects.get(pk=county_id), count)
         return sum(per_county.values())
+
+
+def handoffs_open_for_classification(*, changes: list[Any], on: dt.date) -> int:
+    """One classification-change hand-off for each household whose class changed (from one
+    class to the other), to the department of the new class: one INSERT … SELECT however many
+    (the nightly run may move thousands), idempotent by source key (the household's current
+    classification row), one history row each, one notification per district and department.
+    Called inside the recompute's transaction."""
+    real = [c for c in changes if c.old and c.new and c.old != c.new]
+    if not real:
+        return 0
+    from poverty.models import HouseholdClass, HouseholdClassification
+
+    from .kinds import DEPARTMENT_REVIEWER, KINDS
+    from .links import DIBAO_STATUSES
+
+    kind = HandoffKind.CLASSIFICATION_CHANGE
+    spec = KINDS[kind]
+    policy = policy_in_force(kind, on)
+    stage = stages_of(policy)[0]
+    required = stage.approvals if isinstance(stage.approvals, int) else 1
+    to = ["poverty_office" if c.new == HouseholdClass.KEY_TARGET else "civil_affairs" for c in real]
+    at = timezone.now()
+    h, t = Handoff._meta.db_table, HandoffTransition._meta.db_table
+    labels = {v: str(label) for v, label in HouseholdClass.choices}
+    sql = f"""
+        WITH src AS (
+            SELECT * FROM unnest(%(hh)s::bigint[], %(to)s::text[], %(old)s::text[],
+                                 %(new)s::text[])
+                AS u(household_id, to_department, old, new)
+        ), ins AS (
+            INSERT INTO {h} (kind, household_id, region_id, county_id, dibao_case_id,
+                from_department, to_department, policy_id, status, stage, stage_required,
+                stage_role, stage_level, reason, details, basis_actors, outcome, opened_on,
+                acknowledge_due, decide_due, source_key, created_at, updated_at)
+            SELECT %(kind)s, s.household_id, hh.village_id, c.id,
+                (SELECT max(d.id) FROM {DibaoCase._meta.db_table} d
+                 WHERE d.household_id = s.household_id AND d.status = ANY(%(paying)s)),
+                CASE WHEN s.to_department = %(spec_from)s THEN %(spec_to)s ELSE %(spec_from)s END,
+                s.to_department, %(policy)s, 'open', 0, %(required)s, %(role)s, %(level)s,
+                %(why_prefix)s || (%(labels)s::jsonb ->> s.old) || ' → '
+                    || (%(labels)s::jsonb ->> s.new),
+                jsonb_build_object('old', s.old, 'new', s.new), ARRAY[]::integer[], '',
+                %(on)s, %(ack)s, %(decide)s,
+                'class:' || s.household_id || ':' || COALESCE(
+                    (SELECT max(k.id) FROM {HouseholdClassification._meta.db_table} k
+                     WHERE k.household_id = s.household_id AND k.current), 0),
+                %(at)s, %(at)s
+            FROM src s
+            JOIN households_household hh ON hh.id = s.household_id
+            JOIN core_region v ON v.id = hh.village_id
+            JOIN core_region c ON c.code = substr(v.code, 1, %(county_len)s) AND c.level = 'county'
+            ON CONFLICT (kind, source_key) WHERE source_key <> '' DO NOTHING
+            RETURNING id, county_id, to_department, reason
+        ), hist AS (
+            INSERT INTO {t} (handoff_id, action, from_status, to_status, by_id, at, reason)
+            SELECT id, 'open_auto', '', 'open', NULL, %(at)s, reason FROM ins
+        )
+        SELECT county_id, to_department, count(*) FROM ins GROUP BY county_id, to_department
+    """  # noqa: S608 - table names from model metadata, values are parameters
+    import json
+
+    params = {
+        "hh": [c.household_id for c in real],
+        "to": to,
+        "old": [c.old for c in real],
+        "new": [c.new for c in real],
+        "kind": kind,
+        "paying": list(DIBAO_STATUSES),
+        "spec_from": spec.from_department,
+        "spec_to": spec.to_department,
+        "policy": policy.pk,
+        "required": required,
+        "role": stage.role,
+        "level": stage.level,
+        "why_prefix": _("Classification changed: "),
+        "labels": json.dumps(labels, ensure_ascii=False),
+        "on": on,
+        "ack": add_working_days(on, policy.acknowledge_days),
+        "decide": add_working_days(on, policy.decide_days),
+        "at": at,
+        "county_len": Region.CODE_LENGTH[Region.Level.COUNTY],
+    }
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        opened = cur.fetchall()
+    counties = Region.objects.in_bulk([county_id for county_id, _d, _n in opened])
+    for county_id, department, count in opened:
+        role = DEPARTMENT_REVIEWER[department] if stage.role == "receiving_reviewer" else stage.role
+        notify.classification_changes(counties[county_id], role, stage.level, count)
+    return sum(n for _c, _d, n in opened)

@@ -105,7 +105,9 @@ def test_only_xlsx_and_only_the_officer(client, ids, ss_pengjiang, ca_pengjiang)
     assert client.get("/handoffs/insurance/import/").status_code == 403
 
 
-def test_a_second_delivery_does_nothing_and_the_file_is_deleted(ids, ss_pengjiang, django_capture_on_commit_callbacks):
+def test_a_second_delivery_does_nothing_and_the_file_is_deleted(
+    ids, ss_pengjiang, django_capture_on_commit_callbacks
+):
     from transitions.enrolments import enrolment_import_run, enrolment_import_start
     from transitions.models import EnrolmentImport
 

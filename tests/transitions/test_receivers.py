@@ -108,7 +108,11 @@ def test_cannot_exit_goes_to_civil_affairs(household_a, po_pengjiang):
 
 
 @pytest.mark.django_db
-def test_a_change_of_classification_opens_a_handoff_to_the_new_department(confirmed_case):
+def test_a_change_of_classification_opens_a_handoff_to_the_new_department(
+    confirmed_case, ca_pengjiang
+):
+    from core.notifications.models import Notification
+
     household = confirmed_case.household
     for person in Person.objects.filter(memberships__household=household):
         person.willing_to_accept_help = False
@@ -117,7 +121,11 @@ def test_a_change_of_classification_opens_a_handoff_to_the_new_department(confir
         classification_recompute(household_ids=[household.pk], by=None)
     h = Handoff.objects.get(kind="classification_change", household=household)
     assert (h.from_department, h.to_department) == ("poverty_office", "civil_affairs")
-    assert h.stage_role == "receiving_reviewer"
+    assert h.stage_role == "receiving_reviewer" and "→" in h.reason
+    assert h.dibao_case == confirmed_case
+    assert Notification.objects.filter(
+        recipient=ca_pengjiang, kind="handoff.open", title__contains="changed classification"
+    ).exists()
     with on_day(dt.date(2026, 11, 20)):
         classification_recompute(household_ids=[household.pk], by=None)
     assert Handoff.objects.filter(kind="classification_change").count() == 1

@@ -321,7 +321,9 @@ def test_concurrent_approvals_exactly_one_wins(
     assert HandoffTransition.objects.filter(handoff=h, action="approve").count() == 1
 
 
-def test_all_leaves_out_who_may_not_vote(household_a, cw_baisha, po_pengjiang, po_pengjiang_2, monkeypatch):
+def test_all_leaves_out_who_may_not_vote(
+    household_a, cw_baisha, po_pengjiang, po_pengjiang_2, monkeypatch
+):
     monkeypatch.setattr("poverty.services.poverty_record_register", lambda **kw: None)
     set_policy(
         "registration_referral",
