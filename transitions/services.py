@@ -393,7 +393,7 @@ def handoffs_open_for_classification(*, changes: list[Any], on: dt.date) -> int:
     """  # noqa: S608 - table names from model metadata, values are parameters
     import json
 
-    params = {
+    params: dict[str, Any] = {
         "hh": [c.household_id for c in real],
         "to": to,
         "old": [c.old for c in real],
