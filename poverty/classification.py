@@ -186,6 +186,10 @@ def _subject_sql(qs: QuerySet[Household]) -> tuple[str, dict[str, Any]]:
     return out.replace("\0", "%%"), named
 
 
+# pg_advisory_xact_lock key of the recompute ("PVCL").
+ADVISORY_LOCK = 0x5056434C
+
+
 def _load_subjects(cur: Any, subject_sql: str, params: dict[str, Any]) -> None:
     """The households first, in a temporary table with statistics (`subj` reads it): the
     planner then joins 300,000 households by hash instead of probing an index per member on a
@@ -244,17 +248,15 @@ def classification_recompute(
                    'person', f.person_id, 'name', f.name, 'age', f.age,
                    'capacity', f.capacity, 'willing', f.willing, 'in_school', f.in_school,
                    'counts', f.q_r) ORDER BY f.person_id)
-                   FILTER (WHERE f.person_id IS NOT NULL), '[]'::jsonb) AS inputs,
-               COALESCE(array_agg(f.reason ORDER BY f.person_id)
-                   FILTER (WHERE f.person_id IS NOT NULL), ARRAY[%(no_members)s]::text[])
-                   AS reasons
-        FROM subj s LEFT JOIN said f ON f.household_id = s.id
+                   FILTER (WHERE f.person_id IS NOT NULL), '[]'::jsonb) AS inputs
+        FROM subj s LEFT JOIN facts f ON f.household_id = s.id
         GROUP BY s.id
     ),
+    -- No row locks on 300,000 current rows (each would be a heap write): recomputes are
+    -- serialised by the advisory lock taken before this statement.
     cur AS (
         SELECT c.* FROM {TABLE} c JOIN subj s ON s.id = c.household_id
         WHERE c.current
-        FOR UPDATE OF c
     ),
     changed AS (
         SELECT hh.*, cur.id AS cur_id, cur.klass AS old_klass,
@@ -264,6 +266,12 @@ def classification_recompute(
         FROM hh LEFT JOIN cur ON cur.household_id = hh.household_id
         WHERE cur.id IS NULL OR cur.rule_class <> hh.rule_class OR cur.rule_id <> %(rule)s
               OR cur.inputs <> hh.inputs
+    ),
+    -- The reasons in words only for the households that get a new row.
+    rsn AS (
+        SELECT f.household_id, array_agg(f.reason ORDER BY f.person_id) AS reasons
+        FROM said f JOIN changed ch ON ch.household_id = f.household_id
+        GROUP BY f.household_id
     ),
     closed AS (
         UPDATE {TABLE} t SET current = false FROM changed
@@ -277,9 +285,10 @@ def classification_recompute(
                              reasons, computed_at, overridden, override_by_id, override_reason,
                              current, by_id)
         SELECT ch.household_id, ch.new_klass, ch.rule_class, %(rule)s, %(on)s, ch.inputs,
-               ch.reasons, %(now)s, ch.overridden, ch.override_by_id, ch.override_reason,
-               true, %(by)s
+               COALESCE(r.reasons, ARRAY[%(no_members)s]::text[]), %(now)s, ch.overridden,
+               ch.override_by_id, ch.override_reason, true, %(by)s
         FROM changed ch LEFT JOIN closed cl ON cl.household_id = ch.household_id
+        LEFT JOIN rsn r ON r.household_id = ch.household_id
         RETURNING household_id
     ),
     gone AS (
@@ -293,6 +302,8 @@ def classification_recompute(
     ORDER BY household_id
     """  # noqa: S608 - identifiers from model metadata, values are parameters
     with connection.cursor() as cur:
+        # One recompute at a time (the nightly run, a member change's): waits, never clashes.
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK])
         _load_subjects(cur, subject_sql, sp)
         cur.execute(sql, p)
         changes = [Change(h, old, new) for h, old, new in cur.fetchall()]
