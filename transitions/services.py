@@ -208,6 +208,10 @@ def handoff_approve(
     """One approval at the current stage. When the stage has its approvals, the next stage
     begins; after the last one the hand-off is approved and its effect applied (the kind's:
     a registration, a dibao application, a phase-out…) in the same transaction."""
+    if handoff.dibao_case_id:
+        # The case first, then the hand-off: the order a reported change takes (the case in
+        # review_open, then the phase-out and its hand-off), so the two never deadlock.
+        DibaoCase.objects.select_for_update(of=("self",)).filter(pk=handoff.dibao_case_id).first()
     handoff = _begin(handoff, "approve", by)
     spec = KINDS[handoff.kind]
     stages = stages_of(handoff.policy)

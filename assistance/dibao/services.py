@@ -1121,6 +1121,16 @@ def review_close(
         raise ValidationError({"outcome": [_("Choose an outcome.")]})
     _check_date("on", on, after=(review.opened_on, _("the opening of the review")))
     current = current_award(case, month=first_of_next_month(on))
+    if review.kind == CaseReview.Kind.PHASE_OUT and current and current.kept_until:
+        # The phase-out's end is the district's decision, through its re-assessment
+        # (assistance.dibao.phaseout): this review only gathers the new declarations.
+        raise ValidationError(
+            _(
+                "This review gathers the declarations for the phase-out re-assessment: the "
+                "district decides it (hand-offs), which closes this review."
+            ),
+            code="phase_out_review",
+        )
     award = None
     target = S.ACTIVE
     if outcome in (CaseReview.Outcome.RAISED, CaseReview.Outcome.LOWERED):

@@ -210,3 +210,16 @@ def test_another_open_review_must_be_closed_first(phase_out, cw_baisha, ca_pengj
                 by=ca_pengjiang,
                 reason="x",
             )
+
+
+def test_the_phase_out_review_is_not_closed_by_the_caseworker(phase_out, cw_baisha):  # type: ignore[no-untyped-def]
+    from assistance.dibao import services as dibao
+
+    day = dt.date(2027, 7, 2)
+    with on_day(day):
+        review = dibao.review_open(
+            case=phase_out.case, kind="phase_out", reason="渐退期满", by=cw_baisha
+        )
+        with pytest.raises(ValidationError) as e:
+            dibao.review_close(review=review, outcome="unchanged", on=day, by=cw_baisha)
+    assert e.value.code == "phase_out_review"
