@@ -689,7 +689,9 @@ def run(args: argparse.Namespace, naive_repeat: int) -> int:
                 f"{runs[key][0]['handoffs_opened']:,} hand-offs), the rest (commit, Python) "
                 f"{fmt(med(key) - med(key, 'statement_s') - med(key, 'signal_s'))} s"  # type: ignore[operator]
             )
-    measured = [m for m in (med("fresh"), med("changed"), med("unchanged")) if m is not None]
+    # The target is the nightly run's: a register already classified, some persons changed (or
+    # none). The very first classification of a register (every row new) is a one-off.
+    measured = [m for m in (med("changed"), med("unchanged")) if m is not None]
     under = bool(measured) and max(measured) < TARGET_S and not timed_out
 
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -736,12 +738,13 @@ def run(args: argparse.Namespace, naive_repeat: int) -> int:
         return "—" if r is None else f"{r:.0f}x"
 
     print(
-        f"classification_recompute of {len(all_ids):,} households (work_mem {work_mem}): "
-        f"first run {fmt(med('fresh'), '.1f', ' s')}, 1 % changed "
+        f"nightly classification_recompute of {len(all_ids):,} households (work_mem "
+        f"{work_mem}): 1 % changed "
         f"{fmt(med('changed'), '.1f', ' s') if 'changed' not in timed_out else 'TIMED OUT'}, "
         f"unchanged "
         f"{fmt(med('unchanged'), '.1f', ' s') if not timed_out else 'not run/TIMED OUT'} "
-        f"(medians; {'under' if under else 'NOT under'} the {TARGET_S:.0f} s target); naive loop "
+        f"(medians; {'under' if under else 'NOT under'} the {TARGET_S:.0f} s target); one-off "
+        f"first classification {fmt(med('fresh'), '.1f', ' s')}; naive loop "
         f"extrapolated from {len(sample):,}: "
         f"{fmt(med('naive_fresh', 'extrapolated_s'), '.0f', ' s')} / "
         f"{fmt(med('naive_changed', 'extrapolated_s'), '.0f', ' s')}, ratio "
