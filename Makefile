@@ -35,7 +35,7 @@ fmt: $(STAMP)
 	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
 
 typecheck: $(STAMP)
-	$(BIN)/python -m config.stack exec $(BIN)/mypy core households assistance poverty transitions config
+	$(BIN)/python -m config.stack exec $(BIN)/mypy core households assistance poverty transitions verification config
 
 ## Extract UI strings into locale/*/LC_MESSAGES/django.po (needs GNU gettext).
 messages: $(STAMP)
