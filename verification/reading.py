@@ -134,7 +134,9 @@ def header_key(value: Any) -> str:
     """A header cell compared loosely: full-width folded, spaces and punctuation around removed,
     case ignored ("身份证号 ", "身份证号：" and "ID Number" match their aliases)."""
     text = unicodedata.normalize("NFKC", str(value or "")).strip().lower()
-    return re.sub(r"[\s:：*（）()\[\]【】]+", "", text)
+    # A unit or note in brackets is not part of the name: "存款余额(元)" is "存款余额".
+    text = re.sub(r"[(\[【][^)\]】]*[)\]】]", "", text)
+    return re.sub(r"[\s:*]+", "", text)
 
 
 def map_headers(

@@ -1,0 +1,66 @@
+"""The twelve dataset kinds: headers, required fields, each row's values or its reasons."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from verification.kinds import KINDS, clean_row
+from verification.reading import map_headers
+
+TODAY = dt.date(2026, 12, 3)
+ID = "11010519491231002X"
+
+
+def test_twelve_kinds_each_keyed_by_id_number():
+    assert len(KINDS) == 12
+    for kind in KINDS.values():
+        assert kind.fields[0].name == "id_number" and kind.required[0] == "id_number"
+        names = [f.name for f in kind.fields]
+        assert len(names) == len(set(names)), kind.code
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.parametrize("code", list(KINDS))
+def test_the_template_headers_map_back_to_every_field(code, language):
+    from django.utils import translation
+
+    kind = KINDS[code]
+    with translation.override(language):
+        header = [str(f.label) for f in kind.fields]
+    # Read in the other language: a template written in Chinese is read by an English page.
+    m = map_headers(header, kind.aliases, required=kind.required)
+    assert m.errors == [] and sorted(m.columns) == sorted(f.name for f in kind.fields)
+
+
+def test_a_bank_row_in_chinese_headers():
+    kind = KINDS["bank_deposit"]
+    m = map_headers(
+        ["公民身份号码", "姓名", "开户银行", "存款余额（元）"], kind.aliases, required=kind.required
+    )
+    values, errors = clean_row(
+        kind, [ID.lower(), "张三", "农业银行", "12,000.5元"], m.columns, today=TODAY
+    )
+    assert errors == []
+    assert values == {
+        "id_number": ID,
+        "name": "张三",
+        "bank": "农业银行",
+        "balance": Decimal("12000.50"),
+    }
+
+
+def test_a_bad_row_reports_every_cell():
+    kind = KINDS["housing"]
+    m = map_headers(["身份证号", "房屋坐落", "建筑面积"], kind.aliases, required=kind.required)
+    _values, errors = clean_row(kind, ["110105194912310021", "", "大约90"], m.columns, today=TODAY)
+    fields = [e[0] for e in errors]
+    assert fields == ["ID number", "Property address", "Area (m²)"]
+
+
+@pytest.mark.parametrize(("raw", "ok"), [("3", True), (3.0, True), ("三", False), ("-1", False)])
+def test_employee_counts(raw, ok):
+    kind = KINDS["business"]
+    columns = {"id_number": 0, "registration_no": 1, "employees": 2}
+    _values, errors = clean_row(kind, [ID, "92440703MA1", raw], columns, today=TODAY)
+    assert (errors == []) is ok
