@@ -100,6 +100,35 @@ def ca_pengjiang_2(db):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def cw_baisha_2(db, baisha):  # type: ignore[no-untyped-def]
+    """A second caseworker of 白沙 (a second investigator)."""
+    return UserFactory(username="cw_baisha_2", role=Role.CASEWORKER, region=baisha)
+
+
+@pytest.fixture
+def po_pengjiang(db):  # type: ignore[no-untyped-def]
+    return UserFactory(
+        username="po_pengjiang", role=Role.POVERTY_OFFICE_REVIEWER, region=region("440703")
+    )
+
+
+@pytest.fixture
+def po_pengjiang_2(db):  # type: ignore[no-untyped-def]
+    """A second poverty-office reviewer of 蓬江区: confirms what the first registered."""
+    return UserFactory(
+        username="po_pengjiang_2", role=Role.POVERTY_OFFICE_REVIEWER, region=region("440703")
+    )
+
+
+@pytest.fixture
+def po_taishan(db):  # type: ignore[no-untyped-def]
+    """An outsider: the poverty office of 台山市."""
+    return UserFactory(
+        username="po_taishan", role=Role.POVERTY_OFFICE_REVIEWER, region=region("440781")
+    )
+
+
+@pytest.fixture
 def cw_taicheng(db):  # type: ignore[no-untyped-def]
     return UserFactory(username="cw_taicheng", role=Role.CASEWORKER, region=region("440781001"))
 

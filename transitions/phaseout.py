@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from assistance.dibao import phaseout as ledger
 from assistance.models import DibaoCase
+from assistance.policy.selectors import county_of
 from core.calendar import add_working_days
 from core.models import Region, User
 
@@ -44,7 +45,7 @@ def phase_out_start(
     notice: Handoff | None = None,
     note: str = "",
 ) -> PhaseOut:
-    from .services import _county_of, handoff_open
+    from .services import handoff_open
 
     award = ledger.dibao_case_phase_out_start(
         case=case, decision=decision, decided_on=decided_on, by=by, note=note
@@ -55,7 +56,7 @@ def phase_out_start(
     phase_out = PhaseOut(
         case=case,
         household=case.household,
-        county=_county_of(village),
+        county=county_of(village),
         region=village,
         decision=decision,
         decided_on=decided_on,

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from assistance.models import BenefitAward
 from core.models import User
-from core.months import add_months, first_of_next_month, month_start
+from core.months import first_of_next_month, month_start
 from core.scope import scope_queryset
 
 from .kinds import DEPARTMENT_REVIEWER, ROLE_DEPARTMENT
@@ -202,10 +202,6 @@ def phase_out_board(*, user: User, today: dt.date | None = None) -> Board:
         next_stops=stops,
         next_due=next_due,
     )
-
-
-def months_ago(today: dt.date, n: int) -> dt.date:
-    return add_months(month_start(today), -n)
 
 
 # ----------------------------------------------------------------------------- enrolments

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assistance.models import DibaoCase
+from assistance.policy.selectors import county_of
 from core.calendar import add_working_days
 from core.models import Region, User
 from core.scope import users_covering
@@ -29,15 +30,6 @@ from .policy import ALL, ANY, Stage, policy_in_force, stages_of
 from .workflow import HANDOFF, stage_role
 
 S = Handoff.Status
-
-
-def _county_of(village: Region) -> Region:
-    county = Region.objects.filter(
-        code=village.code[: Region.CODE_LENGTH[Region.Level.COUNTY]], level=Region.Level.COUNTY
-    ).first()
-    if county is None:
-        raise ValidationError(_("The household's village lies in no district."))
-    return county
 
 
 def _not_future(field: str, day: dt.date, *, after: dt.date | None = None, what: str = "") -> None:
@@ -134,7 +126,7 @@ def handoff_open(
             kind=kind,
             household=household,
             region=household.village,
-            county=_county_of(household.village),
+            county=county_of(household.village),
             dibao_case=dibao_case,
             poverty_record=poverty_record,
             # A kind that goes either way (a classification change) comes from the other one.

@@ -15,10 +15,9 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assistance.dibao.services import _award, case_breakdown, current_award
+from assistance.dibao.services import _award, _check_date, case_breakdown, current_award
 from assistance.dibao.workflow import DIBAO
 from assistance.models import BenefitAward, CaseReview, DibaoCase
 from assistance.policy import selectors as policy_data
@@ -46,15 +45,6 @@ def phase_out_terms(decided_on: dt.date) -> PhaseOutTerms:
     return PhaseOutTerms(start, kept_until, add_months(kept_until, 1))
 
 
-def _business_date(field: str, day: dt.date, after: dt.date | None, what: str) -> None:
-    if day > timezone.localdate():
-        raise ValidationError({field: [_("The date cannot be in the future.")]})
-    if after is not None and day < after:
-        raise ValidationError(
-            {field: [_("The date is before %(what)s (%(d)s).") % {"what": what, "d": after}]}
-        )
-
-
 def _check_after(on: dt.date, opened_on: dt.date) -> None:
     if on < opened_on:
         raise ValidationError(
@@ -74,7 +64,7 @@ def dibao_case_phase_out_start(
             {"decision": [_("A phase-out follows a decision to lower or stop the dibao.")]},
             code="not_lowered",
         )
-    _business_date("decided_on", decided_on, case.confirmed_on, _("the confirmation"))
+    _check_date("decided_on", decided_on, after=(case.confirmed_on, _("the confirmation")))
     terms = phase_out_terms(decided_on)
     if case.payment_stop_month is not None:
         raise ValidationError(_("This case's payments are stopped: no phase-out."), code="stopped")
@@ -135,7 +125,7 @@ def dibao_case_phase_out_decide(
     DIBAO.check(case, "phase_out_decide", by)
     if outcome not in (UNCHANGED, LOWERED, TERMINATED):
         raise ValidationError({"outcome": [_("Choose the outcome of the re-assessment.")]})
-    _business_date("on", on, case.confirmed_on, _("the confirmation"))
+    _check_date("on", on, after=(case.confirmed_on, _("the confirmation")))
     reason = reason.strip()
     if on < due_on and not reason:
         raise ValidationError(

@@ -10,20 +10,13 @@ import time_machine
 from assistance.dibao import services
 from assistance.models import DibaoCase, IncomeType
 from assistance.payroll import services as payroll_services
-from core.roles import Role
 from households.models import Household, Membership, Relation
 
-from ..factories import HouseholdFactory, PersonFactory, UserFactory, region, unique_id_number
+from ..factories import HouseholdFactory, PersonFactory, region, unique_id_number
 
 S = DibaoCase.Status
 # Working days in November 2026 with no holidays around: the notice and the clocks are simple.
 APPLIED_ON = dt.date(2026, 11, 2)
-
-
-@pytest.fixture
-def cw_baisha_2(db, baisha):  # type: ignore[no-untyped-def]
-    """A second caseworker of 白沙 (a second investigator)."""
-    return UserFactory(username="cw_baisha_2", role=Role.CASEWORKER, region=baisha)
 
 
 def poor_household(village, *, members=((45, "head"), (15, "child")), hukou="urban") -> Household:  # type: ignore[no-untyped-def]

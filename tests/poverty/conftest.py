@@ -86,32 +86,9 @@ def _dibao_source() -> Iterator[None]:
 
 
 @pytest.fixture
-def po_pengjiang(db):  # type: ignore[no-untyped-def]
-    return UserFactory(
-        username="po_pengjiang", role=Role.POVERTY_OFFICE_REVIEWER, region=region("440703")
-    )
-
-
-@pytest.fixture
-def po_pengjiang_2(db):  # type: ignore[no-untyped-def]
-    """A second poverty-office reviewer of 蓬江区: confirms what the first registered."""
-    return UserFactory(
-        username="po_pengjiang_2", role=Role.POVERTY_OFFICE_REVIEWER, region=region("440703")
-    )
-
-
-@pytest.fixture
 def po_pengjiang_3(db):  # type: ignore[no-untyped-def]
     return UserFactory(
         username="po_pengjiang_3", role=Role.POVERTY_OFFICE_REVIEWER, region=region("440703")
-    )
-
-
-@pytest.fixture
-def po_taishan(db):  # type: ignore[no-untyped-def]
-    """An outsider: the poverty office of 台山市."""
-    return UserFactory(
-        username="po_taishan", role=Role.POVERTY_OFFICE_REVIEWER, region=region("440781")
     )
 
 

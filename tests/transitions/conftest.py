@@ -22,32 +22,6 @@ def _english_ui(settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def cw_baisha_2(db, baisha):  # type: ignore[no-untyped-def]
-    return UserFactory(username="cw_baisha_2", role=Role.CASEWORKER, region=baisha)
-
-
-@pytest.fixture
-def po_pengjiang(db):  # type: ignore[no-untyped-def]
-    return UserFactory(
-        username="po_pengjiang", role=Role.POVERTY_OFFICE_REVIEWER, region=region("440703")
-    )
-
-
-@pytest.fixture
-def po_pengjiang_2(db):  # type: ignore[no-untyped-def]
-    return UserFactory(
-        username="po_pengjiang_2", role=Role.POVERTY_OFFICE_REVIEWER, region=region("440703")
-    )
-
-
-@pytest.fixture
-def po_taishan(db):  # type: ignore[no-untyped-def]
-    return UserFactory(
-        username="po_taishan", role=Role.POVERTY_OFFICE_REVIEWER, region=region("440781")
-    )
-
-
-@pytest.fixture
 def ss_pengjiang(db):  # type: ignore[no-untyped-def]
     return UserFactory(
         username="ss_pengjiang", role=Role.SOCIAL_SECURITY_OFFICER, region=region("440703")
