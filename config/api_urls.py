@@ -37,6 +37,7 @@ urlpatterns = [
     path("", include("assistance.payroll.api.urls")),
     path("", include("assistance.programmes.api.urls")),
     path("", include("poverty.api.urls")),
+    path("", include("verification.api.urls")),
     path("", include("transitions.api.urls")),
     path("", include("core.notifications.api")),
 ]

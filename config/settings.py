@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "households",
     "assistance",
     "poverty",
+    "verification",
     "transitions",
 ]
 

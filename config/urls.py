@@ -10,6 +10,7 @@ urlpatterns = [
     path("programmes/", include("assistance.programmes.urls")),
     path("work/", include("assistance.oversight.urls")),
     path("poverty/", include("poverty.urls")),
+    path("verification/", include("verification.urls")),
     path("handoffs/", include("transitions.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -200,6 +200,9 @@ def load_reference_data() -> None:
     from poverty.seed import load_poverty_policy
 
     load_poverty_policy(apps)
+    from verification.seed import load_verification_policy
+
+    load_verification_policy(apps)
 
 
 def _is_transactional(item: pytest.Item) -> bool:

@@ -34,6 +34,7 @@ def _text(limit: int) -> Cleaner:
             raise CellError(_("Longer than %(n)s characters.") % {"n": limit})
         return text
 
+    clean.max_length = limit  # type: ignore[attr-defined]  # the record column's length
     return clean
 
 

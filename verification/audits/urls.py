@@ -1,0 +1,5 @@
+"""audits pages."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

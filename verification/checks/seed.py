@@ -1,0 +1,9 @@
+"""Default policy data of checks (domain.md §4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def seed(apps: Any) -> None:
+    """Idempotent."""

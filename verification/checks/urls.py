@@ -1,0 +1,5 @@
+"""checks pages."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,5 @@
+"""datasets pages."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,3 @@
+"""audits models (issue 9)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""checks models (issue 9)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""scores models (issue 9)."""
+
+__all__: list[str] = []

@@ -1,0 +1,5 @@
+"""scores pages."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
