@@ -1,5 +1,9 @@
 """The dibao section of the household page (registered in AssistanceConfig.ready() through
-households.panels.register)."""
+households.panels.register); and the registry of sections the layers above add to the case page
+beside the decision (the cross-check's findings, the household poverty score) without assistance
+importing them: `register_case_panel(fn)`, fn(request, case) -> rendered HTML or None."""
+
+from collections.abc import Callable
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -27,3 +31,17 @@ def dibao_panel(request: HttpRequest, household: Household) -> SafeString | None
             request=request,
         )
     )
+
+
+CasePanel = Callable[[HttpRequest, DibaoCase], SafeString | str | None]
+case_panels: list[CasePanel] = []
+
+
+def register_case_panel(panel: CasePanel) -> CasePanel:
+    if panel not in case_panels:
+        case_panels.append(panel)
+    return panel
+
+
+def render_case_panels(request: HttpRequest, case: DibaoCase) -> list[str]:
+    return [html for panel in case_panels if (html := panel(request, case))]

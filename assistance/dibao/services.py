@@ -277,7 +277,10 @@ def dibao_case_start_investigation(*, case: DibaoCase, by: User) -> DibaoCase:
             ),
             code="unsigned",
         )
-    return DIBAO.move(case, "start_investigation", by, _("Investigation started"))
+    case = DIBAO.move(case, "start_investigation", by, _("Investigation started"))
+    # The authorisation is signed: the economic cross-check may run (verification listens).
+    signals.investigation_started.send(sender=DibaoCase, case=case, by=by)
+    return case
 
 
 def reception_steps(case: DibaoCase) -> list[str]:
@@ -1105,6 +1108,8 @@ def review_open(
         # A phase-out under way ends: the case returns to the normal review (transitions),
         # in this transaction, whichever page or API reported the change.
         signals.change_reported.send(sender=DibaoCase, case=case, review=review, by=by)
+    # Every review re-runs the economic cross-check (verification listens).
+    signals.review_opened.send(sender=DibaoCase, case=case, review=review, by=by)
     return review
 
 

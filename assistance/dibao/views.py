@@ -53,6 +53,7 @@ from assistance.dibao.forms import (
     household_members,
 )
 from assistance.dibao.notices import notice_contact_for
+from assistance.dibao.panels import render_case_panels
 from assistance.dibao.workflow import DECLARABLE, DIBAO, RECEPTION
 from assistance.listing import DibaoListForm
 from assistance.models import (
@@ -460,6 +461,7 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "actions": case_actions(case, request.user),
             "deadlines": case_deadlines(case, today),
             "can_change": request.user.has_perm(CHANGE),
+            "panels": render_case_panels(request, case),
             **context,
             **computation_context(case, today),
         },
