@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django_stubs_ext import StrOrPromise
 
-from .reading import CellError, clean_amount, clean_date, clean_id_number
+from households.tabular import CellError, clean_amount, clean_date, clean_id_number
 
 Cleaner = Callable[[Any, dt.date], Any]
 

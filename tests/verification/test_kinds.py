@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
+from households.tabular import map_headers
 from verification.kinds import KINDS, clean_row
-from verification.reading import map_headers
 
 TODAY = dt.date(2026, 12, 3)
 ID = "11010519491231002X"

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from core import exports
-from verification.reading import (
+from households.tabular import (
     GB18030,
     UTF8,
     UTF8_BOM,

@@ -1,4 +1,6 @@
-"""Reading departmental spreadsheets from the wild (issue 9): streaming, whatever the size.
+"""Reading spreadsheets from the wild — the departments' datasets (verification) and the
+register's own household import — streaming, whatever the size. Here, on the households layer,
+so that both can use it (it needs only the ID-number rules).
 
 - `detect_encoding`: UTF-8 with or without BOM, else GB18030 (a superset of GBK and GB2312, what
   the departments' own systems export), decided from the first block only.
@@ -29,7 +31,7 @@ import python_calamine
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from households.idnumber import parse_id_number
+from .idnumber import parse_id_number
 
 SNIFF_BYTES = 64 * 1024
 UTF8, UTF8_BOM, GB18030 = "utf-8", "utf-8-sig", "gb18030"
