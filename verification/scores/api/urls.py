@@ -1,5 +1,10 @@
-"""/api/v1/ routes of scores."""
+"""/api/v1/household-scores/."""
 
-from django.urls import URLPattern
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern] = []
+from verification.scores.api.views import HouseholdScoreViewSet
+
+router = SimpleRouter()
+router.register("household-scores", HouseholdScoreViewSet, basename="household-score")
+
+urlpatterns = router.urls
