@@ -85,12 +85,8 @@ class ScoreWeights(EffectiveDated):
         constraints = [
             no_overlap("verification_scoreweights_no_overlap"),
             models.CheckConstraint(
-                condition=Q(
-                    income_weight__gte=0, property_weight__gte=0, expenditure_weight__gte=0
-                )
-                & Q(
-                    income_ratio_cap__gt=0, asset_months_cap__gt=0, expenditure_ratio_cap__gt=0
-                )
+                condition=Q(income_weight__gte=0, property_weight__gte=0, expenditure_weight__gte=0)
+                & Q(income_ratio_cap__gt=0, asset_months_cap__gt=0, expenditure_ratio_cap__gt=0)
                 & Q(asset_item_penalty__gte=0, burdened_member_points__gte=0),
                 name="scoreweights_non_negative",
             ),

@@ -106,8 +106,9 @@ def score_inputs(
         qs = qs.annotate(_case=Subquery(newest_case.values("id")[:1]))
     qs = qs.annotate(
         _single=Subquery(
-            DibaoCase.objects.filter(pk=OuterRef("_case"), unit=DibaoCase.Unit.SINGLE_PERSON)
-            .values("single_person_id")[:1]
+            DibaoCase.objects.filter(
+                pk=OuterRef("_case"), unit=DibaoCase.Unit.SINGLE_PERSON
+            ).values("single_person_id")[:1]
         ),
         _county=Substr("village__code", 1, COUNTY_CODE_LENGTH),
     )
@@ -128,7 +129,7 @@ def score_inputs(
         sid = snapshots.get(kind)
         if sid is None:
             return None
-        return RECORD_MODELS[kind].objects.filter(snapshot_id=sid, id_number__in=unit_ids)
+        return RECORD_MODELS[kind]._default_manager.filter(snapshot_id=sid, id_number__in=unit_ids)
 
     def rec_sum(kind: str, column: str) -> Any:
         r = recorded(kind)
@@ -207,7 +208,9 @@ def score_inputs(
         "_business",
     ).order_by("pk"):
         standard = (
-            h["_standard_urban"] if h["hukou_type"] == Household.Hukou.URBAN else h["_standard_rural"]
+            h["_standard_urban"]
+            if h["hukou_type"] == Household.Hukou.URBAN
+            else h["_standard_rural"]
         )
         if standard is None or standard <= 0:
             continue

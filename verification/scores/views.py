@@ -87,9 +87,7 @@ def _chart(score: HouseholdScore, rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _panel(
-    request: HttpRequest, household: Household, case: DibaoCase | None
-) -> SafeString | None:
+def _panel(request: HttpRequest, household: Household, case: DibaoCase | None) -> SafeString | None:
     user = request.user
     if not user.has_perm(VIEW_SCORE) or not region_in_scope(user, household.village):  # type: ignore[arg-type]
         return None

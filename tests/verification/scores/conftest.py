@@ -40,7 +40,7 @@ def snapshot(kind: str, *, by, as_of=dt.date(2025, 5, 1), status="merged") -> Da
 
 
 def record(kind: str, snap: DatasetSnapshot, id_number: str, **values):  # type: ignore[no-untyped-def]
-    return RECORD_MODELS[kind].objects.create(
+    return RECORD_MODELS[kind]._default_manager.create(
         snapshot=snap, row_no=2, id_number=id_number, **values
     )
 

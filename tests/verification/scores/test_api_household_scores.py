@@ -43,7 +43,7 @@ def test_compute_list_and_retrieve(api, scored, cw_baisha):  # type: ignore[no-u
 
 
 def test_bad_input_is_400(api, scored, household_b, cw_baisha):  # type: ignore[no-untyped-def]
-    household, case = scored
+    _, case = scored
     login(api, cw_baisha)
     assert "household" in api.post(URL, {}, format="json").json()
     r = api.post(URL, {"household": household_b.pk, "case": case.pk}, format="json")

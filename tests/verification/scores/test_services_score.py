@@ -130,9 +130,7 @@ def test_batch_equals_single(village_a, village_b, cw_baisha, data_admin):  # ty
     }
     assert singles[h1.pk].case == c1  # the newest case by default
     assert services.household_scores_compute(household_ids=[h1.pk, h2.pk], on=ON, by=None) == 2
-    batch = {
-        s.household_id: s for s in HouseholdScore.objects.filter(computed_by__isnull=True)
-    }
+    batch = {s.household_id: s for s in HouseholdScore.objects.filter(computed_by__isnull=True)}
     for pk, single in singles.items():
         assert batch[pk].score == single.score
         assert batch[pk].factors == single.factors

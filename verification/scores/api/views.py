@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
@@ -87,8 +86,9 @@ class HouseholdScoreSerializer(serializers.ModelSerializer):
 class HouseholdScoreComputeSerializer(serializers.Serializer):
     household = serializers.IntegerField()
     case = serializers.IntegerField(
-        required=False, allow_null=True, help_text="The case whose declarations are used; "
-        "default: the household's newest case."
+        required=False,
+        allow_null=True,
+        help_text="The case whose declarations are used; default: the household's newest case.",
     )
 
 
@@ -150,7 +150,9 @@ class HouseholdScoreViewSet(
         if d.get("case"):
             case = DibaoCase.objects.filter(pk=d["case"], household=household).first()
             if case is None:
-                raise serializers.ValidationError({"case": [_("This case is not the household's.")]})
+                raise serializers.ValidationError(
+                    {"case": [_("This case is not the household's.")]}
+                )
         try:
             score = services.household_score_compute(
                 household=household, case=case, on=timezone.localdate(), by=user
