@@ -104,9 +104,9 @@ class TestList:
         login(client, cw_baisha)
         small = household_with_members(village_a, members=1)
         big = household_with_members(village_a, members=6)
-        with django_assert_max_num_queries(25) as q1:
+        with django_assert_max_num_queries(30) as q1:
             client.get(reverse("households:detail", args=[small.pk]))
-        with django_assert_max_num_queries(25) as q6:
+        with django_assert_max_num_queries(30) as q6:
             client.get(reverse("households:detail", args=[big.pk]))
         assert len(q6.captured_queries) == len(q1.captured_queries)
 
