@@ -160,9 +160,7 @@ def plan_report(plan: AuditPlan) -> Report:
         )
         rows_by_county.setdefault(s.town.code[:COUNTY_CODE], []).append(row)
     policy = policy_in_force(plan.period_to if plan.drawn_at is None else plan.drawn_at.date())
-    names = dict(
-        Region.objects.filter(code__in=rows_by_county).values_list("code", "name")
-    )
+    names = dict(Region.objects.filter(code__in=rows_by_county).values_list("code", "name"))
     districts = [
         Section(names.get(code, code), code, rows, _rates(rows, policy))
         for code, rows in sorted(rows_by_county.items())
@@ -245,5 +243,9 @@ def export_rows(report: Report) -> tuple[list[Any], list[list[Any]]]:
 def export_response(report: Report, fmt: str) -> Any:
     headers, rows = export_rows(report)
     return exports.export_response(
-        rows, headers=headers, fmt=fmt, filename=f"audit-{report.plan.pk}", sheet_title=str(report.plan)
+        rows,
+        headers=headers,
+        fmt=fmt,
+        filename=f"audit-{report.plan.pk}",
+        sheet_title=str(report.plan),
     )

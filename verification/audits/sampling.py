@@ -152,5 +152,7 @@ def draw(plan: AuditPlan, *, rate: Decimal, until: dt.date) -> int:
         WHERE r.rank <= s.sample_size
     """  # noqa: S608 - identifiers from model metadata, values are parameters
     with connection.cursor() as cur:
-        cur.execute(sql, {**params, **_size_params(plan, rate), "plan": plan.pk, "seed": str(plan.seed)})
+        cur.execute(
+            sql, {**params, **_size_params(plan, rate), "plan": plan.pk, "seed": str(plan.seed)}
+        )
         return cur.rowcount

@@ -33,9 +33,7 @@ R = AuditSample.Result
 
 def is_auditor(user: User) -> bool:
     """An auditor reads only their own plans' samples (see the module's docstring)."""
-    return (
-        not user.is_superuser and user.has_perm(RECORD_AUDIT) and not user.has_perm(PLAN_AUDIT)
-    )
+    return not user.is_superuser and user.has_perm(RECORD_AUDIT) and not user.has_perm(PLAN_AUDIT)
 
 
 def _counts(qs: QuerySet[AuditPlan]) -> QuerySet[AuditPlan]:

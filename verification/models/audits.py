@@ -222,7 +222,11 @@ class AuditSample(models.Model):
     # Which kinds an auditor may record in each frame: a recipient cannot have been wrongly
     # excluded, a refused or exited household cannot be wrongly included or wrongly paid.
     KINDS_BY_FRAME = {
-        Frame.RECIPIENT: (Discrepancy.WRONGLY_INCLUDED, Discrepancy.WRONG_AMOUNT, Discrepancy.OTHER),
+        Frame.RECIPIENT: (
+            Discrepancy.WRONGLY_INCLUDED,
+            Discrepancy.WRONG_AMOUNT,
+            Discrepancy.OTHER,
+        ),
         Frame.EXCLUDED: (Discrepancy.WRONGLY_EXCLUDED, Discrepancy.OTHER),
     }
 
