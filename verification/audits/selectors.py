@@ -143,7 +143,7 @@ class MemberView:
     name: str
     relation: str
     sex: str
-    id_number: str | None
+    id_number_masked: str | None
     birth: str | None
     phone: str | None
 
@@ -163,7 +163,7 @@ def sample_members(*, user: User, sample: AuditSample) -> list[MemberView]:
             name=m.person.name,
             relation=m.get_relation_display(),
             sex=m.person.get_sex_display(),
-            id_number=visible(user, "id_number", m.person.id_number),
+            id_number_masked=visible(user, "id_number", m.person.id_number),
             birth=visible(user, "birth_date", m.person.birth_date),
             phone=visible(user, "phone", m.person.phone),
         )

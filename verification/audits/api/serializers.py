@@ -48,6 +48,10 @@ class PlanSerializer(serializers.ModelSerializer):
     n_samples = serializers.IntegerField(read_only=True, default=0)
     n_recorded = serializers.IntegerField(read_only=True, default=0)
     n_discrepant = serializers.IntegerField(read_only=True, default=0)
+    # Text, not an enum: "status" enums of other resources would collide in the schema.
+    status = serializers.CharField(
+        read_only=True, help_text="draft, drawn, in_progress (results being recorded), closed"
+    )
     allowed_actions = AllowedActionsField(AUDIT)
 
     class Meta:
@@ -160,7 +164,7 @@ class MemberSerializer(serializers.Serializer):
     name = serializers.CharField()
     relation = serializers.CharField()
     sex = serializers.CharField()
-    id_number = serializers.CharField(allow_null=True, help_text="Masked (core.personal_data).")
+    id_number_masked = serializers.CharField(allow_null=True, help_text="core.personal_data")
     birth = serializers.CharField(allow_null=True)
     phone = serializers.CharField(allow_null=True)
 
@@ -177,9 +181,8 @@ class SampleDetailSerializer(SampleSerializer):
 
 
 class RecordSerializer(serializers.Serializer):
-    result = serializers.ChoiceField(
-        choices=[AuditSample.Result.CONFORMS, AuditSample.Result.DISCREPANCY]
-    )
+    # The same choices as the sample's result (one enum in the schema); "pending" is refused.
+    result = serializers.ChoiceField(choices=AuditSample.Result.choices)
     discrepancy_kind = serializers.ChoiceField(
         choices=AuditSample.Discrepancy.choices, required=False, allow_blank=True, default=""
     )

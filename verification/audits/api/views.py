@@ -90,6 +90,7 @@ class AuditPlanViewSet(
     queryset = AuditPlan.objects.none()
     http_method_names = ["get", "post", "head", "options"]
     required_perms: list[str] | None = None  # set per action
+    extra_query_params = ("status",)  # core.api_filters
 
     def get_queryset(self) -> QuerySet[AuditPlan]:
         user = _user(self.request)
@@ -159,6 +160,7 @@ class AuditSampleViewSet(
     queryset = AuditSample.objects.none()
     http_method_names = ["get", "post", "head", "options"]
     required_perms: list[str] | None = [VIEW_AUDIT]
+    extra_query_params = ("plan", "result", "frame", "open")  # core.api_filters
 
     def get_queryset(self) -> QuerySet[AuditSample]:
         q = self.request.query_params
