@@ -88,9 +88,8 @@ class RecordForm(forms.Form):
     def __init__(self, *args: Any, sample: AuditSample, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         kinds = AuditSample.KINDS_BY_FRAME[sample.stratum.frame]  # type: ignore[index]
-        self.fields["discrepancy_kind"].choices = [("", "—")] + [
-            (k, AuditSample.Discrepancy(k).label) for k in kinds
-        ]
+        field: Any = self.fields["discrepancy_kind"]
+        field.choices = [("", "—")] + [(k, AuditSample.Discrepancy(k).label) for k in kinds]
 
 
 class ReasonForm(forms.Form):

@@ -128,17 +128,17 @@ def plan_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 def plan_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     plan = selectors.audit_plan_get(user=request.user, pk=pk)
     allowed = AUDIT.allowed(plan, request.user)
-    preview = None
+    preview: list[tuple[sampling.StratumPreview, str]] | None = None
     if plan.status == AuditPlan.Status.DRAFT and "draw" in allowed:
         today = timezone.localdate()
         rate = plan.sample_percent or services.policy_in_force(today).sample_percent
-        preview = sampling.preview(plan, rate=rate, until=min(plan.period_to, today))
+        strata = sampling.preview(plan, rate=rate, until=min(plan.period_to, today))
         towns = dict(
             visible_regions(request.user)
-            .filter(pk__in=[p.town_id for p in preview])
+            .filter(pk__in=[p.town_id for p in strata])
             .values_list("pk", "name")
         )
-        preview = [(p, towns.get(p.town_id, "")) for p in preview]
+        preview = [(p, towns.get(p.town_id, "")) for p in strata]
     samples = Paginator(
         selectors.audit_sample_list(
             user=request.user, filters=selectors.SampleFilters(plan=plan.pk)
@@ -282,12 +282,9 @@ def sample_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 apply_service_errors(e, form)
             else:
                 messages.success(request, _("Saved."))
-                return redirect(
-                    "verification:audit_worklist"
-                    if selectors.is_auditor(request.user)
-                    else "verification:audit_detail",
-                    **({} if selectors.is_auditor(request.user) else {"pk": sample.plan_id}),
-                )
+                if selectors.is_auditor(request.user):
+                    return redirect("verification:audit_worklist")
+                return redirect("verification:audit_detail", pk=sample.plan_id)
     return render(
         request,
         "verification/audits/sample.html",

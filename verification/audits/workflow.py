@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from core.models import User
 from core.workflow import Action, Workflow
 
-from ..models import AuditPlan, AuditPlanTransition
+from ..models import AuditPlan, AuditPlanTransition, AuditSample
 from ..permissions import PLAN_AUDIT, RECORD_AUDIT
 
 S = AuditPlan.Status
@@ -76,7 +76,7 @@ AUDIT = Workflow(
 )
 
 
-def record_move(plan: AuditPlan, by: User, why: str, *, sample: object) -> AuditPlan:
+def record_move(plan: AuditPlan, by: User, why: str, *, sample: AuditSample) -> AuditPlan:
     """AUDIT.move for `record`, with the history row naming the sample it was recorded on."""
     old = plan.status
     plan.status = S.IN_PROGRESS

@@ -190,7 +190,7 @@ class AuditSampleViewSet(
         return SampleSerializer if self.action == "list" else SampleDetailSerializer
 
     def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()
+        context = dict(super().get_serializer_context())
         if self.action in ("retrieve", "record") and "pk" in self.kwargs:
             sample = selectors.audit_sample_get(user=_user(self.request), pk=self.kwargs["pk"])
             context["members"] = selectors.sample_members(user=_user(self.request), sample=sample)
