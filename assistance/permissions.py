@@ -50,7 +50,8 @@ POLICY_ADMIN = tuple(
     )
 )
 
-grant(set(Role.values) - {Role.VILLAGE_ASSISTANT}, *VIEW_ASSISTANCE)
+# Third-party auditors see only their sampled households' cases (verification.audits).
+grant(set(Role.values) - {Role.VILLAGE_ASSISTANT, Role.AUDITOR}, *VIEW_ASSISTANCE)
 grant(
     Role.CASEWORKER,
     ADD,
@@ -66,7 +67,7 @@ grant(Role.VILLAGE_ASSISTANT, VIEW_OUTREACH, REPORT_OUTREACH, VIEW_DIBAO)
 grant(Role.CIVIL_AFFAIRS_REVIEWER, CONFIRM_DIBAO, APPROVE_PAYROLL, BUILD_PAYROLL, DECIDE_PROGRAMME)
 grant(Role.DATA_ADMIN, *POLICY_ADMIN)
 grant(
-    (Role.CASEWORKER, Role.CIVIL_AFFAIRS_REVIEWER, Role.SUPERVISOR, Role.AUDITOR),
+    (Role.CASEWORKER, Role.CIVIL_AFFAIRS_REVIEWER, Role.SUPERVISOR),
     EXPORT_DIBAO,
     EXPORT_PROGRAMME,
 )

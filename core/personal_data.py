@@ -55,7 +55,7 @@ _TABLE: dict[str, tuple[Level, Level, Level, Level]] = {
     Role.POVERTY_OFFICE_REVIEWER: (M, M, M, H),
     Role.SOCIAL_SECURITY_OFFICER: (M, M, M, M),
     Role.DATA_ADMIN: (M, M, F, F),
-    Role.AUDITOR: (M, M, M, M),
+    Role.AUDITOR: (M, M, M, H),  # only their sampled households; never payments
     Role.SUPERVISOR: (M, M, M, H),
 }
 VISIBILITY: dict[str, dict[str, Level]] = {

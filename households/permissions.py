@@ -27,7 +27,9 @@ EDIT_REGISTER = (
     "households.change_membership",
 )
 
-grant(Role.values, *VIEW_REGISTER)
+# Third-party auditors read only the households sampled for their audits (verification.audits),
+# never the register.
+grant(set(Role.values) - {Role.AUDITOR}, *VIEW_REGISTER)
 grant((Role.CASEWORKER, Role.DATA_ADMIN), *EDIT_REGISTER)
 grant(
     (
@@ -35,7 +37,6 @@ grant(
         Role.CIVIL_AFFAIRS_REVIEWER,
         Role.SOCIAL_SECURITY_OFFICER,
         Role.DATA_ADMIN,
-        Role.AUDITOR,
     ),
     REVEAL_ID,
 )
@@ -45,7 +46,6 @@ grant(
         Role.CIVIL_AFFAIRS_REVIEWER,
         Role.POVERTY_OFFICE_REVIEWER,
         Role.DATA_ADMIN,
-        Role.AUDITOR,
         Role.SUPERVISOR,
     ),
     EXPORT_HOUSEHOLDS,

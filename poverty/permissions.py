@@ -27,7 +27,8 @@ POLICY_ADMIN = tuple(
     for model in ("classificationrule", "povertyline", "exittarget")
 )
 
-VIEWERS = set(Role.values) - {Role.VILLAGE_ASSISTANT}
+# Third-party auditors see only their sampled households (verification.audits).
+VIEWERS = set(Role.values) - {Role.VILLAGE_ASSISTANT, Role.AUDITOR}
 grant(VIEWERS, VIEW_RECORD, VIEW_MEASURE, VIEW_CERTIFICATE, VIEW_CLASSIFICATION)
 grant(Role.POVERTY_OFFICE_REVIEWER, REGISTER, CHANGE_RECORD, CONFIRM_EXIT, ADD_MEASURE)
 grant(Role.CASEWORKER, ADD_MEASURE)

@@ -27,7 +27,10 @@ DEPARTMENT_ROLES = (
     Role.SOCIAL_SECURITY_OFFICER,
 )
 
-grant(set(Role.values) - {Role.VILLAGE_ASSISTANT}, VIEW, VIEW_PHASE_OUT, VIEW_ENROLMENT)
+# Third-party auditors see only their sampled households (verification.audits).
+grant(
+    set(Role.values) - {Role.VILLAGE_ASSISTANT, Role.AUDITOR}, VIEW, VIEW_PHASE_OUT, VIEW_ENROLMENT
+)
 grant(DEPARTMENT_ROLES, OPEN, ACT)
 grant(Role.SUPERVISOR, ESCALATION)
 grant(Role.SOCIAL_SECURITY_OFFICER, RECORD_ENROLMENT)

@@ -293,6 +293,15 @@ ISSUE_8: dict[str, set[str]] = {
 for _role, _perms in ISSUE_8.items():
     BEFORE_REGISTRY[_role] = BEFORE_REGISTRY[_role] | _perms
 
+# Issue 9, sampling audits: the third-party auditor no longer reads the register (households,
+# cases, poverty records, hand-offs, exports, the ID reveal); it sees only the households sampled
+# for its own audits, through verification's audit permissions.
+BEFORE_REGISTRY["auditor"] = {
+    "core.view_region",
+    "verification.view_auditplan",
+    "verification.change_auditsample",
+}
+
 
 def test_registry_grants_exactly_the_former_table():
     assert {role: set(perms) for role, perms in PERMISSIONS.items()} == BEFORE_REGISTRY

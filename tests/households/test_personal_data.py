@@ -11,7 +11,7 @@ from django.utils import translation
 
 from core.models import AccessLog
 from core.personal_data import FIELDS, MASKS, VISIBILITY, Level, level
-from core.roles import ROLE_LEVELS, Role
+from core.roles import PERMISSIONS, ROLE_LEVELS, Role
 from households import services
 from households.models import Person, Relation
 
@@ -49,7 +49,17 @@ def expected(role: str, field: str, raw):  # type: ignore[no-untyped-def]
     return raw if lvl is Level.FULL else MASKS[field](raw) if lvl is Level.MASKED else None
 
 
-MATRIX = [(role, field) for role in VISIBILITY for field in FIELDS]
+# The roles that read the register (the third-party auditor does not: it sees only its sampled
+# households, through verification's audit pages, which follow the same table).
+READERS = [role for role in VISIBILITY if "households.view_person" in PERMISSIONS[role]]
+MATRIX = [(role, field) for role in READERS for field in FIELDS]
+
+
+def test_the_auditor_does_not_read_the_register(api, client, head, village_a):
+    user = user_of(Role.AUDITOR, village_a)
+    assert Role.AUDITOR not in READERS
+    assert login(api, user).get(f"{PERSONS}{head.pk}/").status_code in (403, 404)
+    assert login(client, user).get(reverse("households:person", args=[head.pk])).status_code == 403
 
 
 def test_every_role_and_field_is_declared():

@@ -1,5 +1,11 @@
-"""/api/v1/ routes of audits."""
+"""/api/v1/audits/ (plans) and /api/v1/audit-samples/ (sampled households, record)."""
 
-from django.urls import URLPattern
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern] = []
+from .views import AuditPlanViewSet, AuditSampleViewSet
+
+router = SimpleRouter()
+router.register("audits", AuditPlanViewSet, basename="audit")
+router.register("audit-samples", AuditSampleViewSet, basename="audit-sample")
+
+urlpatterns = router.urls
