@@ -8,6 +8,7 @@ from typing import Any
 
 
 def load_verification_policy(apps: Any) -> None:
+    from .audits.seed import seed as seed_audit_policy
     from .checks.seed import seed as seed_rules
     from .datasets.seed import seed as seed_limits
     from .scores.seed import seed as seed_weights
@@ -15,3 +16,4 @@ def load_verification_policy(apps: Any) -> None:
     seed_limits(apps)
     seed_rules(apps)
     seed_weights(apps)
+    seed_audit_policy(apps)

@@ -150,6 +150,8 @@ class ImportLimit(EffectiveDated):
         _("max invalid %"), max_digits=5, decimal_places=2, default=Decimal("5")
     )
 
+    overlap_global = True  # one limit in force on any day
+
     class Meta:
         verbose_name = _("import limit")
         verbose_name_plural = _("import limits")
