@@ -27,7 +27,7 @@ RECORD_AUDIT = "verification.change_auditsample"
 POLICY_ADMIN = tuple(
     f"verification.{a}_{m}"
     for a in ("view", "add", "change")
-    for m in ("crosscheckrule", "scoreweights", "importlimit")
+    for m in ("crosscheckrule", "scoreweights", "importlimit", "auditpolicy")
 )
 
 REVIEWERS = (Role.CIVIL_AFFAIRS_REVIEWER, Role.POVERTY_OFFICE_REVIEWER)
