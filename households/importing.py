@@ -443,7 +443,6 @@ def _clean_row(
         if key in REQUIRED_PER_ROW and _is_blank(raw):
             report.add(number, header, _("This field is required."))
             bad.append(key)
-    header_of = {key: header for header, (key, _i) in columns.items()}
     if not {"disability_category", "disability_grade"} & set(bad):
         category = cleaned.get("disability_category") or ""
         grade = cleaned.get("disability_grade")
@@ -451,7 +450,7 @@ def _clean_row(
             key = "disability_grade" if category else "disability_category"
             report.add(
                 number,
-                header_of.get(key, COLUMNS_BY_KEY[key].header),
+                next((h for h, (k, _i) in columns.items() if k == key), COLUMNS_BY_KEY[key].header),
                 _("Give both the disability category and the grade, or neither."),
                 _cell_display(raw_cells.get(key)),
             )

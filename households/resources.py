@@ -3,9 +3,9 @@
 `PersonResource` (django-import-export) is the single description of the format. It drives
 - export from the Person admin (same headers; ID number, phone and bank account masked,
   since exports leave the system), and
-- import (`households.importing.households_import`), which reads the file with
-  django-import-export's formats, maps the headers through this resource and cleans every cell
-  with the field's widget; writes then go through `households.services.household_create`.
+- import (`households.importing.households_import`), which streams the file (households.tabular),
+  maps the headers through this resource and cleans every cell with the field's widget (the
+  lookups loaded once first: `preload`), then checks and writes the file set-based in SQL.
 
 The column headers and the cell vocabularies (城镇/农村, 户主/配偶/…, 是/否) are the file format
 agreed with the townships, so they are fixed Chinese text, not translated UI strings.
