@@ -1,40 +1,42 @@
-"""Benchmark of the household spreadsheet import (households.importing), new path vs old.
+"""Benchmark of the household spreadsheet import (households.importing): streaming vs before.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/xianjie .venv/bin/python bench/household_import.py
 
 DATABASE_URL only names the server and credentials: the benchmark (re)creates its own database
 (`xianjie_bench_import` by default), migrates it, and drops it at the end unless --keep.
 
-Data: a valid xlsx of 20,000 rows (--rows; households of 1–5 persons in 蓬江区's demo villages,
-every optional column filled on some rows, valid ID numbers), imported by a city data admin.
+Data: a valid file of --rows persons (100,000 by default; households of 1–5 persons in 蓬江区's
+demo villages, optional columns filled on some rows, valid ID numbers), as csv (default) or xlsx
+(--format), imported by a city data admin.
 
-Timed, interleaved, median of --repeat runs each, the tables truncated before each run:
+- `after`: `households_import` as it is now — the file streamed into a temporary staging table
+  (COPY), the whole-file checks in SQL, INSERT … SELECT of households, persons, memberships and
+  their history rows;
+- `before`: the import as it was before the streaming change (the file read whole into a tablib
+  Dataset, every row kept as Python objects, bulk_create_with_history), loaded from git
+  (`--before`, default the commit before the change) with its 20,000-row cap lifted for the run.
 
-- `new`: `households_import` end to end — read the xlsx, check every row (a few IN queries),
-  then bulk INSERTs of households, persons, memberships and their history rows in one
-  transaction (what the background job runs);
-- `old`: the same read and checks, then the per-household write of before this change
-  (`households.services.household_create` for each household: a save and a history signal
-  per row, 8–9 queries a row). Kept here only, for the comparison. It is measured on --old-rows
-  (2,000) rows and extrapolated per row to --rows (20,000 rows would take about 2 minutes a run);
-- `new, --old-rows`: the new path on the same small file, for a like-for-like figure.
-
-Prints a table; the last line is the figure: rows/s of each and the ratio. The figures, with
-versions and CPU count, go to bench/results/household_import-<timestamp>.json.
+Each is timed (median of --repeat, tables truncated before each run), then run once more under
+tracemalloc for the peak of Python memory. The last line is the figure: rows/s and peak MB of
+each. The figures, with versions, go to bench/results/household_import-<timestamp>.json.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib.util
 import io
 import json
 import os
 import platform
 import random
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -45,68 +47,101 @@ from seed_demo import ROOT, drop_database, migrate, recreate_database, with_data
 RESULTS = ROOT / "bench" / "results"
 DISTRICT = "440703"  # 蓬江区
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+BEFORE = "d59fd6e"  # the last commit with the whole-file import
 
 
-def id_number(rng: random.Random, seq: int) -> str:
-    birth = dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(0, 30_000))
+def id_number(seq: int) -> str:
+    birth = dt.date(1940, 1, 1) + dt.timedelta(days=seq // 1000)
     first17 = f"440703{birth:%Y%m%d}{seq % 1000:03d}"
     return (
         first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True)) % 11]
     )
 
 
-def make_xlsx(n_rows: int, village_codes: list[str], seed: int = 1) -> bytes:
-    import openpyxl
-
-    from households.resources import COLUMNS
-
+def make_rows(n_rows: int, village_codes: list[str], seed: int = 1) -> list[list[str]]:
     rng = random.Random(seed)
-    headers = [c.header for c in COLUMNS]
-    wb = openpyxl.Workbook()  # not write_only: shared strings and dimensions, as Excel writes
-    ws = wb.active
-    ws.append(headers)
-    seen: set[str] = set()
-    rows = household = 0
-    while rows < n_rows:
+    rows: list[list[str]] = []
+    household = 0
+    while len(rows) < n_rows:
         household += 1
-        size = min(rng.choice((1, 2, 3, 3, 4, 5)), n_rows - rows)
+        size = min(rng.choice((1, 2, 3, 3, 4, 5)), n_rows - len(rows))
         village = rng.choice(village_codes)
         for m in range(size):
-            number = id_number(rng, rows)
-            while number in seen:
-                number = id_number(rng, rows + rng.randrange(1000))
-            seen.add(number)
+            i = len(rows)
             disabled = rng.random() < 0.05
-            ws.append(
+            rows.append(
                 [
                     str(household),
                     village if m == 0 else "",
                     f"幸福路{household}号" if m == 0 else "",
                     rng.choice(("城镇", "农村")) if m == 0 else "",
                     "户主" if m == 0 else rng.choice(("配偶", "子女", "父母", "孙子女")),
-                    f"居民{rows}",
-                    number,
-                    f"138{rows:08d}" if rng.random() < 0.5 else "",
+                    f"居民{i}",
+                    id_number(i),
+                    f"138{i:08d}" if rng.random() < 0.5 else "",
                     "肢体" if disabled else "",
                     "2级" if disabled else "",
                     "",
                     rng.choice(("是", "否", "")),
                     rng.choice(("务农", "就业", "不适用", "")),
                     "江门农商银行" if m == 0 else "",
-                    f"6200{rows:015d}" if m == 0 else "",
+                    f"6200{i:015d}" if m == 0 else "",
                 ]
             )
-            rows += 1
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return rows
+
+
+def make_file(rows: list[list[str]], fmt: str) -> bytes:
+    from households.resources import COLUMNS
+
+    headers = [c.header for c in COLUMNS]
+    if fmt == "csv":
+        import csv
+
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(headers)
+        writer.writerows(rows)
+        return out.getvalue().encode("utf-8-sig")
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(headers)
+    for r in rows:
+        ws.append(r)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def load_before(commit: str) -> Any:
+    """The importing module as of `commit`, as households._importing_before."""
+    source = subprocess.run(
+        ["git", "show", f"{commit}:households/importing.py"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    path = Path(tempfile.mkdtemp()) / "_importing_before.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location("households._importing_before", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    module.MAX_ROWS = 10**9  # type: ignore[attr-defined]  # the cap lifted, to measure it
+    module.MAX_BYTES = 10**12  # type: ignore[attr-defined]
+    return module
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, default=20_000)
-    parser.add_argument("--old-rows", type=int, default=2_000)
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--format", choices=("csv", "xlsx"), default="csv")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--before", default=BEFORE, help="git commit of the 'before' import")
     parser.add_argument("--db-name", default="xianjie_bench_import")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
     args = parser.parse_args()
@@ -137,49 +172,6 @@ def main() -> int:
             drop_database(url, args.db_name)
 
 
-class QueryCounter:
-    def __init__(self) -> None:
-        self.n = 0
-
-    def __call__(self, execute, sql, params, many, context):  # type: ignore[no-untyped-def]
-        self.n += 1
-        return execute(sql, params, many, context)
-
-
-def old_import(*, by: Any, content: bytes, filename: str) -> Any:
-    """The per-row path this change replaced: the same checks, then household_create per
-    household (one save and one history signal per household, person and membership)."""
-    from django.db import transaction
-
-    from households import importing
-    from households.services import MemberInput, household_create
-
-    report = importing.ImportReport()
-    checked = importing.households_check(by=by, report=report, content=content, filename=filename)
-    assert checked is not None, report.errors[:5]
-    with transaction.atomic():
-        for g in checked.groups:
-            members = []
-            for r in g.rows:
-                person = {k: r.values[k] for k in importing.PERSON_KEYS if k in r.values}
-                for k in ("in_school", "employment_status"):
-                    if person.get(k) in ("", None):
-                        person.pop(k, None)
-                for k in ("phone", "disability_category", "bank_name", "bank_account"):
-                    if person.get(k) is None:
-                        person[k] = ""
-                members.append(MemberInput(relation=r.values["relation"], person=person))
-            household_create(
-                village=checked.villages[g.household["village_code"][0]],
-                address=g.household["address"][0],
-                hukou_type=g.household["hukou_type"][0],
-                members=members,
-                by=by,
-            )
-    report.households, report.persons = len(checked.groups), report.rows
-    return report
-
-
 def run(args: argparse.Namespace) -> int:
     from django.db import connection
 
@@ -188,6 +180,7 @@ def run(args: argparse.Namespace) -> int:
     from households import demo, importing
     from households.models import Household, Membership, Person
 
+    before = load_before(args.before)
     demo.ensure_villages()
     district = Region.objects.get(code=DISTRICT)
     codes = list(
@@ -198,9 +191,9 @@ def run(args: argparse.Namespace) -> int:
     admin = User.objects.create(
         username="bench_data_admin", role=Role.DATA_ADMIN, region=Region.objects.get(code="440700")
     )
-    print(f"Writing xlsx files of {args.rows:,} and {args.old_rows:,} rows…", flush=True)
-    big = make_xlsx(args.rows, codes)
-    small = make_xlsx(args.old_rows, codes, seed=2)
+    print(f"Writing a {args.format} file of {args.rows:,} rows…", flush=True)
+    content = make_file(make_rows(args.rows, codes), args.format)
+    filename = f"户籍.{args.format}"
     tables = [
         m._meta.db_table
         for m in (Membership, Person, Household)
@@ -211,69 +204,60 @@ def run(args: argparse.Namespace) -> int:
         with connection.cursor() as cur:
             cur.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
 
-    def timed(name: str, fn: Callable[..., Any], content: bytes) -> dict[str, Any]:
+    def once(fn: Callable[..., Any]) -> float:
         reset()
-        counter = QueryCounter()
         t0 = time.perf_counter()
-        with connection.execute_wrapper(counter):
-            report = fn(by=admin, content=content, filename="户籍.xlsx")
+        report = fn(by=admin, content=content, filename=filename)
         seconds = time.perf_counter() - t0
         assert report.ok, report.errors[:5]
-        assert Person.objects.count() == report.rows and Membership.objects.count() == report.rows
+        assert Person.objects.count() == report.rows == args.rows
         assert Person.history.count() == report.rows  # one creation history row each
-        print(
-            f"  {name:<10} {report.rows:>7,} rows {seconds:>8.2f} s "
-            f"{report.rows / seconds:>9,.0f} rows/s {counter.n:>5} queries",
-            flush=True,
-        )
-        return {"rows": report.rows, "seconds": seconds, "queries": counter.n}
+        return seconds
 
-    runs: dict[str, list[dict[str, Any]]] = {"new": [], "new_small": [], "old_small": []}
+    def after(**kw: Any) -> Any:  # what the job does: the file as a stream
+        return importing.households_import(
+            by=kw["by"], stream=io.BytesIO(kw["content"]), filename=kw["filename"]
+        )
+
+    methods: dict[str, Callable[..., Any]] = {
+        "after": after,
+        "before": before.households_import,
+    }
+    runs: dict[str, list[float]] = {name: [] for name in methods}
     for i in range(args.repeat):
-        print(f"Run {i + 1} of {args.repeat}", flush=True)
-        runs["new"].append(timed("new", importing.households_import, big))
-        runs["new_small"].append(timed("new", importing.households_import, small))
-        runs["old_small"].append(timed("old", old_import, small))
+        for name, fn in methods.items():
+            seconds = once(fn)
+            runs[name].append(seconds)
+            print(f"  run {i + 1} {name:<7} {seconds:>8.2f} s", flush=True)
+    peaks: dict[str, float] = {}
+    for name, fn in methods.items():
+        tracemalloc.start()
+        once(fn)
+        peaks[name] = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+        print(f"  peak Python memory {name:<7} {peaks[name]:>8.1f} MB", flush=True)
     reset()
 
-    def median(key: str) -> dict[str, Any]:
-        seconds = statistics.median(r["seconds"] for r in runs[key])
-        rows = runs[key][0]["rows"]
-        return {
-            "rows": rows,
-            "median_s": seconds,
-            "runs_s": [round(r["seconds"], 2) for r in runs[key]],
-            "rows_per_s": rows / seconds,
-            "queries_per_row": runs[key][0]["queries"] / rows,
+    figures = {
+        name: {
+            "median_s": statistics.median(runs[name]),
+            "runs_s": [round(s, 2) for s in runs[name]],
+            "rows_per_s": args.rows / statistics.median(runs[name]),
+            "peak_mb": peaks[name],
         }
-
-    new, new_small, old = median("new"), median("new_small"), median("old_small")
-    old_extrapolated = args.rows / old["rows_per_s"]
-    print()
-    print(f"{'method':<44} {'rows':>7} {'median s':>9} {'rows/s':>9} {'queries/row':>12}")
-    for label, m in (
-        ("new: check + bulk INSERT with history", new),
-        ("new, small file", new_small),
-        ("old: household_create per household", old),
-    ):
-        print(
-            f"{label:<44} {m['rows']:>7,} {m['median_s']:>9.2f} {m['rows_per_s']:>9,.0f} "
-            f"{m['queries_per_row']:>12.2f}"
-        )
-    print(
-        f"old path at {args.rows:,} rows, extrapolated per row: {old_extrapolated:.0f} s "
-        f"(gunicorn's worker timeout is 30 s)"
-    )
+        for name in methods
+    }
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = RESULTS / f"household_import-{stamp}.json"
     out.write_text(
         json.dumps(
             {
-                "new": new,
-                "new_small": new_small,
-                "old_small": old,
-                "old_extrapolated_s": old_extrapolated,
+                "rows": args.rows,
+                "format": args.format,
+                "file_mb": len(content) / 2**20,
+                "before_commit": args.before,
+                **figures,
                 "cpus": os.cpu_count(),
                 "python": platform.python_version(),
                 "postgres": connection.cursor().connection.info.server_version,
@@ -282,10 +266,11 @@ def run(args: argparse.Namespace) -> int:
         )
     )
     print(f"Results written to {out.relative_to(ROOT)}")
+    a, b = figures["after"], figures["before"]
     print(
-        f"household import of {args.rows:,} rows: new {new['rows_per_s']:,.0f} rows/s "
-        f"({new['median_s']:.1f} s), old {old['rows_per_s']:,.0f} rows/s "
-        f"(measured on {old['rows']:,} rows), ratio {new['rows_per_s'] / old['rows_per_s']:.1f}x"
+        f"household import of {args.rows:,} {args.format} rows: after {a['rows_per_s']:,.0f} "
+        f"rows/s, peak {a['peak_mb']:.0f} MB; before {b['rows_per_s']:,.0f} rows/s, "
+        f"peak {b['peak_mb']:.0f} MB"
     )
     return 0
 

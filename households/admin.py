@@ -24,7 +24,6 @@ from households.permissions import EXPORT_HOUSEHOLDS, IMPORT_HOUSEHOLDS
 
 from . import selectors
 from .importing import (
-    MAX_BYTES,
     REPORT_PAGE,
     household_import_start,
     import_report_xlsx,
@@ -153,22 +152,18 @@ class PersonAdmin(ScopedAdminMixin, ImportExportMixin, SimpleHistoryAdmin):
         if request.method == "POST":
             form = HouseholdImportForm(request.POST, request.FILES)
             if form.is_valid():
-                upload = form.cleaned_data["file"]
-                if upload.size > MAX_BYTES:
-                    form.add_error("file", _("The file is larger than 20 MB."))
+                try:  # the size is checked there, against the sanity limit
+                    job = household_import_start(
+                        upload=form.cleaned_data["file"],
+                        dry_run=form.cleaned_data["dry_run"],
+                        by=request_user(request),
+                    )
+                except ValidationError as e:
+                    form.add_error("file", e.messages)
                 else:
-                    try:
-                        job = household_import_start(
-                            upload=upload,
-                            dry_run=form.cleaned_data["dry_run"],
-                            by=request_user(request),
-                        )
-                    except ValidationError as e:
-                        form.add_error("file", e.messages)
-                    else:
-                        return HttpResponseRedirect(
-                            reverse("admin:households_person_import_job", args=[job.pk])
-                        )
+                    return HttpResponseRedirect(
+                        reverse("admin:households_person_import_job", args=[job.pk])
+                    )
         else:
             form = HouseholdImportForm()
         return self._import_page(request, form=form)

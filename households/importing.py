@@ -4,15 +4,18 @@ In the browser the import runs as a background job (`household_import_start` sav
 enqueues `households.tasks.import_households`, which calls `household_import_run`); the page
 polls the job's progress, then shows the counts or the row report (downloadable as xlsx).
 
-    report = households_import(content=uploaded_bytes, filename="户籍.xlsx", by=user)
+    report = households_import(stream=open("户籍.xlsx", "rb"), filename="户籍.xlsx", by=user)
 
-The file is read with calamine (xlsx) or django-import-export's CSV format; headers and cells are
-mapped and cleaned by `households.resources.PersonResource`; rows sharing a 户编号 form one
-household. Every row is checked first, in Python and with a few `IN` queries (villages and their
-scope, ID numbers already registered); only a file without errors is written, set-based
-(`bulk_create` in batches, with the history rows written in bulk naming the importing user and
-the reason "spreadsheet import"), in one transaction. The report lists every bad row as
-(spreadsheet row, column, value, message), the header being row 1.
+The file is streamed, whatever its size (households.tabular: csv decoded as detected, UTF-8 or
+GB18030; calamine for xlsx/xls/ods), one row at a time: each row's cells are mapped and cleaned
+by `households.resources.PersonResource` and the row is COPYed into a temporary staging table,
+so memory does not grow with the file. The checks that need the whole file — rows of one
+户编号 agreeing, one head per household, ID numbers repeated in the file or already registered,
+villages known and in the importer's scope — are set-based queries on that table. Only a file
+without errors is written: households, persons, memberships and their creation history rows
+(naming the importing user, reason "spreadsheet import") by INSERT … SELECT from the staging
+table, in batches of whole households for the progress bar, all in one transaction. The report
+lists every bad row as (spreadsheet row, column, value, message), the header being row 1.
 """
 
 from __future__ import annotations
@@ -20,21 +23,18 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from functools import partial
-from typing import Any
+from typing import IO, Any
 
-import python_calamine
-import tablib
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Exists, OuterRef
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from simple_history.utils import bulk_create_with_history
 
 from core import exports
 from core.job_progress import Progress, job_finish, job_progress_writer
@@ -43,8 +43,9 @@ from core.scope import region_in_scope
 from core.services import require_perm
 from households.permissions import IMPORT_HOUSEHOLDS
 
+from . import tabular
 from .idnumber import parse_id_number
-from .models import Household, HouseholdImport, Membership, Person, Relation
+from .models import EmploymentStatus, Household, HouseholdImport, Membership, Person
 from .resources import (
     COLUMNS,
     COLUMNS_BY_KEY,
@@ -57,16 +58,21 @@ from .resources import (
 
 logger = logging.getLogger(__name__)
 
-MAX_ROWS = 20_000
-MAX_BYTES = 20 * 1024 * 1024
+# Sanity limits (settings, so a deployment can move them): far beyond a district's register.
+MAX_ROWS: int = getattr(settings, "HOUSEHOLD_IMPORT_MAX_ROWS", 1_000_000)
+MAX_BYTES: int = getattr(settings, "HOUSEHOLD_IMPORT_MAX_BYTES", 200 * 1024 * 1024)
 JOB_KIND = "households.import"
-WRITE_BATCH = 2_000  # persons per round of bulk inserts (one progress step)
+WRITE_BATCH = 10_000  # persons per round of INSERT … SELECT (one progress step)
 PROGRESS_EVERY = 1_000  # rows checked between progress writes
 MAX_REPORT_ERRORS = 50_000  # kept on the job (the page shows the first REPORT_PAGE)
+MAX_ERRORS_HELD = 200_000  # held in memory while checking; beyond, only counted
 REPORT_PAGE = 500
 HOUSEHOLD_KEYS = tuple(c.key for c in COLUMNS if c.household_level and c.key != "household_key")
 REQUIRED_PER_ROW = ("household_key", "relation", "name", "id_number")
 PERSON_KEYS = tuple(c.key for c in COLUMNS if not c.household_level and c.key != "relation")
+
+ROWS = "household_import_rows"  # the staging tables: temporary, this session and transaction only
+GROUPS = "household_import_groups"
 
 
 @dataclass(frozen=True)
@@ -85,17 +91,27 @@ class ImportReport:
     persons: int = 0
     encoding: str = ""  # how a csv was decoded
     dry_run: bool = False
+    errors_total: int = 0  # errors found (more than `errors` holds for a hopeless file)
+    _bad_rows: set[int] = field(default_factory=set, repr=False)
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return not self.errors_total
 
     @property
     def bad_rows(self) -> list[int]:
-        return sorted({e.row for e in self.errors})
+        return sorted(self._bad_rows)
 
     def add(self, row: int, column: str, message: str, value: str = "") -> None:
-        self.errors.append(RowError(row, column, str(message), value))
+        self.errors_total += 1
+        self._bad_rows.add(row)
+        if len(self.errors) < MAX_ERRORS_HELD:
+            self.errors.append(RowError(row, column, str(message), value))
+
+    def clear(self) -> None:
+        self.errors.clear()
+        self._bad_rows.clear()
+        self.errors_total = 0
 
     def as_json(self) -> dict[str, Any]:
         """What the job keeps (Job.result) for its page and the downloadable report."""
@@ -106,9 +122,9 @@ class ImportReport:
             "persons": self.persons,
             "encoding": self.encoding,
             "dry_run": self.dry_run,
-            "bad_rows": len(self.bad_rows),
+            "bad_rows": len(self._bad_rows),
             "errors": [asdict(e) for e in self.errors[:MAX_REPORT_ERRORS]],
-            "errors_total": len(self.errors),
+            "errors_total": self.errors_total,
         }
 
 
@@ -116,125 +132,108 @@ class FileError(Exception):
     """The file as a whole cannot be read."""
 
 
+def _no_progress(done: int, total: int, message: str) -> None:
+    return None
+
+
 # ---------------------------------------------------------------------------------------------
-# Reading the file
+# Reading the file: a stream of rows
+
+
+ZIP, OLE = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 @dataclass
 class Sheet:
-    dataset: tablib.Dataset
-    row_numbers: list[int]  # spreadsheet row of each dataset row
+    """The header and the rows under it, read one at a time (blank rows included, so row i of
+    `rows` is spreadsheet row i + 2); `height` is the rows expected, for the progress bar."""
+
+    header: list[Any]
+    rows: Iterator[list[Any]]
+    height: int = 0
     encoding: str = ""
 
 
-def decode_text(content: bytes) -> tuple[str, str]:
-    """UTF-8 (with or without BOM), else GB18030 — a superset of the GBK that Chinese Excel
-    writes for "CSV (逗号分隔)"."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return content.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    raise FileError(
-        _(
-            "The file's text encoding could not be recognised. Save it from Excel as "
-            "“CSV UTF-8 (逗号分隔)” or as an .xlsx workbook."
-        )
-    )
+def _size(stream: IO[bytes]) -> int | None:
+    try:
+        here = stream.tell()
+        size = stream.seek(0, io.SEEK_END)
+        stream.seek(here)
+        return size
+    except (OSError, AttributeError, ValueError):
+        return None
 
 
-def read_spreadsheet(content: bytes, filename: str = "") -> Sheet:
-    """The first sheet of an xlsx, or a csv, as a tablib Dataset (via django-import-export)."""
-    if not content or not content.strip(b" \t\r\n\x00\xef\xbb\xbf"):
-        raise FileError(_("The file is empty."))
-    if len(content) > MAX_BYTES:
-        raise FileError(_("The file is larger than 20 MB; split it into several files."))
+def open_sheet(stream: IO[bytes], filename: str = "") -> Sheet:
+    """The first sheet of a workbook (xlsx, xls, ods) or a csv, streamed. FileError if the file
+    as a whole cannot be read."""
+    head = stream.read(8)
+    stream.seek(0)
+    size = _size(stream)
+    if size is not None and size > MAX_BYTES:
+        raise FileError(_too_large())
     name = filename.lower()
-    if content[:4] == b"PK\x03\x04":
-        return _read_xlsx(content)
-    if content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" or name.endswith(".xls"):
-        raise FileError(
-            _("Old Excel .xls files are not supported: save the file as .xlsx or CSV UTF-8.")
-        )
+    if head.startswith(ZIP) or head.startswith(OLE):
+        try:
+            height, rows = tabular.workbook_rows(stream)
+        except tabular.CellError as e:
+            logger.info("unreadable workbook: %r", e)
+            if head.startswith(OLE) or name.endswith((".xls", ".ods")):
+                raise FileError(
+                    _("The file could not be read as a spreadsheet (.xls or .ods).")
+                ) from None
+            raise FileError(_("The file could not be read as an Excel workbook (.xlsx).")) from None
+        header = next(rows, None)
+        if header is None:
+            raise FileError(_("The file is empty."))
+        return Sheet([_cell_display(c) for c in header], rows, max(0, height - 1))
     if name.endswith((".xlsx", ".xlsm")):
         raise FileError(_("The file is not a valid Excel workbook (.xlsx)."))
+    if name.endswith((".xls", ".ods")):
+        raise FileError(_("The file could not be read as a spreadsheet (.xls or .ods)."))
     if name and not name.endswith((".csv", ".txt")):
         raise FileError(_("Upload an Excel workbook (.xlsx) or a CSV file (.csv)."))
-    return _read_csv(content)
+    return _open_csv(stream)
 
 
-def _read_xlsx(content: bytes) -> Sheet:
-    """The first sheet, read with calamine (Rust): about ten times faster than openpyxl, which
-    took most of a 20,000-row import. Numbers come back as floats; `cell_text` turns whole ones
-    into digits and refuses long ones that lost digits, as it did for openpyxl's."""
+def _open_csv(stream: IO[bytes]) -> Sheet:
     try:
-        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
-        grid = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
-    except Exception as e:  # calamine raises several kinds for damaged workbooks
-        logger.info("unreadable xlsx: %r", e)
-        raise FileError(_("The file could not be read as an Excel workbook (.xlsx).")) from None
-    if not grid or not any(_cell_display(c) for row in grid for c in row):
+        lines = tabular.count_lines(stream)
+    except (OSError, ValueError):  # not seekable: no total for the progress bar
+        lines = 0
+    encoding, text = tabular.sniff_encoding(stream)
+    rows = _decoded(tabular.csv_rows(text, encoding=encoding))
+    header = next(rows, None)
+    if header is None:
         raise FileError(_("The file is empty."))
-    dataset = tablib.Dataset(headers=[_cell_display(c) for c in grid[0]])
-    for row in grid[1:]:
-        dataset.append(row)
-    # Blank rows are kept, so dataset row i is spreadsheet row i + 2.
-    return Sheet(dataset, [i + 2 for i in range(dataset.height)])
+    if not any(str(c).strip() for c in header):
+        raise FileError(_("The first row must hold the column headers."))
+    return Sheet(header, rows, max(0, lines - 1), GB18030 if encoding == GB18030 else encoding)
 
 
-def _read_csv(content: bytes) -> Sheet:
-    text, encoding = decode_text(content)
-    text = text.lstrip("\ufeff")
+GB18030 = tabular.GB18030
+
+
+def _decoded(rows: Iterator[list[Any]]) -> Iterator[list[Any]]:
+    """The csv's rows, a byte sequence invalid in the detected encoding (or a broken quote)
+    turned into a FileError about the file."""
     try:
-        records = list(csv.reader(io.StringIO(text)))
+        yield from rows
+    except UnicodeDecodeError:
+        raise FileError(
+            _(
+                "The file's text encoding could not be recognised. Save it from Excel as "
+                "“CSV UTF-8 (逗号分隔)” or as an .xlsx workbook."
+            )
+        ) from None
     except csv.Error as e:
         raise FileError(_("The CSV file could not be read: %(e)s") % {"e": e}) from None
-    if not records or not any(cell.strip() for rec in records for cell in rec):
-        raise FileError(_("The file is empty."))
-    header = records[0]
-    if not any(cell.strip() for cell in header):
-        raise FileError(_("The first row must hold the column headers."))
-    # tablib skips blank lines; remember which spreadsheet row each kept record is.
-    row_numbers: list[int] = []
-    too_long: list[int] = []
-    for i, rec in enumerate(records[1:], start=2):
-        if not rec:
-            continue
-        row_numbers.append(i)
-        if len(rec) > len(header) and any(c.strip() for c in rec[len(header) :]):
-            too_long.append(i)
-    if too_long:
-        raise FileError(
-            _("Rows %(rows)s have more cells than there are column headers.")
-            % {"rows": ", ".join(map(str, too_long[:20]))}
-        )
-    # The dataset is built from the records read above (as tablib's csv reader would: blank
-    # lines skipped, short rows padded), trailing empty cells beyond the header trimmed.
-    width = len(header)
-    dataset = tablib.Dataset(headers=header)
-    for rec in records[1:]:
-        if rec:
-            dataset.append(rec[:width] + [""] * (width - len(rec)))
-    return Sheet(dataset, row_numbers, encoding)
 
 
-# ---------------------------------------------------------------------------------------------
-# Parsing rows into households
-
-
-@dataclass
-class Row:
-    number: int
-    values: dict[str, Any]  # resource field key → cleaned value ("" / None when blank)
-    bad: set[str] = field(default_factory=set)  # keys of cells that could not be read
-    raw: dict[str, Any] = field(default_factory=dict)  # key → the cell as read from the file
-
-
-@dataclass
-class Group:
-    key: str
-    rows: list[Row] = field(default_factory=list)
-    household: dict[str, tuple[Any, int]] = field(default_factory=dict)  # key → (value, row)
+def _too_large() -> str:
+    return _("The file is larger than %(mb)d MB; split it into several files.") % {
+        "mb": MAX_BYTES // (1024 * 1024)
+    }
 
 
 def _is_blank(value: Any) -> bool:
@@ -250,119 +249,244 @@ def _cell_display(value: Any) -> str:
     return str(value).strip()
 
 
-@dataclass
-class Checked:
-    """A file read and checked: its households, and the villages they belong to."""
-
-    groups: list[Group]
-    villages: dict[str, Region]
-    err: Callable[[int, str, str], None]
-    height: int  # rows of the sheet under the header, blank ones included (progress steps)
-
-
-def _no_progress(done: int, total: int, message: str) -> None:
-    return None
-
-
-def households_check(
-    *,
-    by: User,
-    report: ImportReport,
-    content: bytes | None = None,
-    filename: str = "",
-    sheet: Sheet | None = None,
-    progress: Progress = _no_progress,
-    total_factor: int = 1,
-) -> Checked | None:
-    """Read and check every row (no write). None, with the errors in `report`, if the file
-    cannot be imported; `total_factor` scales the progress total (2 = a write follows)."""
-    require_perm(by, IMPORT_HOUSEHOLDS)
-    if sheet is None:
-        progress(0, 0, _("Reading the file"))
-        try:
-            sheet = read_spreadsheet(content or b"", filename)
-        except FileError as e:
-            report.add(0, "", str(e))
-            return None
-    report.encoding = sheet.encoding
-    resource = PersonResource(user=by)
-
-    columns = _map_headers(sheet.dataset.headers or [], report)
-    if columns is None:
-        return None
-    header_of = {key: header for header, (key, _i) in columns.items()}
-
-    total = sheet.dataset.height * total_factor
-    rows = _clean_rows(sheet, columns, resource, report, progress=progress, total=total)
-    if rows is None:
-        return None
-    report.rows = len(rows)
-    if not rows:
-        report.add(0, "", _("The file has column headers but no data rows."))
-        return None
-    raw_of = {r.number: r.raw for r in rows}
-
-    def err(row: int, key: str, message: str) -> None:
-        report.add(
-            row,
-            header_of.get(key, COLUMNS_BY_KEY[key].header if key else ""),
-            message,
-            _cell_display(raw_of.get(row, {}).get(key)) if key else "",
-        )
-
-    groups = _group(rows, err)
-    villages = _resolve_villages(groups, by, err)
-    _check_heads(groups, err)
-    _check_id_numbers(groups, err)
-    _check_disability(rows, err)
-    _sort_errors(report, columns)
-    # These checks cover every rule household_create applies (and the database's constraints),
-    # so a file with errors is not written at all.
-    return None if report.errors else Checked(groups, villages, err, sheet.dataset.height)
+# ---------------------------------------------------------------------------------------------
+# The import
 
 
 def households_import(
     *,
     by: User,
+    stream: IO[bytes] | None = None,
     content: bytes | None = None,
     filename: str = "",
-    sheet: Sheet | None = None,
     dry_run: bool = False,
     progress: Progress = _no_progress,
 ) -> ImportReport:
-    """Import a spreadsheet of persons grouped into households. Nothing is written unless every
-    row is good (and nothing at all when `dry_run`). `progress(done, total, message)` is told
-    how far the check and the write have got (rows)."""
+    """Import a spreadsheet of persons grouped into households, from `stream` (or `content`).
+    Nothing is written unless every row is good (and nothing at all when `dry_run`).
+    `progress(done, total, message)` is told how far the check and the write have got (rows)."""
+    require_perm(by, IMPORT_HOUSEHOLDS)
     report = ImportReport(dry_run=dry_run)
-    checked = households_check(
-        by=by,
-        report=report,
-        content=content,
-        filename=filename,
-        sheet=sheet,
-        progress=progress,
-        total_factor=1 if dry_run else 2,
-    )
-    if checked is None:
-        return report
-    if not dry_run:
-        try:
-            with transaction.atomic():
-                _write_bulk(checked, by=by, progress=progress, rows=report.rows)
-        except IntegrityError:
-            # Someone registered one of these persons since the check: nothing was written.
-            logger.info("household import: write conflict", exc_info=True)
-            _write_conflict(checked, report)
-            return report
-    report.households = len(checked.groups)
-    report.persons = report.rows
+    if stream is None:
+        stream = io.BytesIO(content or b"")
+    progress(0, 0, _("Reading the file"))
+    # One transaction: the staging tables live in it, and the write is all or nothing. A file
+    # that is not written leaves by _Refused, rolling the staging tables back with the rest.
+    try:
+        with transaction.atomic():
+            height, header_of = _stage(stream, filename, by=by, report=report, progress=progress)
+            err = _reporter(report, header_of)
+            _check_groups(err)
+            _check_villages(by, err)
+            _check_heads(err)
+            _check_id_numbers(ROWS, err)
+            _sort_errors(report, header_of)
+            if report.errors_total:
+                raise _Refused
+            if dry_run:
+                report.households = _count_households()
+                report.persons = report.rows
+                raise _Refused
+            try:
+                with transaction.atomic():
+                    report.households = _make_groups()
+                    _write(by=by, progress=progress, height=height, rows=report.rows)
+            except IntegrityError:
+                # Someone registered one of these persons since the check: nothing is written.
+                logger.info("household import: write conflict", exc_info=True)
+                report.households = 0
+                _write_conflict(report, err)
+                raise _Refused from None
+            report.persons = report.rows
+            _drop_staging()
+    except _Refused:
+        pass
     return report
 
 
-def _sort_errors(report: ImportReport, columns: dict[str, tuple[str, int]]) -> None:
-    """Row by row, and within a row in the file's column order."""
-    order = {header: i for header, (_key, i) in columns.items()}
-    report.errors.sort(key=lambda e: (e.row, order.get(e.column, -1)))
+class _Refused(Exception):
+    """The file is not written (its report says why): roll back the staging tables."""
+
+
+# -- pass 1: stream, clean, COPY -----------------------------------------------------------------
+
+STAGING_COLUMNS = (
+    ("row_no", "integer"),
+    ("grp", "text"),
+    ("village_code", "text"),
+    ("address", "text"),
+    ("hukou_type", "text"),
+    ("relation", "text"),
+    ("name", "text"),
+    ("id_number", "text"),
+    ("sex", "text"),
+    ("birth_date", "date"),
+    ("phone", "text"),
+    ("disability_category", "text"),
+    ("disability_grade", "smallint"),
+    ("serious_illness_id", "bigint"),
+    ("in_school", "boolean"),
+    ("employment_status", "text"),
+    ("bank_name", "text"),
+    ("bank_account", "text"),
+    ("bad", "text[]"),  # keys of the cells that could not be read (already reported)
+    # The cells as typed, for the report of the whole-file checks.
+    ("raw_village_code", "text"),
+    ("raw_address", "text"),
+    ("raw_hukou_type", "text"),
+    ("raw_relation", "text"),
+    ("raw_id_number", "text"),
+)
+RAW_KEYS = ("village_code", "address", "hukou_type", "relation", "id_number")
+
+
+def _stage(
+    stream: IO[bytes], filename: str, *, by: User, report: ImportReport, progress: Progress
+) -> tuple[int, dict[str, str]]:
+    """Read every row, clean its cells (errors into `report`) and COPY it into the staging
+    table: (rows read, blank included; key → the file's header). _Refused, with the report
+    saying why, if the file cannot be imported at all."""
+    try:
+        sheet = open_sheet(stream, filename)
+    except FileError as e:
+        report.add(0, "", str(e))
+        raise _Refused from None
+    report.encoding = sheet.encoding
+    columns = _map_headers(sheet.header, report)
+    if columns is None:
+        raise _Refused
+    header_of = {key: header for header, (key, _i) in columns.items()}
+    resource = PersonResource(user=by)
+    resource.preload()  # no query may run on this connection during the COPY below
+    factor = 1 if report.dry_run else 2
+    width = len(sheet.header)
+    too_long: list[int] = []
+    read = 0
+    with connection.cursor() as cur:
+        cur.execute(
+            f"CREATE TEMPORARY TABLE {ROWS} ("
+            + ", ".join(f"{n} {t}" for n, t in STAGING_COLUMNS)
+            + ") ON COMMIT DROP"
+        )
+        names = ", ".join(n for n, _t in STAGING_COLUMNS)
+        try:
+            with cur.copy(f"COPY {ROWS} ({names}) FROM STDIN") as copy:
+                for values in sheet.rows:
+                    read += 1
+                    number = read + 1
+                    if read % PROGRESS_EVERY == 0:
+                        total = max(sheet.height, read)
+                        progress(read, total * factor, _checked(read, total))
+                    if all(_is_blank(v) for v in values):
+                        continue
+                    if report.rows >= MAX_ROWS:
+                        report.clear()
+                        report.add(
+                            0,
+                            "",
+                            _("The file has more than %(n)d rows; split it into several files.")
+                            % {"n": MAX_ROWS},
+                        )
+                        raise _Refused
+                    report.rows += 1
+                    if len(values) > width and any(not _is_blank(c) for c in values[width:]):
+                        too_long.append(number)
+                    copy.write_row(_clean_row(number, values, columns, resource, report))
+        except FileError as e:
+            report.clear()
+            report.add(0, "", str(e))
+            raise _Refused from None
+    if too_long:
+        report.clear()
+        report.add(
+            0,
+            "",
+            _("Rows %(rows)s have more cells than there are column headers.")
+            % {"rows": ", ".join(map(str, too_long[:20]))},
+        )
+        raise _Refused
+    progress(read, read * factor, _checked(read, read))
+    if not report.rows:
+        report.add(0, "", _("The file has column headers but no data rows."))
+        raise _Refused
+    with connection.cursor() as cur:
+        cur.execute(f"CREATE INDEX ON {ROWS} (grp, row_no)")
+        cur.execute(f"CREATE INDEX ON {ROWS} (id_number)")
+        cur.execute(f"ANALYZE {ROWS}")  # autovacuum never analyses temporary tables
+    return read, header_of
+
+
+def _checked(done: int, total: int) -> str:
+    return _("Checked %(done)d of %(total)d rows") % {"done": done, "total": total}
+
+
+def _clean_row(
+    number: int,
+    values: list[Any],
+    columns: dict[str, tuple[str, int]],
+    resource: PersonResource,
+    report: ImportReport,
+) -> tuple[Any, ...]:
+    """One row's staging record; its bad cells reported (and NULL in the record)."""
+    cleaned: dict[str, Any] = {}
+    raw_cells: dict[str, Any] = {}
+    bad: list[str] = []
+    for header, (key, index) in columns.items():
+        raw = values[index] if index < len(values) else None
+        raw_cells[key] = raw
+        try:
+            cleaned[key] = resource.clean_cell(key, raw)
+        except CellError as e:
+            report.add(number, header, str(e), _cell_display(raw))
+            cleaned[key] = None
+            bad.append(key)
+        if key in REQUIRED_PER_ROW and _is_blank(raw):
+            report.add(number, header, _("This field is required."))
+            bad.append(key)
+    if not {"disability_category", "disability_grade"} & set(bad):
+        category = cleaned.get("disability_category") or ""
+        grade = cleaned.get("disability_grade")
+        if bool(category) != (grade is not None):
+            key = "disability_grade" if category else "disability_category"
+            report.add(
+                number,
+                next((h for h, (k, _i) in columns.items() if k == key), COLUMNS_BY_KEY[key].header),
+                _("Give both the disability category and the grade, or neither."),
+                _cell_display(raw_cells.get(key)),
+            )
+    sex = birth = None
+    number_text = cleaned.get("id_number") or None
+    if number_text:
+        facts = parse_id_number(number_text)
+        number_text, sex, birth = facts.number, facts.sex, facts.birth_date
+    illness = cleaned.get("serious_illness")
+
+    def value(key: str) -> Any:
+        v = cleaned.get(key)
+        return None if v == "" else v
+
+    return (
+        number,
+        value("household_key"),
+        value("village_code"),
+        value("address"),
+        value("hukou_type"),
+        value("relation"),
+        value("name"),
+        number_text,
+        sex,
+        birth,
+        value("phone"),
+        value("disability_category"),
+        value("disability_grade"),
+        illness.pk if illness is not None else None,
+        value("in_school"),
+        value("employment_status"),
+        value("bank_name"),
+        value("bank_account"),
+        bad,
+        *(_cell_display(raw_cells.get(k)) for k in RAW_KEYS),
+    )
 
 
 def _map_headers(headers: list[Any], report: ImportReport) -> dict[str, tuple[str, int]] | None:
@@ -397,176 +521,158 @@ def _map_headers(headers: list[Any], report: ImportReport) -> dict[str, tuple[st
             )
             % {"cols": "、".join(missing)},
         )
-    return None if report.errors else columns
+    return None if report.errors_total else columns
 
 
-def _clean_rows(
-    sheet: Sheet,
-    columns: dict[str, tuple[str, int]],
-    resource: PersonResource,
-    report: ImportReport,
-    *,
-    progress: Progress = _no_progress,
-    total: int = 0,
-) -> list[Row] | None:
-    rows: list[Row] = []
-    for i, (values, number) in enumerate(zip(sheet.dataset, sheet.row_numbers, strict=True)):
-        if i and i % PROGRESS_EVERY == 0:
-            progress(i, total, _("Checked %(done)d of %(total)d rows") % _counts(i, sheet))
-        if all(_is_blank(v) for v in values):
-            continue
-        if len(rows) >= MAX_ROWS:
-            report.add(
-                0,
-                "",
-                _("The file has more than %(n)d rows; split it into several files.")
-                % {"n": MAX_ROWS},
-            )
-            return None
-        cleaned: dict[str, Any] = {}
-        raw_cells: dict[str, Any] = {}
-        bad: set[str] = set()
-        for header, (key, index) in columns.items():
-            raw = values[index] if index < len(values) else None
-            raw_cells[key] = raw
-            try:
-                cleaned[key] = resource.clean_cell(key, raw)
-            except CellError as e:
-                report.add(number, header, str(e), _cell_display(raw))
-                cleaned[key] = None
-                bad.add(key)
-            if key in REQUIRED_PER_ROW and _is_blank(raw):
-                report.add(number, header, _("This field is required."))
-                bad.add(key)
-        rows.append(Row(number, cleaned, bad, raw_cells))
-    progress(
-        sheet.dataset.height,
-        total,
-        _("Checked %(done)d of %(total)d rows") % _counts(sheet.dataset.height, sheet),
+# -- pass 2: the whole-file checks, set-based on the staging table --------------------------------
+
+
+class _Err:
+    """err(row, key, message, value): a report line under the file's own header for `key`."""
+
+    def __init__(self, report: ImportReport, header_of: dict[str, str]) -> None:
+        self.report, self.header_of = report, header_of
+
+    def __call__(self, row: int, key: str, message: str, value: str = "") -> None:
+        column = self.header_of.get(key, COLUMNS_BY_KEY[key].header) if key else ""
+        self.report.add(row, column, message, value or "")
+
+
+def _reporter(report: ImportReport, header_of: dict[str, str]) -> _Err:
+    return _Err(report, header_of)
+
+
+def _fetch(sql: str, params: Any = None) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return list(cur.fetchall())
+
+
+def _first_of(key: str) -> str:
+    """Per household, its first row giving `key` (and that value)."""
+    return (
+        f"SELECT DISTINCT ON (grp) grp, row_no, {key} AS v FROM {ROWS} "  # noqa: S608
+        f"WHERE grp IS NOT NULL AND {key} IS NOT NULL ORDER BY grp, row_no"
     )
-    return rows
 
 
-def _counts(done: int, sheet: Sheet) -> dict[str, int]:
-    return {"done": done, "total": sheet.dataset.height}
-
-
-def _group(rows: list[Row], err: Any) -> list[Group]:
-    groups: dict[str, Group] = {}
-    for row in rows:
-        key = row.values.get("household_key") or ""
-        if not key:
-            continue  # already reported as required
-        g = groups.setdefault(key, Group(key))
-        g.rows.append(row)
-        for hk in HOUSEHOLD_KEYS:
-            value = row.values.get(hk)
-            if value in ("", None):
-                continue
-            if hk not in g.household:
-                g.household[hk] = (value, row.number)
-            elif g.household[hk][0] != value:
+def _check_groups(err: _Err) -> None:
+    """Rows of one household agree on its columns; each column is given at least once."""
+    differs = " UNION ALL ".join(
+        f"SELECT s.row_no, '{k}', f.row_no, s.grp, s.raw_{k} FROM {ROWS} s "  # noqa: S608
+        f"JOIN ({_first_of(k)}) f ON f.grp = s.grp WHERE s.{k} IS NOT NULL AND s.{k} <> f.v"
+        for k in HOUSEHOLD_KEYS
+    )
+    for row, key, first, grp, raw in _fetch(differs + " ORDER BY 1"):
+        err(
+            row,
+            key,
+            _(
+                "Differs from row %(row)d of the same household %(key)s; rows of one "
+                "household must agree (or leave the cell empty)."
+            )
+            % {"row": first, "key": grp},
+            raw,
+        )
+    given = ", ".join(
+        f"bool_or({k} IS NOT NULL OR '{k}' = ANY(bad)) AS has_{k}" for k in HOUSEHOLD_KEYS
+    )
+    missing = " OR ".join(f"NOT has_{k}" for k in HOUSEHOLD_KEYS)
+    sql = (
+        f"SELECT * FROM (SELECT grp, min(row_no) AS first, {given} FROM {ROWS} "  # noqa: S608
+        f"WHERE grp IS NOT NULL GROUP BY grp) g WHERE {missing} ORDER BY first"
+    )
+    for grp, first, *has in _fetch(sql):
+        for key, given_ in zip(HOUSEHOLD_KEYS, has, strict=True):
+            if not given_:
                 err(
-                    row.number,
-                    hk,
-                    _(
-                        "Differs from row %(row)d of the same household %(key)s; rows of one "
-                        "household must agree (or leave the cell empty)."
-                    )
-                    % {"row": g.household[hk][1], "key": key},
+                    first,
+                    key,
+                    _("Required for household %(key)s (at least on its first row).") % {"key": grp},
                 )
-    for g in groups.values():
-        for hk in HOUSEHOLD_KEYS:
-            if hk not in g.household and not _cell_was_bad(g, hk):
-                err(
-                    g.rows[0].number,
-                    hk,
-                    _("Required for household %(key)s (at least on its first row).")
-                    % {"key": g.key},
-                )
-    return list(groups.values())
 
 
-def _cell_was_bad(g: Group, key: str) -> bool:
-    return any(key in r.bad for r in g.rows)  # already reported
-
-
-def _resolve_villages(groups: list[Group], by: User, err: Any) -> dict[str, Region]:
-    codes = {g.household["village_code"][0] for g in groups if "village_code" in g.household}
+def _check_villages(by: User, err: _Err) -> None:
+    """Each household's village exists, is a village and is in the importer's scope: one
+    query for the distinct codes, one for the households of the bad ones."""
+    sql = f"SELECT DISTINCT village_code FROM {ROWS} WHERE grp IS NOT NULL"  # noqa: S608
+    codes = [c for (c,) in _fetch(sql + " AND village_code IS NOT NULL")]
     found = {r.code: r for r in Region.objects.filter(code__in=codes)}
-    for g in groups:
-        if "village_code" not in g.household:
-            continue
-        code, row = g.household["village_code"]
+    bad: dict[str, str] = {}
+    for code in codes:
         region = found.get(code)
         if region is None:
-            err(
-                row,
-                "village_code",
-                _("No village or community has the code %(code)s.") % {"code": code},
-            )
+            bad[code] = _("No village or community has the code %(code)s.") % {"code": code}
         elif region.level != Region.Level.VILLAGE:
-            err(
-                row,
-                "village_code",
-                _("%(code)s is the code of %(name)s, which is not a village or community.")
-                % {"code": code, "name": region.name},
-            )
+            bad[code] = _(
+                "%(code)s is the code of %(name)s, which is not a village or community."
+            ) % {"code": code, "name": region.name}
         elif not region_in_scope(by, region):
-            err(
-                row,
-                "village_code",
-                _("%(name)s (%(code)s) is outside your area of responsibility.")
-                % {"name": region.name, "code": code},
-            )
-    return found
-
-
-def _check_heads(groups: list[Group], err: Any) -> None:
-    for g in groups:
-        heads = [r for r in g.rows if r.values.get("relation") == Relation.HEAD]
-        if not heads and not _cell_was_bad(g, "relation"):
-            err(
-                g.rows[0].number,
-                "relation",
-                _("Household %(key)s has no head (户主).") % {"key": g.key},
-            )
-        for extra in heads[1:]:
-            err(
-                extra.number,
-                "relation",
-                _("Household %(key)s already has a head in row %(row)d.")
-                % {"key": g.key, "row": heads[0].number},
-            )
-
-
-def _check_id_numbers(groups: list[Group], err: Any) -> None:
-    first: dict[str, tuple[int, str]] = {}  # number → (row, household key)
-    for g in groups:
-        for r in g.rows:
-            number = r.values.get("id_number")
-            if not number:
-                continue
-            if number in first:
-                row, key = first[number]
-                if key == g.key:
-                    msg = _("This ID number already appears in row %(row)d of the same household.")
-                else:
-                    msg = _(
-                        "This person is already in household %(key)s (row %(row)d) of this file; "
-                        "a person can be an active member of only one household."
-                    )
-                err(r.number, "id_number", msg % {"row": row, "key": key})
-            else:
-                first[number] = (r.number, g.key)
-    registered = {
-        p.id_number: p.active
-        for p in Person.objects.filter(id_number__in=first).annotate(
-            active=Exists(Membership.objects.active().filter(person=OuterRef("pk")))
+            bad[code] = _("%(name)s (%(code)s) is outside your area of responsibility.") % {
+                "name": region.name,
+                "code": code,
+            }
+    if bad:
+        sql = (
+            f"SELECT f.row_no, f.v, s.raw_village_code FROM ({_first_of('village_code')}) f "  # noqa: S608
+            f"JOIN {ROWS} s ON s.grp = f.grp AND s.row_no = f.row_no "
+            "WHERE f.v = ANY(%s) ORDER BY f.row_no"
         )
-    }
-    for number, active in registered.items():
-        row, _key = first[number]
+        for row, code, raw in _fetch(sql, [list(bad)]):
+            err(row, "village_code", bad[code], raw)
+
+
+def _check_heads(err: _Err) -> None:
+    """Exactly one head (户主) per household."""
+    none = (
+        f"SELECT grp, min(row_no), (array_agg(raw_relation ORDER BY row_no))[1] "  # noqa: S608
+        f"FROM {ROWS} WHERE grp IS NOT NULL GROUP BY grp "
+        "HAVING count(*) FILTER (WHERE relation = 'head') = 0 "
+        "AND NOT bool_or('relation' = ANY(bad)) ORDER BY 2"
+    )
+    for grp, first, raw in _fetch(none):
+        err(first, "relation", _("Household %(key)s has no head (户主).") % {"key": grp}, raw)
+    extra = (
+        "SELECT row_no, grp, first, raw_relation FROM (SELECT row_no, grp, raw_relation, "  # noqa: S608
+        "first_value(row_no) OVER w AS first, row_number() OVER w AS n "
+        f"FROM {ROWS} WHERE grp IS NOT NULL AND relation = 'head' "
+        "WINDOW w AS (PARTITION BY grp ORDER BY row_no)) h WHERE n > 1 ORDER BY row_no"
+    )
+    for row, grp, first, raw in _fetch(extra):
+        err(
+            row,
+            "relation",
+            _("Household %(key)s already has a head in row %(row)d.") % {"key": grp, "row": first},
+            raw,
+        )
+
+
+def _check_id_numbers(table: str, err: _Err) -> None:
+    """An ID number once in the file, and not already registered."""
+    repeated = (
+        "SELECT row_no, grp, first, first_grp, raw_id_number FROM (SELECT row_no, grp, "  # noqa: S608
+        "raw_id_number, first_value(row_no) OVER w AS first, first_value(grp) OVER w AS "
+        f"first_grp, row_number() OVER w AS n FROM {table} "
+        "WHERE grp IS NOT NULL AND id_number IS NOT NULL "
+        "WINDOW w AS (PARTITION BY id_number ORDER BY row_no)) d WHERE n > 1 ORDER BY row_no"
+    )
+    for row, grp, first, first_grp, raw in _fetch(repeated):
+        if grp == first_grp:
+            msg = _("This ID number already appears in row %(row)d of the same household.")
+        else:
+            msg = _(
+                "This person is already in household %(key)s (row %(row)d) of this file; "
+                "a person can be an active member of only one household."
+            )
+        err(row, "id_number", msg % {"row": first, "key": first_grp}, raw)
+    person, membership = Person._meta.db_table, Membership._meta.db_table
+    registered = (
+        "SELECT DISTINCT ON (s.id_number) s.row_no, p.id_number, s.raw_id_number, "  # noqa: S608
+        f"EXISTS (SELECT 1 FROM {membership} m WHERE m.person_id = p.id AND m.end_date IS NULL) "
+        f"FROM {table} s JOIN {person} p ON p.id_number = s.id_number "
+        "WHERE s.grp IS NOT NULL ORDER BY s.id_number, s.row_no"
+    )
+    for row, number, raw, active in sorted(_fetch(registered)):
         if active:
             msg = _(
                 "The person with ID number %(n)s is already an active member of a registered "
@@ -577,112 +683,164 @@ def _check_id_numbers(groups: list[Group], err: Any) -> None:
                 "A person with ID number %(n)s is already registered; add them to the household "
                 "on the household's page instead."
             )
-        err(row, "id_number", msg % {"n": number})
+        err(row, "id_number", msg % {"n": number}, raw)
 
 
-def _check_disability(rows: list[Row], err: Any) -> None:
-    for r in rows:
-        if r.bad & {"disability_category", "disability_grade"}:
-            continue  # already reported
-        category = r.values.get("disability_category") or ""
-        grade = r.values.get("disability_grade")
-        if bool(category) != (grade is not None):
-            err(
-                r.number,
-                "disability_grade" if category else "disability_category",
-                _("Give both the disability category and the grade, or neither."),
-            )
+def _sort_errors(report: ImportReport, header_of: dict[str, str]) -> None:
+    """Row by row, and within a row in the file's column order (header_of is in that order)."""
+    order = {header: i for i, header in enumerate(header_of.values())}
+    report.errors.sort(key=lambda e: (e.row, order.get(e.column, -1)))
 
 
-# ---------------------------------------------------------------------------------------------
-# Writing: set-based, in batches, with the history rows in bulk
+# -- pass 3: the write, set-based from the staging table ----------------------------------------
 
 
-def _person_of(row: Row, village: Region) -> Person:
-    data = {k: row.values[k] for k in PERSON_KEYS if k in row.values}
-    for k in ("in_school", "employment_status"):
-        if data.get(k) in ("", None):
-            data.pop(k, None)  # the model's default
-    for k in ("phone", "disability_category", "bank_name", "bank_account"):
-        if data.get(k) is None:
-            data[k] = ""
-    # Person.save() derives sex and birth date from the ID number; bulk_create does not call it.
-    facts = parse_id_number(data["id_number"])
-    data["id_number"] = facts.number
-    return Person(**data, sex=facts.sex, birth_date=facts.birth_date, region=village)
+def _count_households() -> int:
+    return int(_fetch(f"SELECT count(DISTINCT grp) FROM {ROWS}")[0][0])  # noqa: S608
 
 
-def _batches(groups: list[Group]) -> Iterator[list[Group]]:
-    batch: list[Group] = []
-    size = 0
-    for g in groups:
-        batch.append(g)
-        size += len(g.rows)
-        if size >= WRITE_BATCH:
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch
+def _make_groups() -> int:
+    """One record per household of the file, in file order, with its household's id drawn from
+    the sequence now and its write batch (whole households, about WRITE_BATCH persons each)."""
+    household = Household._meta.db_table
+    region = Region._meta.db_table
+    first = {
+        k: f"(array_agg({k} ORDER BY row_no) FILTER (WHERE {k} IS NOT NULL))[1]"
+        for k in HOUSEHOLD_KEYS
+    }
+    with connection.cursor() as cur:
+        cur.execute(
+            f"CREATE TEMPORARY TABLE {GROUPS} ON COMMIT DROP AS "  # noqa: S608
+            "SELECT g.grp, g.first_row, g.n, r.id AS village_id, g.address, g.hukou_type, "
+            f"nextval(pg_get_serial_sequence('{household}', 'id')) AS household_id, "
+            "(sum(g.n) OVER (ORDER BY g.first_row) - g.n)::bigint / %s AS batch FROM ("
+            "SELECT grp, min(row_no) AS first_row, count(*) AS n, "
+            f"{first['village_code']} AS village_code, {first['address']} AS address, "
+            f"{first['hukou_type']} AS hukou_type FROM {ROWS} GROUP BY grp ORDER BY 2) g "
+            f"JOIN {region} r ON r.code = g.village_code ORDER BY g.first_row",
+            [WRITE_BATCH],
+        )
+        cur.execute(f"CREATE INDEX ON {GROUPS} (batch, first_row)")
+        cur.execute(f"CREATE UNIQUE INDEX ON {GROUPS} (grp)")
+        cur.execute(f"ANALYZE {GROUPS}")
+        cur.execute(f"SELECT count(*) FROM {GROUPS}")  # noqa: S608
+        return int(cur.fetchone()[0])
 
 
-def _write_bulk(checked: Checked, *, by: User, progress: Progress, rows: int) -> None:
-    """Households, persons and memberships of a checked file, with one creation history row
-    each naming `by`: six INSERTs per batch of about WRITE_BATCH persons."""
-    reason = _("Spreadsheet import")
-    history = {"default_user": by, "default_change_reason": reason, "default_date": timezone.now()}
+def _history_columns(model: Any) -> list[str]:
+    """The columns a model's creation history row copies from the row (simple_history's own
+    columns, and the excluded ones, left out)."""
+    history = model.history.model
+    own = {f.column for f in model._meta.concrete_fields}
+    return [f.column for f in history._meta.concrete_fields if f.column in own]
+
+
+def _write(*, by: User, progress: Progress, height: int, rows: int) -> None:
+    """Households, persons and memberships of a checked file with one creation history row
+    each naming `by`: three statements (each an INSERT … SELECT feeding its history INSERT)
+    per batch of whole households."""
+    now = timezone.now()
+    history = {"now": now, "reason": str(_("Spreadsheet import")), "user": by.pk}
     start = timezone.localdate()
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT batch, sum(n) FROM {GROUPS} GROUP BY batch ORDER BY batch")  # noqa: S608
+        batches = list(cur.fetchall())
     done = 0
-    for batch in _batches(checked.groups):
-        villages = [checked.villages[g.household["village_code"][0]] for g in batch]
-        households = [
-            Household(
-                village=village,
-                address=g.household["address"][0],
-                hukou_type=g.household["hukou_type"][0],
-            )
-            for g, village in zip(batch, villages, strict=True)
-        ]
-        bulk_create_with_history(households, Household, batch_size=WRITE_BATCH, **history)
-        persons: list[Person] = []
-        members: list[tuple[Household, str]] = []
-        for g, household, village in zip(batch, households, villages, strict=True):
-            for r in g.rows:
-                persons.append(_person_of(r, village))
-                members.append((household, r.values["relation"]))
-        bulk_create_with_history(persons, Person, batch_size=WRITE_BATCH, **history)
-        memberships = [
-            Membership(
-                household=household,
-                person=person,
-                relation=relation,
-                start_date=start,
-                created_by=by,
-            )
-            for (household, relation), person in zip(members, persons, strict=True)
-        ]
-        bulk_create_with_history(memberships, Membership, batch_size=WRITE_BATCH, **history)
-        done += len(persons)
+    for batch, persons in batches:
+        _write_batch(batch, history=history, start=start, by=by)
+        done += int(persons)
         progress(
-            checked.height + done,
-            2 * checked.height,
+            height + done,
+            2 * height,
             _("Written %(done)d of %(total)d rows") % {"done": done, "total": rows},
         )
 
 
-def _write_conflict(checked: Checked, report: ImportReport) -> None:
+def _inserting(model: Any, columns: list[str], select: str) -> str:
+    """INSERT the SELECTed rows into `model`'s table and their history rows ("+") after."""
+    table, history = model._meta.db_table, model.history.model._meta.db_table
+    copied = _history_columns(model)
+    return (
+        f"WITH new AS (INSERT INTO {table} ({', '.join(columns)}) {select} "  # noqa: S608
+        f"RETURNING {', '.join(copied)}) "
+        f"INSERT INTO {history} ({', '.join(copied)}, history_date, history_change_reason, "
+        f"history_type, history_user_id) SELECT {', '.join(copied)}, %(now)s, %(reason)s, '+', "
+        "%(user)s FROM new"
+    )
+
+
+def _write_batch(batch: int, *, history: dict[str, Any], start: Any, by: User) -> None:
+    params = {**history, "batch": batch, "start": start, "by": by.pk}
+    households = _inserting(
+        Household,
+        ["id", "village_id", "address", "hukou_type", "created_at", "updated_at"],
+        f"SELECT household_id, village_id, address, hukou_type, %(now)s, %(now)s FROM {GROUPS} "  # noqa: S608
+        "WHERE batch = %(batch)s ORDER BY first_row",
+    )
+    persons = _inserting(
+        Person,
+        [
+            "name",
+            "id_number",
+            "sex",
+            "birth_date",
+            "phone",
+            "disability_category",
+            "disability_grade",
+            "labour_capacity_assessed",
+            "labour_capacity_reason",
+            "willing_to_accept_help",
+            "in_school",
+            "employment_status",
+            "bank_name",
+            "bank_account",
+            "created_at",
+            "updated_at",
+            "region_id",
+            "serious_illness_id",
+        ],
+        "SELECT s.name, s.id_number, s.sex, s.birth_date, coalesce(s.phone, ''), "  # noqa: S608
+        "coalesce(s.disability_category, ''), s.disability_grade, '', '', true, "
+        "coalesce(s.in_school, false), coalesce(s.employment_status, %(employment)s), "
+        "coalesce(s.bank_name, ''), coalesce(s.bank_account, ''), %(now)s, %(now)s, "
+        f"g.village_id, s.serious_illness_id FROM {GROUPS} g JOIN {ROWS} s ON s.grp = g.grp "
+        "WHERE g.batch = %(batch)s ORDER BY g.first_row, s.row_no",
+    )
+    person = Person._meta.db_table
+    memberships = _inserting(
+        Membership,
+        [
+            "relation",
+            "start_date",
+            "end_date",
+            "end_reason",
+            "created_by_id",
+            "household_id",
+            "person_id",
+        ],
+        "SELECT s.relation, %(start)s, NULL, '', %(by)s, g.household_id, p.id "  # noqa: S608
+        f"FROM {GROUPS} g JOIN {ROWS} s ON s.grp = g.grp "
+        f"JOIN {person} p ON p.id_number = s.id_number "
+        "WHERE g.batch = %(batch)s ORDER BY g.first_row, s.row_no",
+    )
+    params["employment"] = EmploymentStatus.NOT_APPLICABLE.value  # the model's default
+    with connection.cursor() as cur:
+        for sql in (households, persons, memberships):
+            cur.execute(sql, params)
+
+
+def _write_conflict(report: ImportReport, err: _Err) -> None:
     """The write hit a unique constraint (a person registered since the check, by someone else
     or a parallel import): say which rows, from the database as it is now."""
-    first: dict[str, int] = {}
-    for g in checked.groups:
-        for r in g.rows:
-            first.setdefault(r.values["id_number"], r.number)
-    for number in Person.objects.filter(id_number__in=first).values_list("id_number", flat=True):
-        checked.err(
-            first[number],
-            "id_number",
-            _("A person with ID number %(n)s is already registered.") % {"n": number},
-        )
-    if not report.errors:
+    sql = (
+        "SELECT DISTINCT ON (s.id_number) s.row_no, p.id_number, s.raw_id_number "  # noqa: S608
+        f"FROM {ROWS} s JOIN {Person._meta.db_table} p ON p.id_number = s.id_number "
+        "ORDER BY s.id_number, s.row_no"
+    )
+    for row, number, raw in sorted(_fetch(sql)):
+        msg = _("A person with ID number %(n)s is already registered.") % {"n": number}
+        err(row, "id_number", msg, raw)
+    if not report.errors_total:
         report.add(
             0,
             "",
@@ -692,6 +850,11 @@ def _write_conflict(checked: Checked, report: ImportReport) -> None:
             ),
         )
     report.errors.sort(key=lambda e: e.row)
+
+
+def _drop_staging() -> None:
+    with connection.cursor() as cur:
+        cur.execute(f"DROP TABLE IF EXISTS {GROUPS}, {ROWS}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -708,9 +871,7 @@ def household_import_start(*, upload: UploadedFile, dry_run: bool, by: User) -> 
 
     require_perm(by, IMPORT_HOUSEHOLDS)
     if upload.size and upload.size > MAX_BYTES:
-        raise ValidationError(
-            {"file": [_("The file is larger than 20 MB; split it into several files.")]}
-        )
+        raise ValidationError({"file": [_too_large()]})
     name = (upload.name or "")[-255:]
     with transaction.atomic():
         job = Job.objects.create(
@@ -742,12 +903,10 @@ def household_import_run(*, job_id: int, final_attempt: bool = True) -> dict[str
         if by is None or not by.is_active or record is None:
             raise PermissionDenied(_("Your role does not allow this action."))
         require_perm(by, IMPORT_HOUSEHOLDS)
-        with record.file.open("rb") as f:
-            content = f.read()
-        with transaction.atomic():
+        with transaction.atomic(), record.file.open("rb") as stream:
             report = households_import(
                 by=by,
-                content=content,
+                stream=stream,
                 filename=record.filename,
                 dry_run=record.dry_run,
                 progress=progress,
@@ -823,5 +982,5 @@ __all__ = [
     "household_import_start",
     "households_import",
     "import_report_xlsx",
-    "read_spreadsheet",
+    "open_sheet",
 ]

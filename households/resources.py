@@ -3,9 +3,9 @@
 `PersonResource` (django-import-export) is the single description of the format. It drives
 - export from the Person admin (same headers; ID number, phone and bank account masked,
   since exports leave the system), and
-- import (`households.importing.households_import`), which reads the file with
-  django-import-export's formats, maps the headers through this resource and cleans every cell
-  with the field's widget; writes then go through `households.services.household_create`.
+- import (`households.importing.households_import`), which streams the file (households.tabular),
+  maps the headers through this resource and cleans every cell with the field's widget (the
+  lookups loaded once first: `preload`), then checks and writes the file set-based in SQL.
 
 The column headers and the cell vocabularies (城镇/农村, 户主/配偶/…, 是/否) are the file format
 agreed with the townships, so they are fixed Chinese text, not translated UI strings.
@@ -405,13 +405,18 @@ class SeriousIllnessWidget(widgets.Widget):
         if not text or text in NO:
             return None
         if self._by_name is None:
-            self._by_name = {s.name: s for s in SeriousIllness.objects.filter(active=True)}
+            self.preload()
+        assert self._by_name is not None
         try:
             return self._by_name[text]
         except KeyError:
             raise CellError(
                 _("“%(value)s” is not in the list of serious illnesses.") % {"value": text}
             ) from None
+
+    def preload(self) -> None:
+        """Load the list now (a reader streaming into COPY may not query while it runs)."""
+        self._by_name = {s.name: s for s in SeriousIllness.objects.filter(active=True)}
 
     def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
         return value.name if value else ""
@@ -465,6 +470,12 @@ class PersonResource(resources.ModelResource):
         self.user = user
 
     # -- import helpers ------------------------------------------------------------------------
+
+    def preload(self) -> None:
+        """Load every lookup the cells need, so that cleaning makes no query."""
+        for f in self.fields.values():
+            if hasattr(f.widget, "preload"):
+                f.widget.preload()
 
     def clean_cell(self, key: str, value: Any) -> Any:
         """The model value of one cell; raises CellError with the user's message."""

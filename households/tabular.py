@@ -129,6 +129,38 @@ def xlsx_rows(stream: IO[bytes]) -> Iterator[list[Any]]:
     yield from _trimmed(list(r) for r in sheet.iter_rows())
 
 
+def sniff_encoding(stream: IO[bytes]) -> tuple[str, IO[bytes]]:
+    """The detected encoding of a text stream, and the stream to read from instead (its first
+    block already read to decide, then handed back first)."""
+    head = stream.read(SNIFF_BYTES)
+    return detect_encoding(head), _Rewound(head, stream)  # type: ignore[return-value]
+
+
+def count_lines(stream: IO[bytes], *, block: int = 1 << 20) -> int:
+    """The lines of a byte stream (a last line without a newline counts), read in blocks and
+    rewound to its start: a cheap total for a progress bar before the rows are parsed."""
+    lines, last = 0, b"\n"
+    while chunk := stream.read(block):
+        lines += chunk.count(b"\n")
+        last = chunk[-1:]
+    stream.seek(0)
+    return lines + (last != b"\n")
+
+
+def workbook_rows(stream: IO[bytes]) -> tuple[int, Iterator[list[Any]]]:
+    """As `xlsx_rows`, with the number of rows of the sheet (blank ones included, the header
+    too) known before the first row is read; an unreadable workbook raises at once."""
+    try:
+        book = python_calamine.CalamineWorkbook.from_filelike(stream)  # type: ignore[arg-type]
+        sheet = book.get_sheet_by_index(0)
+    except (python_calamine.CalamineError, ValueError, OSError) as e:
+        raise CellError(
+            _("The workbook cannot be read (damaged or not a spreadsheet): %(e)s") % {"e": e}
+        ) from e
+    height = sheet.end[0] + 1 if sheet.end else 0
+    return height, _trimmed(list(r) for r in sheet.iter_rows())
+
+
 # ----------------------------------------------------------------------------- headers
 
 

@@ -849,7 +849,9 @@ def test_import_queries_do_not_grow_with_the_rows(data_admin, village_a):
         assert report.ok, errors_of(report)
         found.append(len(ctx.captured_queries))
     assert found[0] == found[1], found
-    assert found[1] <= 12, found  # 6 of them the bulk INSERTs (3 tables and their history)
+    # A fixed set of statements: the staging table and its COPY, the set-based checks, then one
+    # INSERT … SELECT per table (each feeding its history rows) per batch of households.
+    assert found[1] <= 30, found
 
 
 @pytest.mark.django_db
