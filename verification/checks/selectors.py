@@ -36,6 +36,15 @@ def rules_in_force(on: dt.date) -> list[CrossCheckRule]:
     return list(CrossCheckRule.objects.in_force(on).order_by("code", "-valid_from"))
 
 
+def rules_in_force_any() -> QuerySet[CrossCheckRule]:
+    """Every rule version (filter choices: a code once, by its newest label)."""
+    return CrossCheckRule.objects.order_by("code", "valid_from")
+
+
+def rules_by_ids(ids: list[int]) -> QuerySet[CrossCheckRule]:
+    return CrossCheckRule.objects.filter(pk__in=ids).order_by("code")
+
+
 def finding_list(
     *,
     user: User,

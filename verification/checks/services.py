@@ -102,13 +102,9 @@ def cross_check_run_create(
                 code="unauthorised",
             )
         params["cases"] = sorted(c.pk for c in cases)
-        counties = {c.village.county() for c in cases if c.village}  # type: ignore[union-attr]
         if len(cases) == 1:
             case = cases[0]
-        if len(counties) != 1:
-            region = Region.objects.get(level=Region.Level.CITY)
-        else:
-            region = counties.pop()
+        region = _common_region([c.village for c in cases if c.village])
     elif scope == Scope.HOUSEHOLD:
         if household is None:
             raise ValidationError({"household": [_("Choose the household.")]})
@@ -127,7 +123,7 @@ def cross_check_run_create(
             )
         case = open_cases[0]
         params["household"] = household.pk
-        region = household.village.county()
+        region = household.village
     else:
         if region is None:
             raise ValidationError({"region": [_("Choose the region.")]})
@@ -156,6 +152,17 @@ def cross_check_run_create(
         job=job,
         started_by=by,
     )
+
+
+def _common_region(regions: list[Region]) -> Region:
+    """The lowest region holding all of these (a run's region: who may see it)."""
+    paths = [r.path for r in regions]
+    common = paths[0] if paths else ""
+    for path in paths[1:]:
+        while not path.startswith(common):
+            common = common[: common.rstrip(".").rfind(".") + 1]
+    found = Region.objects.filter(path=common).first()
+    return found or Region.objects.get(level=Region.Level.CITY)
 
 
 def _rule_kinds(rule: Any) -> list[str]:
