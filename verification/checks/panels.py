@@ -1,35 +1,32 @@
-"""The findings beside the household and beside the decision on the case page."""
+"""The findings beside the household and beside the decision on the case page.
+
+The host page renders only a placeholder that loads the panel (HTMX, on load): the household
+and case pages keep their query budgets; the panel's own view is scoped like every page."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from assistance.models import DibaoCase
 from households.models import Household
 from verification.permissions import VIEW_FINDING
 
-from . import selectors
 
-
-def _panel(request: HttpRequest, household_id: int, case: DibaoCase | None) -> SafeString | None:
-    user = request.user
-    if not user.has_perm(VIEW_FINDING):
+def _placeholder(request: HttpRequest, household_id: int, case_id: int | None) -> SafeString | None:
+    if not request.user.has_perm(VIEW_FINDING):
         return None
-    findings = list(selectors.finding_list(user=user, household=household_id)[:20])  # type: ignore[arg-type]
-    return SafeString(
-        render_to_string(
-            "verification/checks/_panel.html",
-            {"findings": findings, "household_id": household_id, "case": case},
-            request=request,
-        )
-    )
+    url = reverse("verification:findings_panel", args=[household_id])
+    if case_id:
+        url += f"?case={case_id}"
+    return SafeString(render_to_string("verification/checks/_panel_placeholder.html", {"url": url}))
 
 
 def household_panel(request: HttpRequest, household: Household) -> SafeString | None:
-    return _panel(request, household.pk, None)
+    return _placeholder(request, household.pk, None)
 
 
 def case_panel(request: HttpRequest, case: DibaoCase) -> SafeString | None:
-    return _panel(request, case.household_id, case)
+    return _placeholder(request, case.household_id, case.pk)

@@ -117,7 +117,7 @@ _UPSERT = f"""
         last_run_id = EXCLUDED.last_run_id, updated_at = EXCLUDED.updated_at
     RETURNING id, (xmax = 0) AS inserted, recurred_run_id IS NOT DISTINCT FROM %(run)s
         AND (xmax <> 0) AS recurred, state, previous_state AS old_state
-"""
+"""  # noqa: S608 - identifiers from model metadata
 
 
 def _wrap(hits_sql: str) -> str:
@@ -184,11 +184,11 @@ def statement(rule: RuleSpec, snapshots: dict[str, int], params: dict[str, Any])
         return _wrap(hits)
     if rule.evaluator == "unit_sum":
         parts = []
-        for i, (src_kind, amount_field, key_field) in enumerate(p["sources"]):
+        for i, (src_kind, amount_name, key_name) in enumerate(p["sources"]):
             if src_kind not in snapshots:
                 continue
-            amount_field = _field(src_kind, amount_field)
-            key_field = _field(src_kind, key_field)
+            amount_field = _field(src_kind, amount_name)
+            key_field = _field(src_kind, key_name)
             params[f"snap{i}"] = snapshots[src_kind]
             params[f"kind{i}"] = src_kind
             key = f"r.{key_field}::text" if key_field else "''"
@@ -201,7 +201,8 @@ def statement(rule: RuleSpec, snapshots: dict[str, int], params: dict[str, Any])
             )
         if not parts:
             return None
-        threshold = _threshold_sql(p.get("threshold"), params)
+        unit_threshold = _threshold_sql(p.get("threshold"), params) or "NULL::numeric"
+        unit_threshold = unit_threshold.replace("p.standard", "standard")
         divisor = "max(unit_size)" if p.get("per_person", True) else "1"
         hits = f"""
             SELECT household_id, NULL::bigint AS person_id, min(village_id) AS village_id,
@@ -212,12 +213,11 @@ def statement(rule: RuleSpec, snapshots: dict[str, int], params: dict[str, Any])
                     'amount', amount, 'person', person_id) ORDER BY kind, row_no),
                     'total', sum(amount), 'unit_size', max(unit_size)) AS evidence,
                 round(sum(amount) / {divisor}, 2) AS value,
-                max({(threshold or "NULL::numeric").replace("p.standard", "standard")})
-                    AS threshold
+                max({unit_threshold}) AS threshold
             FROM ({" UNION ALL ".join(parts)}) x
             GROUP BY household_id
             HAVING round(sum(amount) / {divisor}, 2)
-                > max({(threshold or "NULL::numeric").replace("p.standard", "standard")})
+                > max({unit_threshold})
         """  # noqa: S608
         return _wrap(hits)
     if rule.evaluator == "unit_count":

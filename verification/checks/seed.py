@@ -55,7 +55,10 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "evaluator": "unit_sum",
         "waivable": True,
         "parameters": {
-            "sources": [["bank_deposit", "balance", "bank"], ["securities", "market_value", "institution"]],
+            "sources": [
+                ["bank_deposit", "balance", "bank"],
+                ["securities", "market_value", "institution"],
+            ],
             "per_person": True,
             "threshold": {"multiple": "24"},
         },

@@ -79,9 +79,9 @@ def finding_list(
         qs = qs.filter(household_id=int(household))
     if case:
         qs = qs.filter(case_id=int(case))
-    return qs.select_related(
-        "village__parent", "rule", "person", "snapshot", "household"
-    ).order_by("-id")
+    return qs.select_related("village__parent", "rule", "person", "snapshot", "household").order_by(
+        "-id"
+    )
 
 
 def finding_get(*, user: User, pk: int | str) -> Finding:
@@ -138,8 +138,6 @@ def counties_of(region: Region) -> list[Region]:
     if region.level == Region.Level.COUNTY:
         return [region]
     if region.level == Region.Level.CITY:
-        return list(
-            Region.objects.filter(level=Region.Level.COUNTY, path__startswith=region.path)
-        )
+        return list(Region.objects.filter(level=Region.Level.COUNTY, path__startswith=region.path))
     county = region.county()
     return [county] if county else []

@@ -78,6 +78,7 @@ def cross_check_run_create(
     kinds: list[str] | None = None,
     trigger: str = CrossCheckRun.Trigger.MANUAL,
     on: dt.date | None = None,
+    with_job: bool = True,
 ) -> CrossCheckRun:
     """A queued run with its snapshots and rule versions fixed. Refused (ValidationError, code
     "unauthorised") for a case or household whose data-check authorisation is not signed."""
@@ -127,7 +128,10 @@ def cross_check_run_create(
     else:
         if region is None:
             raise ValidationError({"region": [_("Choose the region.")]})
-        if scope == Scope.DISTRICT and region.level != Region.Level.COUNTY:
+        if scope == Scope.DISTRICT and region.level not in (
+            Region.Level.COUNTY,
+            Region.Level.CITY,
+        ):
             raise ValidationError({"region": [_("Choose a district or county-level city.")]})
     assert region is not None
     if by is not None and not region_in_scope(by, region):
@@ -138,7 +142,8 @@ def cross_check_run_create(
     rule_rows = selectors.rules_in_force(on)
     if kinds:
         rule_rows = [r for r in rule_rows if set(_rule_kinds(r)) & set(kinds)]
-    job = Job.objects.create(kind="cross_check", region=region, created_by=by)
+    # A background run reports progress on a Job; the inline check of one case has none.
+    job = Job.objects.create(kind="cross_check", region=region, created_by=by) if with_job else None
     return CrossCheckRun.objects.create(
         scope=scope,
         parameters=params,
@@ -286,7 +291,7 @@ def cross_check_district(run_id: int, county_id: int) -> dict[str, int]:
         cur.execute(sql, params)
         cur.execute(f"CREATE INDEX ON {R.PERSONS} (id_number)")
         cur.execute(f"ANALYZE {R.PERSONS}")
-        cur.execute(f"SELECT count(*), count(DISTINCT household_id) FROM {R.PERSONS}")
+        cur.execute(f"SELECT count(*), count(DISTINCT household_id) FROM {R.PERSONS}")  # noqa: S608
         counts["persons"], counts["households"] = cur.fetchone()  # type: ignore[misc]
         if counts["persons"]:
             for spec in specs:
@@ -384,7 +389,9 @@ def cross_check_case_now(*, case: DibaoCase, by: User | None, trigger: str) -> C
     statements) — the investigation's: the run, the authorisation it records and the step that
     allowed it commit together, so the proposal check can rely on it. A failure of the check
     never undoes the investigation: it is recorded as a failed run and retried by Celery."""
-    run = cross_check_run_create(scope=Scope.CASES, cases=[case], by=None, trigger=trigger)
+    run = cross_check_run_create(
+        scope=Scope.CASES, cases=[case], by=None, trigger=trigger, with_job=False
+    )
     if by is not None:
         CrossCheckRun.objects.filter(pk=run.pk).update(started_by=by)
     try:

@@ -12,4 +12,5 @@ urlpatterns = [
     path("findings/<int:pk>/", views.finding_detail, name="finding_detail"),
     path("findings/<int:pk>/<str:name>/", views.finding_action, name="finding_action"),
     path("households/<int:household_pk>/report/", views.household_report, name="household_report"),
+    path("households/<int:household_pk>/panel/", views.findings_panel, name="findings_panel"),
 ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -79,13 +79,19 @@ class FindingFilterForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [("", "—"), *((k, v.label) for k, v in KINDS.items())]
+        cast(forms.ChoiceField, self.fields["kind"]).choices = [
+            ("", "—"),
+            *((k, v.label) for k, v in KINDS.items()),
+        ]
         codes = dict(
             selectors.rules_in_force_any().values_list("code", "label")  # every code once
         )
-        self.fields["rule"].choices = [("", "—"), *sorted(codes.items())]
+        cast(forms.ChoiceField, self.fields["rule"]).choices = [("", "—"), *sorted(codes.items())]
         towns = visible_regions(user).filter(level=Region.Level.TOWNSHIP).order_by("code")
-        self.fields["town"].choices = [("", "—"), *((t.pk, t.name) for t in towns[:500])]
+        cast(forms.ChoiceField, self.fields["town"]).choices = [
+            ("", "—"),
+            *((t.pk, t.name) for t in towns[:500]),
+        ]
 
 
 def _finding_rows(request: AuthenticatedHttpRequest, **fixed: Any) -> tuple[Any, Any]:
@@ -235,7 +241,7 @@ def run_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         run = selectors.run_get(user=request.user, pk=pk)
     except CrossCheckRun.DoesNotExist:
         raise Http404 from None
-    ctx = {"run": run, "job": run.job, "poll_url": request.path + "?partial=1"}
+    ctx: dict[str, Any] = {"run": run, "job": run.job, "poll_url": request.path + "?partial=1"}
     if request.GET.get("partial") and run.job:
         return render(request, "core/_job_progress.html", ctx)
     ctx["snapshots"] = services.snapshot_ids_label(run)
@@ -254,4 +260,19 @@ def household_report(request: AuthenticatedHttpRequest, household_pk: int) -> Ht
         request,
         "verification/checks/report.html",
         {"household": household, "kinds": KINDS, **report},
+    )
+
+
+@checks_page(VIEW_FINDING)
+def findings_panel(request: AuthenticatedHttpRequest, household_pk: int) -> HttpResponse:
+    """The panel the household and case pages load: the household's findings."""
+    try:
+        household = household_selectors.household_get(user=request.user, pk=household_pk)
+    except Household.DoesNotExist:
+        raise Http404 from None
+    findings = list(selectors.finding_list(user=request.user, household=household.pk)[:20])
+    return render(
+        request,
+        "verification/checks/_panel.html",
+        {"findings": findings, "household_id": household.pk},
     )

@@ -9,170 +9,590 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assistance', '0018_case_deadline_order'),
-        ('core', '0007_notification'),
-        ('households', '0006_region_tally'),
-        ('verification', '0002_stage_unlogged_and_policy'),
+        ("assistance", "0018_case_deadline_order"),
+        ("core", "0007_notification"),
+        ("households", "0006_region_tally"),
+        ("verification", "0002_stage_unlogged_and_policy"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CrossCheckRule',
+            name="CrossCheckRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('valid_from', models.DateField(verbose_name='valid from')),
-                ('valid_to', models.DateField(blank=True, null=True, verbose_name='valid to')),
-                ('source_document', models.CharField(blank=True, max_length=255, verbose_name='source document')),
-                ('note', models.CharField(blank=True, max_length=255, verbose_name='note')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('code', models.SlugField(max_length=40, verbose_name='code')),
-                ('kind', models.CharField(choices=[('household_registration', 'Household registration'), ('motor_vehicle', 'Motor vehicles'), ('employment', 'Employment'), ('social_insurance', 'Social insurance contributions'), ('housing', 'Housing'), ('agricultural_machinery', 'Agricultural machinery'), ('agricultural_subsidy', 'Agricultural subsidies'), ('bank_deposit', 'Bank deposits'), ('securities', 'Securities'), ('tax', 'Tax'), ('provident_fund', 'Housing provident fund'), ('business', 'Individual businesses')], max_length=32, verbose_name='dataset')),
-                ('category', models.CharField(choices=[('disqualifying', 'Disqualifying'), ('income', 'Income to count'), ('informational', 'Informational')], max_length=16, verbose_name='category')),
-                ('evaluator', models.CharField(max_length=24, verbose_name='evaluator')),
-                ('parameters', models.JSONField(blank=True, default=dict, verbose_name='parameters')),
-                ('waivable', models.BooleanField(default=True, verbose_name='a reviewer may waive it')),
-                ('label', models.CharField(max_length=100, verbose_name='label')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("valid_from", models.DateField(verbose_name="valid from")),
+                ("valid_to", models.DateField(blank=True, null=True, verbose_name="valid to")),
+                (
+                    "source_document",
+                    models.CharField(blank=True, max_length=255, verbose_name="source document"),
+                ),
+                ("note", models.CharField(blank=True, max_length=255, verbose_name="note")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("code", models.SlugField(max_length=40, verbose_name="code")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("household_registration", "Household registration"),
+                            ("motor_vehicle", "Motor vehicles"),
+                            ("employment", "Employment"),
+                            ("social_insurance", "Social insurance contributions"),
+                            ("housing", "Housing"),
+                            ("agricultural_machinery", "Agricultural machinery"),
+                            ("agricultural_subsidy", "Agricultural subsidies"),
+                            ("bank_deposit", "Bank deposits"),
+                            ("securities", "Securities"),
+                            ("tax", "Tax"),
+                            ("provident_fund", "Housing provident fund"),
+                            ("business", "Individual businesses"),
+                        ],
+                        max_length=32,
+                        verbose_name="dataset",
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("disqualifying", "Disqualifying"),
+                            ("income", "Income to count"),
+                            ("informational", "Informational"),
+                        ],
+                        max_length=16,
+                        verbose_name="category",
+                    ),
+                ),
+                ("evaluator", models.CharField(max_length=24, verbose_name="evaluator")),
+                (
+                    "parameters",
+                    models.JSONField(blank=True, default=dict, verbose_name="parameters"),
+                ),
+                (
+                    "waivable",
+                    models.BooleanField(default=True, verbose_name="a reviewer may waive it"),
+                ),
+                ("label", models.CharField(max_length=100, verbose_name="label")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'cross-check rule',
-                'verbose_name_plural': 'cross-check rules',
-                'ordering': ['code', '-valid_from'],
+                "verbose_name": "cross-check rule",
+                "verbose_name_plural": "cross-check rules",
+                "ordering": ["code", "-valid_from"],
             },
         ),
         migrations.CreateModel(
-            name='CrossCheckRun',
+            name="CrossCheckRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(choices=[('cases', 'Given cases'), ('household', 'One household'), ('pending', 'Pending applications'), ('active', 'Active cases'), ('district', "A district's applications and cases")], max_length=16, verbose_name='scope')),
-                ('parameters', models.JSONField(blank=True, default=dict, verbose_name='parameters')),
-                ('trigger', models.CharField(choices=[('manual', 'Started by hand'), ('investigation', 'Investigation started'), ('review', 'Review opened'), ('snapshot', 'New dataset merged'), ('schedule', 'Schedule')], default='manual', max_length=16, verbose_name='trigger')),
-                ('authorization_signed_on', models.DateField(blank=True, null=True, verbose_name='authorisation signed on')),
-                ('as_of', models.DateField(verbose_name='standard as of')),
-                ('snapshot_ids', models.JSONField(blank=True, default=dict, verbose_name='snapshots')),
-                ('rule_ids', models.JSONField(blank=True, default=list, verbose_name='rule versions')),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], default='queued', max_length=10, verbose_name='status')),
-                ('districts', models.PositiveIntegerField(default=0, verbose_name='districts')),
-                ('districts_done', models.PositiveIntegerField(default=0, verbose_name='districts done')),
-                ('persons', models.PositiveIntegerField(default=0, verbose_name='persons')),
-                ('households', models.PositiveIntegerField(default=0, verbose_name='households')),
-                ('findings_new', models.PositiveIntegerField(default=0, verbose_name='new findings')),
-                ('findings_recurring', models.PositiveIntegerField(default=0, verbose_name='recurring findings')),
-                ('findings_seen', models.PositiveIntegerField(default=0, verbose_name='findings seen')),
-                ('message', models.TextField(blank=True, verbose_name='message')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='started at')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished at')),
-                ('duration', models.FloatField(blank=True, null=True, verbose_name='duration (s)')),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='assistance.dibaocase')),
-                ('job', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='core.job')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.region')),
-                ('started_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[
+                            ("cases", "Given cases"),
+                            ("household", "One household"),
+                            ("pending", "Pending applications"),
+                            ("active", "Active cases"),
+                            ("district", "A district's applications and cases"),
+                        ],
+                        max_length=16,
+                        verbose_name="scope",
+                    ),
+                ),
+                (
+                    "parameters",
+                    models.JSONField(blank=True, default=dict, verbose_name="parameters"),
+                ),
+                (
+                    "trigger",
+                    models.CharField(
+                        choices=[
+                            ("manual", "Started by hand"),
+                            ("investigation", "Investigation started"),
+                            ("review", "Review opened"),
+                            ("snapshot", "New dataset merged"),
+                            ("schedule", "Schedule"),
+                        ],
+                        default="manual",
+                        max_length=16,
+                        verbose_name="trigger",
+                    ),
+                ),
+                (
+                    "authorization_signed_on",
+                    models.DateField(blank=True, null=True, verbose_name="authorisation signed on"),
+                ),
+                ("as_of", models.DateField(verbose_name="standard as of")),
+                (
+                    "snapshot_ids",
+                    models.JSONField(blank=True, default=dict, verbose_name="snapshots"),
+                ),
+                (
+                    "rule_ids",
+                    models.JSONField(blank=True, default=list, verbose_name="rule versions"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("districts", models.PositiveIntegerField(default=0, verbose_name="districts")),
+                (
+                    "districts_done",
+                    models.PositiveIntegerField(default=0, verbose_name="districts done"),
+                ),
+                ("persons", models.PositiveIntegerField(default=0, verbose_name="persons")),
+                ("households", models.PositiveIntegerField(default=0, verbose_name="households")),
+                (
+                    "findings_new",
+                    models.PositiveIntegerField(default=0, verbose_name="new findings"),
+                ),
+                (
+                    "findings_recurring",
+                    models.PositiveIntegerField(default=0, verbose_name="recurring findings"),
+                ),
+                (
+                    "findings_seen",
+                    models.PositiveIntegerField(default=0, verbose_name="findings seen"),
+                ),
+                ("message", models.TextField(blank=True, verbose_name="message")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                (
+                    "started_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="started at"),
+                ),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="finished at"),
+                ),
+                ("duration", models.FloatField(blank=True, null=True, verbose_name="duration (s)")),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="assistance.dibaocase",
+                    ),
+                ),
+                (
+                    "job",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="core.job",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.region",
+                    ),
+                ),
+                (
+                    "started_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'cross-check run',
-                'verbose_name_plural': 'cross-check runs',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "cross-check run",
+                "verbose_name_plural": "cross-check runs",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='CaseCheck',
+            name="CaseCheck",
             fields=[
-                ('case', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='assistance.dibaocase')),
-                ('checked_at', models.DateTimeField(verbose_name='checked at')),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='households.household')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='verification.crosscheckrun')),
+                (
+                    "case",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to="assistance.dibaocase",
+                    ),
+                ),
+                ("checked_at", models.DateTimeField(verbose_name="checked at")),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="households.household",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="verification.crosscheckrun",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'case cross-check',
-                'verbose_name_plural': 'case cross-checks',
+                "verbose_name": "case cross-check",
+                "verbose_name_plural": "case cross-checks",
             },
         ),
         migrations.CreateModel(
-            name='Finding',
+            name="Finding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rule_code', models.SlugField(max_length=40, verbose_name='rule')),
-                ('kind', models.CharField(choices=[('household_registration', 'Household registration'), ('motor_vehicle', 'Motor vehicles'), ('employment', 'Employment'), ('social_insurance', 'Social insurance contributions'), ('housing', 'Housing'), ('agricultural_machinery', 'Agricultural machinery'), ('agricultural_subsidy', 'Agricultural subsidies'), ('bank_deposit', 'Bank deposits'), ('securities', 'Securities'), ('tax', 'Tax'), ('provident_fund', 'Housing provident fund'), ('business', 'Individual businesses')], max_length=32, verbose_name='dataset')),
-                ('category', models.CharField(choices=[('disqualifying', 'Disqualifying'), ('income', 'Income to count'), ('informational', 'Informational')], max_length=16, verbose_name='category')),
-                ('evidence_key', models.CharField(blank=True, default='', max_length=255, verbose_name='evidence')),
-                ('row_no', models.PositiveIntegerField(blank=True, null=True, verbose_name='row')),
-                ('evidence', models.JSONField(blank=True, default=dict, verbose_name='evidence records')),
-                ('value', models.DecimalField(decimal_places=2, max_digits=16, null=True, verbose_name='value')),
-                ('threshold', models.DecimalField(decimal_places=2, max_digits=16, null=True, verbose_name='threshold')),
-                ('state', models.CharField(choices=[('new', 'New'), ('recurring', 'Recurring'), ('confirmed', 'Confirmed'), ('dismissed', 'Dismissed'), ('waived', 'Waived')], db_index=True, default='new', max_length=12, verbose_name='state')),
-                ('previous_state', models.CharField(blank=True, editable=False, max_length=12)),
-                ('times_seen', models.PositiveIntegerField(default=1, verbose_name='times seen')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='found at')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True, verbose_name='resolved at')),
-                ('resolution_reason', models.TextField(blank=True, verbose_name='reason')),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='assistance.dibaocase')),
-                ('county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.region')),
-                ('first_run', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='verification.crosscheckrun')),
-                ('first_snapshot', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='verification.datasetsnapshot')),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='households.household')),
-                ('last_run', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='verification.crosscheckrun')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='households.person')),
-                ('recurred_run', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='verification.crosscheckrun')),
-                ('resolved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('review', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='assistance.casereview')),
-                ('rule', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='verification.crosscheckrule')),
-                ('snapshot', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='verification.datasetsnapshot')),
-                ('village', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rule_code", models.SlugField(max_length=40, verbose_name="rule")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("household_registration", "Household registration"),
+                            ("motor_vehicle", "Motor vehicles"),
+                            ("employment", "Employment"),
+                            ("social_insurance", "Social insurance contributions"),
+                            ("housing", "Housing"),
+                            ("agricultural_machinery", "Agricultural machinery"),
+                            ("agricultural_subsidy", "Agricultural subsidies"),
+                            ("bank_deposit", "Bank deposits"),
+                            ("securities", "Securities"),
+                            ("tax", "Tax"),
+                            ("provident_fund", "Housing provident fund"),
+                            ("business", "Individual businesses"),
+                        ],
+                        max_length=32,
+                        verbose_name="dataset",
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("disqualifying", "Disqualifying"),
+                            ("income", "Income to count"),
+                            ("informational", "Informational"),
+                        ],
+                        max_length=16,
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "evidence_key",
+                    models.CharField(
+                        blank=True, default="", max_length=255, verbose_name="evidence"
+                    ),
+                ),
+                ("row_no", models.PositiveIntegerField(blank=True, null=True, verbose_name="row")),
+                (
+                    "evidence",
+                    models.JSONField(blank=True, default=dict, verbose_name="evidence records"),
+                ),
+                (
+                    "value",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=16, null=True, verbose_name="value"
+                    ),
+                ),
+                (
+                    "threshold",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=16, null=True, verbose_name="threshold"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("new", "New"),
+                            ("recurring", "Recurring"),
+                            ("confirmed", "Confirmed"),
+                            ("dismissed", "Dismissed"),
+                            ("waived", "Waived"),
+                        ],
+                        db_index=True,
+                        default="new",
+                        max_length=12,
+                        verbose_name="state",
+                    ),
+                ),
+                ("previous_state", models.CharField(blank=True, editable=False, max_length=12)),
+                ("times_seen", models.PositiveIntegerField(default=1, verbose_name="times seen")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="found at")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "resolved_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="resolved at"),
+                ),
+                ("resolution_reason", models.TextField(blank=True, verbose_name="reason")),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="assistance.dibaocase",
+                    ),
+                ),
+                (
+                    "county",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.region",
+                    ),
+                ),
+                (
+                    "first_run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="verification.crosscheckrun",
+                    ),
+                ),
+                (
+                    "first_snapshot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="verification.datasetsnapshot",
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="households.household",
+                    ),
+                ),
+                (
+                    "last_run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="verification.crosscheckrun",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="households.person",
+                    ),
+                ),
+                (
+                    "recurred_run",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="verification.crosscheckrun",
+                    ),
+                ),
+                (
+                    "resolved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "review",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="assistance.casereview",
+                    ),
+                ),
+                (
+                    "rule",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="verification.crosscheckrule",
+                    ),
+                ),
+                (
+                    "snapshot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="verification.datasetsnapshot",
+                    ),
+                ),
+                (
+                    "village",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'finding',
-                'verbose_name_plural': 'findings',
-                'ordering': ['-id'],
-                'permissions': [('waive_finding', 'Can waive a cross-check finding')],
+                "verbose_name": "finding",
+                "verbose_name_plural": "findings",
+                "ordering": ["-id"],
+                "permissions": [("waive_finding", "Can waive a cross-check finding")],
             },
         ),
         migrations.CreateModel(
-            name='FindingTransition',
+            name="FindingTransition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(blank=True, db_index=True, max_length=40, verbose_name='action')),
-                ('from_status', models.CharField(max_length=16, verbose_name='from')),
-                ('to_status', models.CharField(max_length=16, verbose_name='to')),
-                ('at', models.DateTimeField(auto_now_add=True, verbose_name='at')),
-                ('reason', models.TextField(blank=True, verbose_name='reason')),
-                ('by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('finding', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='transitions', to='verification.finding')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=40, verbose_name="action"
+                    ),
+                ),
+                ("from_status", models.CharField(max_length=16, verbose_name="from")),
+                ("to_status", models.CharField(max_length=16, verbose_name="to")),
+                ("at", models.DateTimeField(auto_now_add=True, verbose_name="at")),
+                ("reason", models.TextField(blank=True, verbose_name="reason")),
+                (
+                    "by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "finding",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="transitions",
+                        to="verification.finding",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'finding history',
-                'verbose_name_plural': 'finding history',
-                'ordering': ['at', 'id'],
-                'abstract': False,
+                "verbose_name": "finding history",
+                "verbose_name_plural": "finding history",
+                "ordering": ["at", "id"],
+                "abstract": False,
             },
         ),
         migrations.AddConstraint(
-            model_name='crosscheckrule',
-            constraint=django.contrib.postgres.constraints.ExclusionConstraint(expressions=[(core.models.SameText(models.F('code'), models.F('code'), django.contrib.postgres.fields.ranges.RangeBoundary(inclusive_lower=True, inclusive_upper=True)), '&&'), (core.models.DateRange(models.F('valid_from'), models.F('valid_to'), django.contrib.postgres.fields.ranges.RangeBoundary(inclusive_lower=True, inclusive_upper=True)), '&&')], name='verification_crosscheckrule_no_overlap', violation_error_code='overlap', violation_error_message='This period overlaps another period of the same value.'),
+            model_name="crosscheckrule",
+            constraint=django.contrib.postgres.constraints.ExclusionConstraint(
+                expressions=[
+                    (
+                        core.models.SameText(
+                            models.F("code"),
+                            models.F("code"),
+                            django.contrib.postgres.fields.ranges.RangeBoundary(
+                                inclusive_lower=True, inclusive_upper=True
+                            ),
+                        ),
+                        "&&",
+                    ),
+                    (
+                        core.models.DateRange(
+                            models.F("valid_from"),
+                            models.F("valid_to"),
+                            django.contrib.postgres.fields.ranges.RangeBoundary(
+                                inclusive_lower=True, inclusive_upper=True
+                            ),
+                        ),
+                        "&&",
+                    ),
+                ],
+                name="verification_crosscheckrule_no_overlap",
+                violation_error_code="overlap",
+                violation_error_message="This period overlaps another period of the same value.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='crosscheckrun',
-            index=models.Index(fields=['case', 'status'], name='verificatio_case_id_77c859_idx'),
+            model_name="crosscheckrun",
+            index=models.Index(fields=["case", "status"], name="verificatio_case_id_77c859_idx"),
         ),
         migrations.AddIndex(
-            model_name='finding',
-            index=models.Index(fields=['village', 'state', 'id'], name='finding_village_state'),
+            model_name="finding",
+            index=models.Index(fields=["village", "state", "id"], name="finding_village_state"),
         ),
         migrations.AddIndex(
-            model_name='finding',
-            index=models.Index(fields=['household', 'state'], name='finding_household_state'),
+            model_name="finding",
+            index=models.Index(fields=["household", "state"], name="finding_household_state"),
         ),
         migrations.AddIndex(
-            model_name='finding',
-            index=models.Index(condition=models.Q(('category', 'disqualifying'), ('state__in', ['new', 'recurring'])), fields=['household'], name='finding_unresolved_disq'),
+            model_name="finding",
+            index=models.Index(
+                condition=models.Q(
+                    ("category", "disqualifying"), ("state__in", ["new", "recurring"])
+                ),
+                fields=["household"],
+                name="finding_unresolved_disq",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='finding',
-            constraint=models.UniqueConstraint(fields=('household', 'person', 'rule_code', 'evidence_key'), name='finding_fingerprint', nulls_distinct=False),
+            model_name="finding",
+            constraint=models.UniqueConstraint(
+                fields=("household", "person", "rule_code", "evidence_key"),
+                name="finding_fingerprint",
+                nulls_distinct=False,
+            ),
         ),
     ]

@@ -23,10 +23,7 @@ def findings(household_a, household_b, household_taicheng, cw_baisha, data_admin
     homes = (household_a, household_b, household_taicheng)
     make_snapshot(
         "motor_vehicle",
-        [
-            {"id_number": ids_of(h)[0], "plate": f"粤J{h.pk}", "vehicle_type": "轿车"}
-            for h in homes
-        ],
+        [{"id_number": ids_of(h)[0], "plate": f"粤J{h.pk}", "vehicle_type": "轿车"} for h in homes],
         by=data_admin,
     )
     cases = [make_case(h, by=cw_baisha) for h in homes]
@@ -78,9 +75,7 @@ def test_api_runs(api, household_a, cw_baisha, cw_taicheng, findings):  # type: 
     r = api.post("/api/v1/cross-check-runs/", {"scope": "household", "household": household_a.pk})
     assert r.status_code == 201, r.json()
     assert r.json()["authorization_signed_on"] is not None
-    r = api.post(
-        "/api/v1/cross-check-runs/", {"scope": "district", "region": region("440781").pk}
-    )
+    r = api.post("/api/v1/cross-check-runs/", {"scope": "district", "region": region("440781").pk})
     assert r.status_code == 400 and "region" in r.json()
 
 
@@ -104,8 +99,9 @@ def test_pages_scoped(client, findings, cw_baisha, cw_taicheng, household_taiche
     assert r.status_code == 404
     assert other.__class__.objects.get(pk=other.pk).state == "new"
     assert (
-        client.get(reverse("verification:household_report", args=[household_taicheng.pk]))
-        .status_code
+        client.get(
+            reverse("verification:household_report", args=[household_taicheng.pk])
+        ).status_code
         == 404
     )
     r = client.get(reverse("verification:household_report", args=[household_a.pk]))
@@ -155,7 +151,10 @@ def test_list_query_counts_do_not_grow(api, client, cw_baisha, data_admin, villa
     def check() -> None:
         make_snapshot(
             "motor_vehicle",
-            [{"id_number": ids_of(h)[0], "plate": f"粤J{h.pk}", "vehicle_type": "轿车"} for h in homes],
+            [
+                {"id_number": ids_of(h)[0], "plate": f"粤J{h.pk}", "vehicle_type": "轿车"}
+                for h in homes
+            ],
             by=data_admin,
         )
         cases = [make_case(h, by=cw_baisha) for h in homes if not h.dibao_cases.exists()]
@@ -180,3 +179,15 @@ def test_list_query_counts_do_not_grow(api, client, cw_baisha, data_admin, villa
         client.get(reverse("verification:finding_list"))
     assert len(many) == len(few)
     assert len(many_page) == len(few_page)
+
+
+def test_household_panel(client, findings, cw_baisha, household_a, household_taicheng):  # type: ignore[no-untyped-def]
+    login(client, cw_baisha)
+    r = client.get(reverse("households:detail", args=[household_a.pk]))
+    assert b'data-testid="findings-panel-slot"' in r.content
+    r = client.get(reverse("verification:findings_panel", args=[household_a.pk]))
+    assert r.status_code == 200 and r.content.count(b'data-testid="findings-panel-row"') == 1
+    assert (
+        client.get(reverse("verification:findings_panel", args=[household_taicheng.pk])).status_code
+        == 404
+    )

@@ -49,7 +49,9 @@ def _homes(ids: list[str], std: Decimal, d: int) -> dict[str, list[dict[str, Any
 
 def _non_residential(ids: list[str], std: Decimal, d: int) -> dict[str, list[dict[str, Any]]]:
     use = {-1: "住宅", 0: "住宅", 1: "商业"}[d]
-    return {"housing": [{"id_number": ids[0], "property_address": "商铺1号", "use": use, "area": 30}]}
+    return {
+        "housing": [{"id_number": ids[0], "property_address": "商铺1号", "use": use, "area": 30}]
+    }
 
 
 def _vehicle(ids: list[str], std: Decimal, d: int) -> dict[str, list[dict[str, Any]]]:
@@ -58,11 +60,21 @@ def _vehicle(ids: list[str], std: Decimal, d: int) -> dict[str, list[dict[str, A
 
 
 def _business(ids: list[str], std: Decimal, d: int) -> dict[str, list[dict[str, Any]]]:
-    return {"business": [{"id_number": ids[0], "registration_no": "9244", "employees": max(d, 0) if d <= 0 else 3}]}
+    return {
+        "business": [
+            {
+                "id_number": ids[0],
+                "registration_no": "9244",
+                "employees": max(d, 0) if d <= 0 else 3,
+            }
+        ]
+    }
 
 
 def _salary_unemployed(ids: list[str], std: Decimal, d: int) -> dict[str, list[dict[str, Any]]]:
-    return {"employment": [{"id_number": ids[2], "employer": "厂", "monthly_salary": max(d, 0) * 100}]}
+    return {
+        "employment": [{"id_number": ids[2], "employer": "厂", "monthly_salary": max(d, 0) * 100}]
+    }
 
 
 def _salary(ids: list[str], std: Decimal, d: int) -> dict[str, list[dict[str, Any]]]:
@@ -71,11 +83,23 @@ def _salary(ids: list[str], std: Decimal, d: int) -> dict[str, list[dict[str, An
 
 def _provident(ids: list[str], std: Decimal, d: int) -> dict[str, list[dict[str, Any]]]:
     # implied salary = deposit / 0.24
-    return {"provident_fund": [{"id_number": ids[0], "monthly_contribution": std * Decimal("0.24") + d, "balance": 1}]}
+    return {
+        "provident_fund": [
+            {"id_number": ids[0], "monthly_contribution": std * Decimal("0.24") + d, "balance": 1}
+        ]
+    }
 
 
 def _social(ids: list[str], std: Decimal, d: int) -> dict[str, list[dict[str, Any]]]:
-    return {"social_insurance": [{"id_number": ids[0], "insurance": "职工养老", "monthly_contribution": std * Decimal("0.08") + d}]}
+    return {
+        "social_insurance": [
+            {
+                "id_number": ids[0],
+                "insurance": "职工养老",
+                "monthly_contribution": std * Decimal("0.08") + d,
+            }
+        ]
+    }
 
 
 def _tax(ids: list[str], std: Decimal, d: int) -> dict[str, list[dict[str, Any]]]:
@@ -83,11 +107,19 @@ def _tax(ids: list[str], std: Decimal, d: int) -> dict[str, list[dict[str, Any]]
 
 
 def _machinery(ids: list[str], std: Decimal, d: int) -> dict[str, list[dict[str, Any]]]:
-    return {"agricultural_machinery": [{"id_number": ids[0], "machine_type": "拖拉机", "value": 12 * std + d}]}
+    return {
+        "agricultural_machinery": [
+            {"id_number": ids[0], "machine_type": "拖拉机", "value": 12 * std + d}
+        ]
+    }
 
 
 def _subsidy(ids: list[str], std: Decimal, d: int) -> dict[str, list[dict[str, Any]]]:
-    return {"agricultural_subsidy": [{"id_number": ids[0], "subsidy_type": "种粮", "amount": 6 * std + d}]}
+    return {
+        "agricultural_subsidy": [
+            {"id_number": ids[0], "subsidy_type": "种粮", "amount": 6 * std + d}
+        ]
+    }
 
 
 def _registration(ids: list[str], std: Decimal, d: int) -> dict[str, list[dict[str, Any]]]:

@@ -57,6 +57,11 @@ class FindingSerializer(serializers.ModelSerializer):
     village_name = serializers.CharField(source="village.name", read_only=True)
     town_name = serializers.CharField(source="village.parent.name", read_only=True)
     allowed_actions = FindingActionsField(FINDING)
+    # Plain strings in the schema (an enum named "kind"/"category" collides with other apps').
+    kind = serializers.CharField(read_only=True, help_text="The dataset kind, e.g. motor_vehicle.")
+    category = serializers.CharField(
+        read_only=True, help_text="disqualifying, income or informational."
+    )
 
     class Meta:
         model = Finding
@@ -94,6 +99,7 @@ class FindingReasonSerializer(serializers.Serializer):
 
 class CrossCheckRunSerializer(serializers.ModelSerializer):
     progress_percent = serializers.IntegerField(source="job.percent", read_only=True, default=0)
+    status = serializers.CharField(read_only=True, help_text="queued, running, done or failed.")
 
     class Meta:
         model = CrossCheckRun

@@ -39,8 +39,7 @@ from verification.checks.api.serializers import (
     FindingReasonSerializer,
     FindingSerializer,
 )
-from verification.kinds import KINDS
-from verification.models import Category, CrossCheckRun, Finding, FindingTransition
+from verification.models import CrossCheckRun, Finding, FindingTransition
 from verification.permissions import RESOLVE_FINDING, WAIVE_FINDING
 
 E400 = OpenApiResponse(description='Invalid input: `{"field": ["message"]}`. Nothing is saved.')
@@ -56,7 +55,7 @@ E409 = OpenApiResponse(
 
 
 class RunFilter(SelectorFilterSet):
-    status = filters.ChoiceFilter(method="noop", choices=CrossCheckRun.Status.choices)
+    status = filters.CharFilter(method="noop", help_text="queued, running, done or failed.")
     scope = filters.ChoiceFilter(method="noop", choices=CrossCheckRun.Scope.choices)
 
     class Meta:
@@ -110,7 +109,9 @@ class CrossCheckRunViewSet(
         if d.get("region") is not None:
             region = visible_regions(user).filter(pk=d["region"]).first()
             if region is None:
-                raise DjangoValidationError({"region": [_("Unknown region, or outside your area.")]})
+                raise DjangoValidationError(
+                    {"region": [_("Unknown region, or outside your area.")]}
+                )
             kw["region"] = region
         if d.get("cases"):
             cases = list(
@@ -134,8 +135,10 @@ class CrossCheckRunViewSet(
 
 class FindingFilter(SelectorFilterSet):
     state = filters.ChoiceFilter(method="noop", choices=Finding.State.choices)
-    category = filters.ChoiceFilter(method="noop", choices=Category.choices)
-    kind = filters.ChoiceFilter(method="noop", choices=[(k, v.label) for k, v in KINDS.items()])
+    category = filters.CharFilter(
+        method="noop", help_text="disqualifying, income or informational."
+    )
+    kind = filters.CharFilter(method="noop", help_text="A dataset kind, e.g. motor_vehicle.")
     rule = filters.CharFilter(method="noop", help_text="A rule code, e.g. motor_vehicle.")
     town = IntegerFilter(method="noop")
     village = IntegerFilter(method="noop")
@@ -195,7 +198,9 @@ class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             FindingDetailSerializer(finding, context=self.get_serializer_context()).data
         )
 
-    @_resolve("Confirm the finding (optionally opening a review of the case)", FindingConfirmSerializer)
+    @_resolve(
+        "Confirm the finding (optionally opening a review of the case)", FindingConfirmSerializer
+    )
     @action(detail=True, methods=["post"], required_perms=[RESOLVE_FINDING])
     def confirm(self, request: Request, pk: str | None = None) -> Response:
         finding = self.get_object()
