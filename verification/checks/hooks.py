@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 
@@ -123,4 +122,3 @@ def connect() -> None:
     signals.snapshot_merged.connect(on_snapshot_merged, dispatch_uid="verification.checks.merged")
     household_panels.register(panels.household_panel)
     case_panels.register_case_panel(panels.case_panel)
-    _ = transaction  # the receivers enqueue with transaction.on_commit (services)
