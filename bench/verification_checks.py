@@ -385,8 +385,9 @@ def main() -> int:
             lines += [
                 f"- Through Celery (one task per district, chord): 1 worker "
                 f"{celery[0]['wall_s']:.2f} s, 2 workers {celery[1]['wall_s']:.2f} s — "
-                f"speed-up **{speedup:.2f}×** (wall time from enqueue to the run closed; the "
-                f"districts are unequal in size, so the largest bounds the speed-up).",
+                f"speed-up **{speedup:.2f}×** (wall time from enqueue to the run closed; on "
+                f"{os.cpu_count()} CPUs shared with PostgreSQL; why it is not nearer 2× is not "
+                f"yet measured).",
             ]
         write_section(lines)
         figure = (
