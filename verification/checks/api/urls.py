@@ -1,5 +1,11 @@
-"""/api/v1/ routes of checks."""
+"""/api/v1/cross-check-runs/ and /api/v1/findings/."""
 
-from django.urls import URLPattern
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern] = []
+from verification.checks.api.views import CrossCheckRunViewSet, FindingViewSet
+
+router = SimpleRouter()
+router.register("cross-check-runs", CrossCheckRunViewSet, basename="cross-check-run")
+router.register("findings", FindingViewSet, basename="finding")
+
+urlpatterns = router.urls
