@@ -218,6 +218,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(hour=1, minute=30),
     },
     # The 6-month phase-out: due and overdue re-assessments marked, their hand-offs opened.
+    # The economic cross-check (verification): pending applications nightly, every active case
+    # monthly (a newly merged snapshot re-checks both at once).
+    "verification-check-pending-applications": {
+        "task": "verification.check_pending_applications",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "verification-check-active-cases": {
+        "task": "verification.check_active_cases",
+        "schedule": crontab(day_of_month="1", hour=3, minute=0),
+    },
     "transitions-mark-phase-outs": {
         "task": "transitions.mark_phase_outs",
         "schedule": crontab(hour=0, minute=30),

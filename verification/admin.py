@@ -6,7 +6,7 @@ from django.contrib import admin
 
 from poverty.admin import EffectiveDatedAdmin
 
-from .models import AuditPolicy, ImportLimit, ScoreWeights
+from .models import AuditPolicy, CrossCheckRule, ImportLimit, ScoreWeights
 
 
 @admin.register(ImportLimit)
@@ -30,3 +30,15 @@ class AuditPolicyAdmin(EffectiveDatedAdmin):
         "valid_from", "valid_to", "sample_percent", "max_inclusion_percent",
         "max_exclusion_percent", "max_exit_percent", "source_document",
     ]  # fmt: skip
+
+
+@admin.register(CrossCheckRule)
+class CrossCheckRuleAdmin(EffectiveDatedAdmin):
+    """A rule's new parameters are a new period from a date: every run names the rule versions
+    it used, so earlier findings stay explained."""
+
+    list_display = [
+        "code", "kind", "category", "waivable", "valid_from", "valid_to", "source_document",
+    ]  # fmt: skip
+    list_filter = ["kind", "category"]
+    search_fields = ["code", "label"]
