@@ -129,6 +129,20 @@ def xlsx_rows(stream: IO[bytes]) -> Iterator[list[Any]]:
     yield from _trimmed(list(r) for r in sheet.iter_rows())
 
 
+def xlsx_rows_sized(stream: IO[bytes]) -> tuple[int, Iterator[list[Any]]]:
+    """The first sheet's height (rows, header included; for a progress bar) and its rows, as
+    `xlsx_rows` gives them. A damaged workbook raises CellError here, before any row."""
+    try:
+        book = python_calamine.CalamineWorkbook.from_filelike(stream)  # type: ignore[arg-type]
+        sheet = book.get_sheet_by_index(0)
+        height = int(sheet.height or 0)
+    except (python_calamine.CalamineError, ValueError, OSError) as e:
+        raise CellError(
+            _("The workbook cannot be read (damaged or not a spreadsheet): %(e)s") % {"e": e}
+        ) from e
+    return height, _trimmed(list(r) for r in sheet.iter_rows())
+
+
 # ----------------------------------------------------------------------------- headers
 
 
