@@ -54,7 +54,9 @@ def snapshot_list(
     if not may_view(user):
         return DatasetSnapshot.objects.none()
     f = filters or SnapshotFilters()
-    qs = DatasetSnapshot.objects.select_related("uploaded_by", "decided_by", "job")
+    qs = DatasetSnapshot.objects.select_related(
+        "uploaded_by", "decided_by", "job"
+    ).prefetch_related("transitions")
     if f.kind:
         qs = qs.filter(kind=f.kind)
     if f.status:

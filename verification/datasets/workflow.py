@@ -11,7 +11,7 @@ whole history (the `upload` row names the uploader).
 
 from django.utils.translation import gettext_lazy
 
-from core.models import Region
+from core.models import Region, User
 from core.workflow import Action, Workflow
 
 from ..models import DatasetSnapshot, SnapshotTransition
@@ -76,3 +76,14 @@ DATASET = Workflow(
         Action("merge", gettext_lazy("merge"), (S.APPROVED,), S.MERGED, system=True),
     ],
 )
+
+
+def allowed_actions(snapshot: DatasetSnapshot, user: User) -> list[str]:
+    """DATASET.allowed, reading who took part from the snapshot's prefetched history (a list
+    of snapshots then costs no query per row)."""
+    actors: dict[str, set[int]] = {}
+    for t in snapshot.transitions.all():
+        if t.by_id is not None:
+            actors.setdefault(t.action, set()).add(t.by_id)
+    candidates = [a for a in DATASET.actions_list if not a.system and snapshot.status in a.sources]
+    return [a.name for a in candidates if DATASET.may(snapshot, a.name, user, actors=actors)]
