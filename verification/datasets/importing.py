@@ -134,6 +134,13 @@ def _open_rows(
     return csv_rows(counting, encoding=encoding), estimate  # type: ignore[arg-type]
 
 
+def _blank(row: list[Any]) -> bool:
+    try:
+        return not "".join(row).strip()  # CSV rows: all text
+    except TypeError:  # spreadsheet cells: numbers, dates, None
+        return not any(c is not None and (not isinstance(c, str) or c.strip()) for c in row)
+
+
 def _header(rows: Iterator[list[Any]]) -> tuple[int, list[Any]]:
     """The first non-empty row (the header) and its spreadsheet row number."""
     for n, row in enumerate(rows, start=1):
@@ -197,9 +204,7 @@ def validate_rows(
             try:
                 for row in rows:
                     row_no += 1
-                    if not any(
-                        c is not None and (not isinstance(c, str) or c.strip()) for c in row
-                    ):
+                    if _blank(row):
                         continue  # an empty row in the middle: not a record
                     done += 1
                     values, bad = clean_row(kind, row, columns, today=today)
