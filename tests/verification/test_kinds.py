@@ -64,3 +64,37 @@ def test_employee_counts(raw, ok):
     columns = {"id_number": 0, "registration_no": 1, "employees": 2}
     _values, errors = clean_row(kind, [ID, "92440703MA1", raw], columns, today=TODAY)
     assert (errors == []) is ok
+
+
+def test_the_fast_paths_agree_with_the_full_readers():
+    """ID numbers and amounts that look plain take a shortcut: same answers, same refusals."""
+    from households.tabular import CellError, clean_amount, clean_id_number
+    from verification.kinds import _amount, _id
+
+    for raw in (ID, "110105194912310021", "110105209912310027", "110105194902300021"):
+        try:
+            full: object = clean_id_number(raw, today=TODAY)
+        except CellError as e:
+            full = type(e)
+        try:
+            fast: object = _id(raw, TODAY)
+        except CellError as e:
+            fast = type(e)
+        assert fast == full, raw
+    for raw in ("12", "12.5", "0.01", "1,234.50", "12.345"):
+        try:
+            full = clean_amount(raw)
+        except CellError as e:
+            full = type(e)
+        try:
+            fast = _amount(raw, TODAY)
+        except CellError as e:
+            fast = type(e)
+        assert fast == full, raw
+
+
+def test_a_nul_in_a_text_cell_is_reported():
+    kind = KINDS["bank_deposit"]
+    m = map_headers(["身份证号", "开户银行", "余额"], kind.aliases, required=kind.required)
+    _values, errors = clean_row(kind, [ID, "农业\x00银行", "1"], m.columns, today=TODAY)
+    assert [e[0] for e in errors] == ["Bank"]

@@ -36,7 +36,7 @@ __all__ = [
     "SnapshotTransition",
 ]
 
-KindChoices = models.TextChoices(  # type: ignore[misc]
+KindChoices = models.TextChoices(  # type: ignore[misc,call-overload]
     "KindChoices", [(code, (code, kind.label)) for code, kind in K.KINDS.items()]
 )
 

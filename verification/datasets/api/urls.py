@@ -1,5 +1,10 @@
-"""/api/v1/ routes of datasets."""
+"""/api/v1/datasets/."""
 
-from django.urls import URLPattern
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern] = []
+from .views import DatasetViewSet
+
+router = SimpleRouter()
+router.register("datasets", DatasetViewSet, basename="dataset")
+
+urlpatterns = router.urls

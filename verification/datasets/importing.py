@@ -1,0 +1,377 @@
+"""Validating a snapshot's file: stream it, check every row, COPY the good rows into the kind's
+stage table and the bad cells into ImportRowError — memory flat whatever the file size.
+
+The whole validation is one transaction (stage rows, errors, counts, status): a worker killed
+half-way leaves the snapshot "validating" with nothing staged, and the redelivered task (acks
+late) starts over — after deleting whatever an earlier attempt might have left. Progress goes to
+the snapshot's Job on a side connection (core.job_progress), so the page sees it meanwhile.
+
+The hot path avoids per-cell overhead where it can: the rows are formatted as COPY text lines
+by hand (no per-value adaptation) and written in blocks; psycopg sends each block while the next
+is parsed (the server parses COPY in its own process). Bad cells are spooled to a temporary file
+and COPYed after the rows (one COPY at a time per connection).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import logging
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import IO, Any
+
+from django.db import OperationalError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from core.job_progress import Progress, job_finish, job_progress_writer
+from core.models import Job
+from households.tabular import (
+    SNIFF_BYTES,
+    CellError,
+    csv_rows,
+    detect_encoding,
+    map_headers,
+    workbook_rows,
+)
+
+from .. import kinds as K
+from ..models import STAGE_MODELS, DatasetSnapshot, ImportLimit, ImportRowError
+from .workflow import DATASET
+
+logger = logging.getLogger(__name__)
+S = DatasetSnapshot.Status
+BLOCK_ROWS = 2000  # rows per COPY write
+PROGRESS_SECONDS = 0.5
+SPREADSHEETS = ("xlsx", "xls", "ods")
+
+
+class FileRefused(Exception):
+    """The file cannot be taken at all (empty, unreadable, wrong headers): the snapshot fails
+    with this message and nothing is staged."""
+
+
+# ----------------------------------------------------------------------------- COPY text
+
+
+def _escape(text: str) -> str:
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        text = (
+            text.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+        )
+    return text
+
+
+def _formatter(f: K.Field) -> Callable[[Any], str]:
+    """How a cleaned value of this field is written in a COPY text line."""
+    if f.clean in (K._date,):
+        return lambda v: "\\N" if v is None else v.isoformat()
+    if f.clean in (K._amount, K._area, K._count):
+        return lambda v: "\\N" if v is None else str(v)
+    # Text columns are NOT NULL (blank=True): an empty optional cell is "".
+    return lambda v: "" if v is None else _escape(v)
+
+
+def stage_columns(kind: K.Kind) -> list[str]:
+    model = STAGE_MODELS[kind.code]
+    cols = ["snapshot_id", "row_no"]
+    cols += [str(model._meta.get_field(f.name).column) for f in kind.fields]  # type: ignore[union-attr]
+    return cols
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+class _Counting(io.RawIOBase):
+    """A byte stream that counts what was read (for a progress total estimated from size)."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw, self.read_bytes = raw, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.raw.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        self.read_bytes += n
+        return n
+
+
+def _open_rows(
+    snapshot: DatasetSnapshot, f: IO[bytes]
+) -> tuple[Iterator[list[Any]], Callable[[int], int]]:
+    """The file's rows and a function estimating the total data rows from rows read so far."""
+    if snapshot.file_format in SPREADSHEETS:
+        try:
+            height, rows = workbook_rows(f)
+        except CellError as e:
+            raise FileRefused(str(e)) from e
+        return rows, lambda done: max(done, height - 1)
+    head = f.read(SNIFF_BYTES)
+    if not head:
+        raise FileRefused(_("The file is empty."))
+    encoding = detect_encoding(head)
+    snapshot.encoding = encoding
+    f.seek(0)
+    counting = _Counting(f)
+    size = snapshot.size or 1
+
+    def estimate(done: int) -> int:
+        if not counting.read_bytes or not done:
+            return done
+        return max(done, round(done * size / counting.read_bytes))
+
+    return csv_rows(counting, encoding=encoding), estimate  # type: ignore[arg-type]
+
+
+def _blank(row: list[Any]) -> bool:
+    try:
+        return not "".join(row).strip()  # CSV rows: all text
+    except TypeError:  # spreadsheet cells: numbers, dates, None
+        return not any(c is not None and (not isinstance(c, str) or c.strip()) for c in row)
+
+
+def _header(rows: Iterator[list[Any]]) -> tuple[int, list[Any]]:
+    """The first non-empty row (the header) and its spreadsheet row number."""
+    for n, row in enumerate(rows, start=1):
+        if any(c is not None and str(c).strip() for c in row):
+            return n, row
+    raise FileRefused(_("The file is empty."))
+
+
+# ----------------------------------------------------------------------------- the run
+
+
+def _rate_message(done: int, total: int, started: float) -> str:
+    elapsed = max(time.monotonic() - started, 1e-6)
+    rate = done / elapsed
+    left = max(total - done, 0) / rate if rate else 0
+    return _("%(done)s / %(total)s rows · %(rate)s rows/s · about %(left)s s left") % {
+        "done": f"{done:,}",
+        "total": f"~{total:,}",
+        "rate": f"{rate:,.0f}",
+        "left": f"{left:,.0f}",
+    }
+
+
+def validate_rows(
+    snapshot: DatasetSnapshot, f: IO[bytes], *, today: dt.date, progress: Progress
+) -> tuple[int, int]:
+    """Stage the valid rows and record the bad cells of the file; returns (rows, invalid rows).
+    Runs inside the caller's transaction. Raises FileRefused for a file that cannot be taken."""
+    kind = snapshot.kind_spec
+    rows, estimate = _open_rows(snapshot, f)
+    try:
+        header_row, header = _header(rows)
+    except (UnicodeDecodeError, csv.Error) as e:
+        raise FileRefused(_unreadable(snapshot, e)) from e
+    mapped = map_headers(header, kind.aliases, required=kind.required)
+    if mapped.errors:
+        raise FileRefused(" ".join(mapped.errors))
+    columns = mapped.columns
+    snapshot.columns = {str(header[j]).strip(): name for name, j in columns.items()}
+    heading = {
+        str(fl.label): str(header[columns[fl.name]]).strip()
+        for fl in kind.fields
+        if fl.name in columns
+    }
+    formats = [(fl.name, _formatter(fl)) for fl in kind.fields]
+    prefix = f"{snapshot.pk}\t"
+    table = STAGE_MODELS[kind.code]._meta.db_table
+    copy_sql = f"COPY {table} ({', '.join(stage_columns(kind))}) FROM STDIN"
+    clean_row = K.clean_row
+    done = invalid = 0
+    row_no = header_row
+    started = last = time.monotonic()
+    raw = connection.connection
+    assert raw is not None
+    with (
+        tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+", encoding="utf-8") as errors,
+        raw.cursor() as cur,
+    ):
+        with cur.copy(copy_sql) as copy:
+            block: list[str] = []
+            try:
+                for row in rows:
+                    row_no += 1
+                    if _blank(row):
+                        continue  # an empty row in the middle: not a record
+                    done += 1
+                    values, bad = clean_row(kind, row, columns, today=today)
+                    if bad:
+                        invalid += 1
+                        for label, value, message in bad:
+                            errors.write(
+                                f"{snapshot.pk}\t{row_no}\t{_escape(heading.get(label, label)[:100])}\t"
+                                f"{_escape(value[:100].replace(chr(0), ''))}\t{_escape(message[:255])}\n"
+                            )
+                        continue
+                    block.append(
+                        f"{prefix}{row_no}\t"
+                        + "\t".join([fmt(values[name]) for name, fmt in formats])
+                        + "\n"
+                    )
+                    if len(block) >= BLOCK_ROWS:
+                        copy.write("".join(block))
+                        block.clear()
+                        now = time.monotonic()
+                        if now - last >= PROGRESS_SECONDS:
+                            last = now
+                            total = estimate(done)
+                            progress(done, total, _rate_message(done, total, started))
+            except (UnicodeDecodeError, csv.Error) as e:
+                raise FileRefused(_unreadable(snapshot, e, row_no)) from e
+            except CellError as e:
+                raise FileRefused(str(e)) from e
+            if block:
+                copy.write("".join(block))
+        if invalid:
+            errors.seek(0)
+            cols = ["snapshot_id", "row_no", '"column"', "value", "message"]
+            with cur.copy(
+                f"COPY {ImportRowError._meta.db_table} ({', '.join(cols)}) FROM STDIN"
+            ) as copy:
+                while chunk := errors.read(1024 * 1024):
+                    copy.write(chunk)
+    progress(done, done, _rate_message(done, done, started))
+    if not done:
+        raise FileRefused(_("The file has a header but no data rows."))
+    return done, invalid
+
+
+def _unreadable(snapshot: DatasetSnapshot, e: Exception, row_no: int | None = None) -> str:
+    if isinstance(e, UnicodeDecodeError):
+        return _(
+            "The file is not valid text in the encoding %(enc)s (detected from its start) near "
+            "row %(row)s: save it again as UTF-8 or GBK."
+        ) % {"enc": snapshot.encoding or "?", "row": row_no or 1}
+    return _("The file cannot be read as CSV near row %(row)s: %(e)s") % {
+        "row": row_no or 1,
+        "e": e,
+    }
+
+
+def delete_stage(snapshot: DatasetSnapshot) -> None:
+    """The snapshot's rows in its kind's stage table."""
+    table = STAGE_MODELS[snapshot.kind]._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(f"DELETE FROM {table} WHERE snapshot_id = %s", [snapshot.pk])  # noqa: S608
+
+
+def delete_staged(snapshot: DatasetSnapshot) -> None:
+    """Whatever an earlier attempt of this snapshot staged or reported."""
+    delete_stage(snapshot)
+    ImportRowError.objects.filter(snapshot=snapshot).delete()
+
+
+def limit_in_force(on: dt.date) -> Decimal | None:
+    row = ImportLimit.objects.in_force(on).order_by("-valid_from").first()  # type: ignore[attr-defined]
+    return None if row is None else row.max_invalid_percent
+
+
+def snapshot_validate(*, snapshot_id: int, final_attempt: bool = True) -> str | None:
+    """The validate task's body. Idempotent: a snapshot past validation is left alone; one left
+    "validating" by a killed worker starts over. Returns the status reached."""
+    with transaction.atomic():
+        snapshot = DatasetSnapshot.objects.select_for_update().filter(pk=snapshot_id).first()
+        if snapshot is None or snapshot.status not in (S.UPLOADED, S.VALIDATING):
+            return None
+        retry = snapshot.status == S.VALIDATING
+        DATASET.move(snapshot, "start_validation", None, _("retry") if retry else "")
+        if snapshot.job_id:
+            Job.objects.filter(pk=snapshot.job_id).update(
+                status=Job.Status.RUNNING, message=_("Validating")
+            )
+    job = snapshot.job
+    progress, close = job_progress_writer(job) if job else (lambda *a: None, lambda: None)
+    today = timezone.localdate()
+    try:
+        with transaction.atomic():
+            delete_staged(snapshot)
+            with snapshot.file.open("rb") as f:
+                total, invalid = validate_rows(snapshot, f, today=today, progress=progress)
+            locked = DATASET.lock(snapshot, None)
+            if locked.status != S.VALIDATING:  # a parallel delivery finished first
+                transaction.set_rollback(True)
+                return None
+            return _finish(locked, snapshot, total, invalid, today)
+    except FileRefused as e:
+        return _fail(snapshot_id, str(e))
+    except OperationalError:
+        if not final_attempt:
+            raise
+        logger.exception("dataset snapshot %s: database unavailable", snapshot_id)
+        return _fail(snapshot_id, _failed())
+    except Exception:
+        logger.exception("dataset snapshot %s: validation failed", snapshot_id)
+        return _fail(snapshot_id, _failed())
+    finally:
+        close()
+
+
+def _failed() -> str:
+    return _("The validation failed unexpectedly; nothing was kept. Upload the file again.")
+
+
+def _finish(
+    locked: DatasetSnapshot, read: DatasetSnapshot, total: int, invalid: int, today: dt.date
+) -> str:
+    limit = limit_in_force(today)
+    percent = (Decimal(100 * invalid) / Decimal(total)).quantize(Decimal("0.01"))
+    fields: dict[str, Any] = {
+        "rows_total": total,
+        "rows_invalid": invalid,
+        "rows_valid": total - invalid,
+        "invalid_percent": percent,
+        "encoding": read.encoding,
+        "columns": read.columns,
+        "validated_at": timezone.now(),
+    }
+    counts = ngettext(
+        "%(n)s row read, %(bad)s invalid (%(p)s %%).",
+        "%(n)s rows read, %(bad)s invalid (%(p)s %%).",
+        total,
+    ) % {"n": f"{total:,}", "bad": f"{invalid:,}", "p": percent}
+    if limit is not None and invalid * 100 > limit * total:
+        message = (
+            counts
+            + " "
+            + _("Refused automatically: more than %(limit)s %% of the rows are invalid.")
+            % {"limit": limit}
+        )
+        # The valid rows of a refused file are never merged: gone now (the errors stay).
+        delete_stage(locked)
+        DATASET.move(locked, "refuse_limit", None, message, message=message, **fields)
+    else:
+        message = counts + " " + _("Waiting for another data administrator's approval.")
+        DATASET.move(locked, "validate", None, message, message=message, **fields)
+    if locked.job_id:
+        job_finish(
+            locked.job_id,
+            status=Job.Status.DONE,
+            message=message,
+            result={"status": locked.status, "rows": total, "invalid": invalid},
+        )
+    return str(locked.status)
+
+
+def _fail(snapshot_id: int, message: str) -> str | None:
+    with transaction.atomic():
+        snapshot = DatasetSnapshot.objects.select_for_update().filter(pk=snapshot_id).first()
+        if snapshot is None or snapshot.status not in (S.UPLOADED, S.VALIDATING):
+            return None
+        delete_staged(snapshot)
+        DATASET.move(snapshot, "fail", None, message, message=message)
+        if snapshot.job_id:
+            job_finish(snapshot.job_id, status=Job.Status.FAILED, message=message)
+    return str(S.FAILED)
