@@ -303,6 +303,57 @@ BEFORE_REGISTRY["auditor"] = {
 }
 
 
+# Issue 9, verification: datasets (city data administrators import and approve; reviewers and
+# supervision see what was loaded), cross-check runs and findings (caseworkers resolve,
+# civil-affairs reviewers waive), the poverty score, the sampling audits' plans, policy data.
+_RUN_AND_FINDINGS = {"verification.view_crosscheckrun", "verification.view_finding"}
+ISSUE_9: dict[str, set[str]] = {
+    "caseworker": _RUN_AND_FINDINGS
+    | {
+        "verification.add_crosscheckrun",
+        "verification.add_householdscore",
+        "verification.change_finding",
+        "verification.view_householdscore",
+    },
+    "civil_affairs_reviewer": _RUN_AND_FINDINGS
+    | {
+        "verification.add_crosscheckrun",
+        "verification.add_householdscore",
+        "verification.view_auditplan",
+        "verification.view_datasetsnapshot",
+        "verification.view_householdscore",
+        "verification.waive_finding",
+    },
+    "poverty_office_reviewer": _RUN_AND_FINDINGS
+    | {
+        "verification.add_householdscore",
+        "verification.view_datasetsnapshot",
+        "verification.view_householdscore",
+    },
+    "data_admin": _RUN_AND_FINDINGS
+    | {
+        "verification.add_crosscheckrun",
+        "verification.add_datasetsnapshot",
+        "verification.approve_datasetsnapshot",
+        "verification.view_datasetsnapshot",
+    }
+    | {
+        f"verification.{a}_{m}"
+        for a in ("view", "add", "change")
+        for m in ("crosscheckrule", "scoreweights", "importlimit", "auditpolicy")
+    },
+    "supervisor": _RUN_AND_FINDINGS
+    | {
+        "verification.add_auditplan",
+        "verification.view_auditplan",
+        "verification.view_datasetsnapshot",
+        "verification.view_householdscore",
+    },
+}
+for _role, _perms in ISSUE_9.items():
+    BEFORE_REGISTRY[_role] = BEFORE_REGISTRY[_role] | _perms
+
+
 def test_registry_grants_exactly_the_former_table():
     assert {role: set(perms) for role, perms in PERMISSIONS.items()} == BEFORE_REGISTRY
 
