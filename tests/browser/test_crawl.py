@@ -33,7 +33,7 @@ ALLOWED_WORDS = {
     "English",  # the language switcher offers English under its own name
     # File formats and interface names are proper names, written as such in Chinese too.
     *(w.lower() for w in ("XLSX", "CSV", "ODS", "XLS", "PDF", "JPG", "JPEG", "PNG")),
-    *("XLSX", "CSV", "ODS", "XLS", "PDF", "JPG", "JPEG", "PNG", "API"),
+    *("XLSX", "CSV", "ODS", "XLS", "PDF", "JPG", "JPEG", "PNG", "API", "GBK", "UTF"),
 }
 SKIP_PATH = re.compile(
     r"^/(admin|api|static|media|i18n|logout)/|/(export|download|file)s?(/|$)|\.\w+$"

@@ -117,30 +117,38 @@ EXPORT_HEADERS = [
 
 
 @checks_page(VIEW_FINDING)
+def finding_export(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The worklist as filtered, as xlsx or csv (its own path, as every export of the house:
+    links under /export/ are downloads, never pages)."""
+    _form, qs = _finding_rows(request)
+    fmt = request.GET.get("format", "xlsx")
+    if fmt not in ("xlsx", "csv"):
+        raise Http404
+    rows = (
+        [
+            str(f),
+            f.village.parent.name if f.village.parent else "",
+            f.village.name,
+            f.household_id,
+            f.rule.label,
+            f.get_category_display(),
+            f.get_kind_display(),
+            f.evidence_key,
+            f.value,
+            f.threshold,
+            f.get_state_display(),
+            f.resolution_reason,
+        ]
+        for f in qs.iterator(chunk_size=2000)
+    )
+    return export_response(
+        rows, headers=[str(h) for h in EXPORT_HEADERS], fmt=fmt, filename="findings"
+    )
+
+
+@checks_page(VIEW_FINDING)
 def finding_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form, qs = _finding_rows(request)
-    fmt = request.GET.get("format", "")
-    if fmt in ("xlsx", "csv"):
-        rows = (
-            [
-                str(f),
-                f.village.parent.name if f.village.parent else "",
-                f.village.name,
-                f.household_id,
-                f.rule.label,
-                f.get_category_display(),
-                f.get_kind_display(),
-                f.evidence_key,
-                f.value,
-                f.threshold,
-                f.get_state_display(),
-                f.resolution_reason,
-            ]
-            for f in qs.iterator(chunk_size=2000)
-        )
-        return export_response(
-            rows, headers=[str(h) for h in EXPORT_HEADERS], fmt=fmt, filename="findings"
-        )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

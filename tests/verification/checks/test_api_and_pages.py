@@ -127,7 +127,7 @@ def test_finding_page_resolves(client, findings, cw_baisha, household_a):  # typ
 def test_export_is_formula_safe(client, findings, cw_baisha, household_a):  # type: ignore[no-untyped-def]
     Finding.objects.filter(household=household_a).update(resolution_reason="=HYPERLINK(1)")
     login(client, cw_baisha)
-    r = client.get(reverse("verification:finding_list") + "?format=csv")
+    r = client.get(reverse("verification:finding_export") + "?format=csv")
     assert r.status_code == 200
     body = r.content.decode("utf-8-sig")
     assert "'=HYPERLINK(1)" in body and "\n=HYPERLINK" not in body
