@@ -494,7 +494,7 @@ def seed_resolutions() -> int:
         return 0
     found = list(
         Finding.objects.filter(
-            state__in=Finding.UNRESOLVED, village__path__startswith=caseworker.region.path
+            state__in=Finding.UNRESOLVED, village__path__startswith=town.path
         ).order_by("id")[:2]
     )
     done = 0
