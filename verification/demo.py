@@ -490,7 +490,8 @@ def seed_resolutions() -> int:
     if Finding.objects.exclude(state__in=Finding.UNRESOLVED).exists():
         return 0
     caseworker = User.objects.filter(username="cw_baisha", is_active=True).first()
-    if caseworker is None:
+    town = caseworker.region if caseworker is not None else None
+    if caseworker is None or town is None:
         return 0
     found = list(
         Finding.objects.filter(
