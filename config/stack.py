@@ -210,6 +210,7 @@ def cmd_run(*, dev: bool = False) -> int:
         manage("seed_demo_cases")
         manage("seed_demo_poverty")
         manage("seed_demo_linkage")
+        manage("seed_demo_verification")
         port = os.environ.get("PORT", "8000")
         bin_dir = Path(PY).parent
         procs.append(subprocess.Popen(web_command(dev=dev, port=port), cwd=ROOT))

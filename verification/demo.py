@@ -11,10 +11,8 @@ twice, nothing is duplicated.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import random
 from decimal import Decimal
 from typing import Any
@@ -25,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assistance.models import DibaoCase
+from core import exports
 from core.models import Region, User
 from core.roles import Role
 from households.idnumber import check_character
@@ -332,14 +331,12 @@ def _csv(kind: K.Kind, rows: list[dict[str, Any]]) -> tuple[bytes, dict[str, str
     """The file the department "sent": the kind's Chinese headers, one line per record."""
     with_values = [f for f in kind.fields]
     headers = [str(f.label) for f in with_values]
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(headers)
-    for r in rows:
-        w.writerow(["" if r.get(f.name) is None else r.get(f.name) for f in with_values])
-    return buf.getvalue().encode("utf-8"), {
-        h: f.name for h, f in zip(headers, with_values, strict=True)
-    }
+    body = exports.write_file(
+        (["" if r.get(f.name) is None else r.get(f.name) for f in with_values] for r in rows),
+        headers=headers,
+        fmt="csv",
+    )
+    return body, {h: f.name for h, f in zip(headers, with_values, strict=True)}
 
 
 def _data_admins() -> tuple[User | None, User | None]:

@@ -7,10 +7,18 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from assistance.dibao.forms import DateInput
 from core.models import Region, User
 from core.roles import Role
 
 from ..models import AuditPlan, AuditSample
+
+
+class AuditorsField(forms.ModelMultipleChoiceField):
+    """Auditors by their names, not their log-in names."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.get_full_name() or obj.username
 
 
 class PlanForm(forms.Form):
@@ -21,12 +29,8 @@ class PlanForm(forms.Form):
             "code"
         ),
     )
-    period_from = forms.DateField(
-        label=_("Period from"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    period_to = forms.DateField(
-        label=_("Period to"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    period_from = forms.DateField(label=_("Period from"), widget=DateInput())
+    period_to = forms.DateField(label=_("Period to"), widget=DateInput())
     allocation = forms.ChoiceField(
         label=_("Allocation"), choices=AuditPlan.Allocation.choices, initial="proportional"
     )
@@ -53,7 +57,7 @@ class PlanForm(forms.Form):
         max_value=2**31 - 1,
         help_text=_("Empty: a random one. The same seed on the same frame draws the same sample."),
     )
-    auditors = forms.ModelMultipleChoiceField(
+    auditors = AuditorsField(
         label=_("Auditors"),
         queryset=User.objects.filter(role=Role.AUDITOR, is_active=True).order_by("username"),
         widget=forms.CheckboxSelectMultiple,
@@ -61,7 +65,7 @@ class PlanForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    auditors = forms.ModelMultipleChoiceField(
+    auditors = AuditorsField(
         label=_("Auditors"),
         queryset=User.objects.filter(role=Role.AUDITOR, is_active=True).order_by("username"),
         widget=forms.CheckboxSelectMultiple,
@@ -81,9 +85,7 @@ class RecordForm(forms.Form):
     details = forms.CharField(
         label=_("Details"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    visited_on = forms.DateField(
-        label=_("Examined on"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    visited_on = forms.DateField(label=_("Examined on"), widget=DateInput())
 
     def __init__(self, *args: Any, sample: AuditSample, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -116,6 +116,10 @@ EXPORT_HEADERS = [
 ]
 
 
+def _state_label(value: str) -> str:
+    return str(Finding.State(value).label) if value in Finding.State.values else value or "—"
+
+
 @checks_page(VIEW_FINDING)
 def finding_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The worklist as filtered, as xlsx or csv (its own path, as every export of the house:
@@ -174,7 +178,15 @@ def finding_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "verification/checks/finding_detail.html",
         {
             "finding": finding,
-            "history": selectors.finding_history(finding),
+            "history": [
+                (
+                    t,
+                    FINDING.actions[t.action].label if t.action in FINDING.actions else t.action,
+                    _state_label(t.from_status),
+                    _state_label(t.to_status),
+                )
+                for t in selectors.finding_history(finding)
+            ],
             "actions": [FINDING[a] for a in FINDING.allowed(finding, request.user)],
         },
     )

@@ -20,6 +20,9 @@ DEMO_USERS = [
     ("ca_taishan", Role.CIVIL_AFFAIRS_REVIEWER, "440781", "台山市民政局 审核员"),
     ("ss_pengjiang", Role.SOCIAL_SECURITY_OFFICER, "440703", "蓬江区社保局 专员"),
     ("data_admin", Role.DATA_ADMIN, "440700", "市数据管理员"),
+    # A second one: a department's file is approved by another data administrator than its
+    # uploader (verification's separation of duties).
+    ("data_admin_2", Role.DATA_ADMIN, "440700", "市数据管理员（复核）"),
     ("auditor", Role.AUDITOR, "440700", "第三方抽查审计员"),
     ("supervisor", Role.SUPERVISOR, "440700", "市督查员"),
 ]
