@@ -61,6 +61,16 @@ def _table(kind: str) -> str:
     return RECORD_MODELS[kind]._meta.db_table
 
 
+def _probe(kind: str) -> str:
+    """The person's records of the kind's current snapshot, looked up per person in the
+    (snapshot_id, id_number) index. OFFSET 0 keeps the planner from flattening it into a join:
+    flattened, a record filter (tax paid > 0, a vehicle type pattern) is pushed into a merge
+    join's index scan, and for the district whose ID numbers sort last that scan reads the whole
+    snapshot to find no further matching row (measured: 恩平市 7.5 s of a 23.8 s run)."""
+    where = "r.snapshot_id = %(snap)s AND r.id_number = p.id_number"
+    return f"(SELECT * FROM {_table(kind)} r WHERE {where} OFFSET 0)"  # noqa: S608
+
+
 def _threshold_sql(threshold: dict[str, Any] | None, params: dict[str, Any]) -> str | None:
     if threshold is None:
         return None
@@ -177,7 +187,7 @@ def statement(rule: RuleSpec, snapshots: dict[str, int], params: dict[str, Any])
                 left({key}, 255) AS evidence_key, r.snapshot_id, r.row_no,
                 to_jsonb(r) - 'id' - 'snapshot_id' AS evidence,
                 {value} AS value, {threshold} AS threshold
-            FROM {PERSONS} p JOIN {_table(kind)} r ON r.id_number = p.id_number
+            FROM {PERSONS} p CROSS JOIN LATERAL {_probe(kind)} r
             WHERE {" AND ".join(where)}
             ORDER BY p.household_id, p.person_id{by_key}, {value} DESC NULLS LAST, r.row_no
         """  # noqa: S608
