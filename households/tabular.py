@@ -268,6 +268,9 @@ def clean_date(value: Any, *, today: dt.date | None = None) -> dt.date:
     return day
 
 
+MAX_AMOUNT = Decimal(10) ** 14
+
+
 def clean_amount(value: Any, *, allow_negative: bool = False) -> Decimal:
     """An amount in yuan, to the fen: "1,234.50", "1234.5元", "￥1 234" are read; two decimal
     separators, letters or more than two decimals are refused."""
@@ -287,6 +290,10 @@ def clean_amount(value: Any, *, allow_negative: bool = False) -> Decimal:
             amount = Decimal(text)
         except InvalidOperation as e:  # pragma: no cover - the pattern above rules it out
             raise CellError(_("“%(v)s” is not an amount.") % {"v": value}) from e
+    # The record columns hold 14 digits before the point (numeric(16, 2)); a spreadsheet's
+    # infinity or NaN is no amount either.
+    if not amount.is_finite() or abs(amount) >= MAX_AMOUNT:
+        raise CellError(_("“%(v)s” is not a plausible amount.") % {"v": value})
     if amount != amount.quantize(Decimal("0.01")):
         raise CellError(_("%(v)s has more than two decimals.") % {"v": value})
     if amount < 0 and not allow_negative:

@@ -152,7 +152,27 @@ def test_amounts(raw, amount):
     assert clean_amount(raw) == Decimal(amount)
 
 
-@pytest.mark.parametrize("raw", ["1.2.3", "12a", "1.234", "-5", "", True, "1,23"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "1.2.3",
+        "12a",
+        "1.234",
+        "-5",
+        "",
+        True,
+        "1,23",
+        "100000000000000",
+        float("inf"),
+        float("nan"),
+    ],
+)
 def test_bad_amounts_say_why(raw):
     with pytest.raises(CellError):
         clean_amount(raw)
+
+
+def test_the_largest_amount_a_record_holds_is_read():
+    # numeric(16, 2): 14 digits before the point; one more is refused by the cleaner, not by a
+    # failing COPY.
+    assert clean_amount("99999999999999.99") == Decimal("99999999999999.99")
