@@ -3,14 +3,11 @@ and the social-security worklist. Thin: selectors read, services write."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,6 +21,7 @@ from core import exports
 from core.forms import apply_service_errors
 from core.http import AuthenticatedHttpRequest
 from core.models import Job
+from core.pages import role_page
 
 from . import enrolments as enrolment_services
 from . import selectors, services
@@ -33,27 +31,10 @@ from .models import Handoff, HandoffKind, InsuranceEnrolment
 from .permissions import RECORD_ENROLMENT, VIEW, VIEW_ENROLMENT, VIEW_PHASE_OUT
 from .workflow import HANDOFF
 
+# Role-gated pages (core.pages): login, permission, refusal as the 403 page with its reason.
+page = role_page
 PAGE_SIZE = 50
 BOXES = ("inbox", "incoming", "outgoing", "all")
-
-
-def page(perm: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Login required, `perm` required; PermissionDenied shown as a 403 page."""
-
-    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
-        @login_required
-        @wraps(view)
-        def wrapper(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> Any:
-            try:
-                if not request.user.has_perm(perm):
-                    raise PermissionDenied(_("Your role does not allow this page."))
-                return view(request, *args, **kwargs)
-            except PermissionDenied as e:
-                return render(request, "assistance/forbidden.html", {"message": str(e)}, status=403)
-
-        return wrapper
-
-    return decorate
 
 
 @page(VIEW)

@@ -4,11 +4,9 @@ auditor's worklist and record form, the report. Thin: selectors read, services w
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -20,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.exports import FORMATS
 from core.forms import apply_service_errors
 from core.http import AuthenticatedHttpRequest
+from core.pages import role_page
 from core.scope import visible_regions
 
 from ..models import AuditPlan, AuditSample
@@ -30,24 +29,9 @@ from .forms import AssignForm, PlanForm, ReasonForm, RecordForm
 from .panels import panels_for
 from .workflow import AUDIT
 
+# Role-gated pages (core.pages): login, permission, refusal as the 403 page with its reason.
+page = role_page
 PAGE_SIZE = 50
-
-
-def page(perm: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
-        @login_required
-        @wraps(view)
-        def wrapper(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> Any:
-            try:
-                if not request.user.has_perm(perm):
-                    raise PermissionDenied(_("Your role does not allow this page."))
-                return view(request, *args, **kwargs)
-            except PermissionDenied as e:
-                return render(request, "assistance/forbidden.html", {"message": str(e)}, status=403)
-
-        return wrapper
-
-    return decorate
 
 
 def _stale_or_errors(request: AuthenticatedHttpRequest, e: ValidationError) -> None:

@@ -11,13 +11,11 @@ user's area is 404; an action the user may not take is 403 with the reason; a st
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from core.exports import export_response
 from core.http import AuthenticatedHttpRequest
 from core.models import Region
+from core.pages import role_page
 from core.scope import visible_regions
 from households import selectors as household_selectors
 from households.models import Household
@@ -50,20 +49,7 @@ def forbidden(request: HttpRequest, message: str = "") -> HttpResponse:
 
 
 def checks_page(perm: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def deco(view: Callable[..., Any]) -> Callable[..., Any]:
-        @login_required
-        @wraps(view)
-        def wrapper(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> Any:
-            try:
-                if not request.user.has_perm(perm):
-                    raise PermissionDenied(_("Your role cannot see the cross-check."))
-                return view(request, *args, **kwargs)
-            except PermissionDenied as e:
-                return forbidden(request, str(e))
-
-        return wrapper
-
-    return deco
+    return role_page(perm, refusal=gettext_lazy("Your role cannot see the cross-check."))
 
 
 class FindingFilterForm(forms.Form):

@@ -4,13 +4,10 @@ selectors read, services write. Row errors hold ID numbers: data administrators 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core import exports
 from core.forms import apply_service_errors
 from core.http import AuthenticatedHttpRequest
+from core.pages import role_page
 
 from .. import kinds as K
 from ..models import DatasetSnapshot, KindChoices
@@ -30,29 +28,10 @@ from .exports import error_report_xlsx, template_xlsx
 from .forms import ApproveForm, ReasonForm, UploadForm
 from .workflow import DATASET
 
+# Role-gated pages (core.pages): login, permission, refusal as the 403 page with its reason.
+page = role_page
 PAGE_SIZE = 50
 FIRST_ERRORS = 100
-
-
-def page(perm: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Login required, `perm` required; PermissionDenied shown as a 403 page."""
-
-    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
-        @login_required
-        @wraps(view)
-        def wrapper(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> Any:
-            try:
-                if not request.user.has_perm(perm):
-                    raise PermissionDenied(_("Your role does not allow this page."))
-                return view(request, *args, **kwargs)
-            except PermissionDenied as e:
-                return render(request, "assistance/forbidden.html", {"message": str(e)}, status=403)
-            except DatasetSnapshot.DoesNotExist:
-                raise Http404 from None
-
-        return wrapper
-
-    return decorate
 
 
 @page(VIEW_DATASET)

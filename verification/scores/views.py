@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from assistance.models import DibaoCase
 from core.http import AuthenticatedHttpRequest
+from core.pages import forbidden
 from core.scope import region_in_scope
 from households import selectors as household_selectors
 from households.models import Household
@@ -120,10 +121,6 @@ def score_household_panel(request: HttpRequest, household: Household) -> SafeStr
     return _panel(request, household, None)
 
 
-def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "assistance/forbidden.html", {"message": message}, status=403)
-
-
 def _household(request: AuthenticatedHttpRequest, pk: int) -> Household:
     try:
         return household_selectors.household_get(user=request.user, pk=pk)
@@ -134,7 +131,7 @@ def _household(request: AuthenticatedHttpRequest, pk: int) -> Household:
 @login_required
 def score_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not request.user.has_perm(VIEW_SCORE):
-        return _forbidden(request, _("Your role cannot see poverty scores."))
+        return forbidden(request, _("Your role cannot see poverty scores."))
     household = _household(request, pk)
     scores = list(selectors.household_score_list(user=request.user, household=household.pk)[:50])
     return render(
@@ -154,7 +151,7 @@ def score_compute(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Recompute one household's score now (one query's work: fine inside the request; many
     households go through the Celery task)."""
     if not request.user.has_perm(COMPUTE_SCORE):
-        return _forbidden(request, _("Your role cannot compute poverty scores."))
+        return forbidden(request, _("Your role cannot compute poverty scores."))
     household = _household(request, pk)
     case = None
     raw = request.POST.get("case", "")
