@@ -181,11 +181,13 @@ def statement(rule: RuleSpec, snapshots: dict[str, int], params: dict[str, Any])
             where.append("p.employment_status = %(es)s")
         key = f"COALESCE(r.{key_field}::text, '')" if key_field else "''"
         by_key = f", {key}" if key_field else ""
+        # The evidence is the record's fields but its ID number: the person is named by
+        # person_id, and ID numbers are shown only as core.personal_data allows.
         hits = f"""
             SELECT DISTINCT ON (p.household_id, p.person_id{by_key})
                 p.household_id, p.person_id, p.village_id, p.county_id, p.case_id,
                 left({key}, 255) AS evidence_key, r.snapshot_id, r.row_no,
-                to_jsonb(r) - 'id' - 'snapshot_id' AS evidence,
+                to_jsonb(r) - 'id' - 'snapshot_id' - 'id_number' AS evidence,
                 {value} AS value, {threshold} AS threshold
             FROM {PERSONS} p CROSS JOIN LATERAL {_probe(kind)} r
             WHERE {" AND ".join(where)}
@@ -259,7 +261,7 @@ def statement(rule: RuleSpec, snapshots: dict[str, int], params: dict[str, Any])
         hits = f"""
             SELECT p.household_id, p.person_id, p.village_id, p.county_id, p.case_id,
                 '' AS evidence_key, %(snap)s::bigint AS snapshot_id, NULL::int AS row_no,
-                jsonb_build_object('id_number', p.id_number) AS evidence,
+                '{{}}'::jsonb AS evidence,
                 NULL::numeric AS value, NULL::numeric AS threshold
             FROM {PERSONS} p
             WHERE NOT EXISTS (

@@ -11,8 +11,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import (
+    Case,
     Count,
     DecimalField,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -21,6 +23,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce, Greatest, Substr
 from django.utils.translation import gettext as _
@@ -125,6 +128,17 @@ def score_inputs(
     not_exempt = declared.filter(exempt_reason="")
     standards = DibaoStandard.objects.in_force(on).filter(county__code=OuterRef("_county"))
 
+    # No authorisation, no check: the departments' records count only for a household whose
+    # case carries the applicant's signed data-check authorisation; otherwise declarations only.
+    qs = qs.annotate(
+        _authorised=Exists(
+            DibaoCase.objects.filter(pk=OuterRef("_case"), authorization_signed_on__isnull=False)
+        )
+    )
+
+    def only_authorised(expr: Any, zero: Any) -> Any:
+        return Case(When(_authorised=True, then=expr), default=zero)
+
     def recorded(kind: str) -> QuerySet[Any] | None:
         sid = snapshots.get(kind)
         if sid is None:
@@ -133,7 +147,8 @@ def score_inputs(
 
     def rec_sum(kind: str, column: str) -> Any:
         r = recorded(kind)
-        return _sum(r, column) if r is not None else Value(Decimal("0"), output_field=MONEY)
+        zero = Value(Decimal("0"), output_field=MONEY)
+        return only_authorised(_sum(r, column), zero) if r is not None else zero
 
     def rec_count(kind: str, q: Q | None = None, exclude: Q | None = None) -> Any:
         r = recorded(kind)
@@ -143,7 +158,7 @@ def score_inputs(
             r = r.filter(q)
         if exclude is not None:
             r = r.exclude(exclude)
-        return _count(r)
+        return only_authorised(_count(r), Value(0))
 
     qs = qs.annotate(
         _members=_count(members),
@@ -206,6 +221,7 @@ def score_inputs(
         "_nonres",
         "_vehicles",
         "_business",
+        "_authorised",
     ).order_by("pk"):
         standard = (
             h["_standard_urban"]
@@ -231,7 +247,7 @@ def score_inputs(
                 businesses=h["_business"],
                 rigid_expenditure=h["_rigid"],
                 burdened_members=h["_burdened"],
-                snapshots=used,
+                snapshots=used if h["_authorised"] else {},
             ),
         )
     return out

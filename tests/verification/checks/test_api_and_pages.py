@@ -191,3 +191,16 @@ def test_household_panel(client, findings, cw_baisha, household_a, household_tai
         client.get(reverse("verification:findings_panel", args=[household_taicheng.pk])).status_code
         == 404
     )
+
+
+def test_no_id_number_in_a_findings_evidence(api, findings, cw_baisha, household_a):  # type: ignore[no-untyped-def]
+    """ID numbers are shown only as core.personal_data allows: the evidence names the record's
+    fields, the finding its person — never the ID number, in the database or the API."""
+    id_numbers = set(ids_of(household_a))
+    assert Finding.objects.filter(household=household_a).exists()
+    for f in Finding.objects.all():
+        assert "id_number" not in f.evidence
+    api.force_authenticate(cw_baisha)
+    for f in Finding.objects.filter(household=household_a):
+        body = api.get(f"/api/v1/findings/{f.pk}/").content.decode()
+        assert not any(i in body for i in id_numbers)

@@ -54,6 +54,10 @@ def scored_household(village, *, maker, data_admin):  # type: ignore[no-untyped-
     child.disability_grade, child.disability_category = 2, "physical"
     child.save()
     case = dibao_services.dibao_case_create(household=household, applicant=head, by=maker)
+    # The applicant signed the data-check authorisation: the records may count (no
+    # authorisation, no check — tests/verification/scores/test_authorisation.py).
+    case.authorization_signed_on = case.good_faith_signed_on = ON
+    case.save(update_fields=["authorization_signed_on", "good_faith_signed_on"])
     wages = IncomeType.objects.get(code="wages")
     pension = IncomeType.objects.get(code="resident_basic_pension")
     IncomeDeclaration.objects.create(
