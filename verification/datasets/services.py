@@ -143,6 +143,30 @@ def dataset_refuse(*, snapshot: DatasetSnapshot, reason: str, by: User) -> Datas
     return snapshot
 
 
+MERGE_LOCK = 0x5644534D  # "VDSM": pg_advisory_xact_lock(MERGE_LOCK, hashtext(kind))
+
+
+def _restage(snapshot_id: int, *, found: int) -> None:
+    from .tasks import validate_snapshot
+
+    with transaction.atomic():
+        snapshot = DatasetSnapshot.objects.select_for_update().get(pk=snapshot_id)
+        delete_stage(snapshot)
+        DATASET.move(
+            snapshot,
+            "restage",
+            None,
+            _(
+                "%(found)s of %(valid)s validated rows were still staged (the database restarted "
+                "since the validation): the file is validated again and needs a new approval."
+            )
+            % {"found": found, "valid": snapshot.rows_valid},
+            decided_by=None,
+            decided_at=None,
+        )
+        transaction.on_commit(partial(validate_snapshot.delay, snapshot.pk))
+
+
 def dataset_merge(*, snapshot_id: int) -> str | None:
     """The merge task's body, one transaction: the staged rows become the kind's record rows,
     the stage is emptied, the snapshot(s) it replaces are superseded, status merged; checks are
@@ -156,30 +180,43 @@ def dataset_merge(*, snapshot_id: int) -> str | None:
         record = RECORD_MODELS[kind.code]._meta.db_table
         stage = STAGE_MODELS[kind.code]._meta.db_table
         with connection.cursor() as cur:
+            # Serialise merges of one kind, also the first one (which one is current must not
+            # race; the row locks below see only snapshots merged already).
+            cur.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [MERGE_LOCK, kind.code])
             cur.execute(
                 f"INSERT INTO {record} ({cols}) SELECT {cols} FROM {stage} "  # noqa: S608
                 "WHERE snapshot_id = %s ORDER BY row_no",
                 [snapshot.pk],
             )
-        delete_stage(snapshot)
-        # Serialise merges of one kind (which one is current must not race).
-        others = DatasetSnapshot.objects.select_for_update().filter(
-            kind=snapshot.kind, status=S.MERGED, superseded_by__isnull=True
-        )
-        newer = [o for o in others if o.as_of > snapshot.as_of]
-        superseded_by = min(newer, key=lambda o: (o.as_of, o.pk)) if newer else None
-        if superseded_by is None:
-            others.exclude(pk=snapshot.pk).update(superseded_by=snapshot)
-        DATASET.move(
-            snapshot,
-            "merge",
-            None,
-            "",
-            merged_at=timezone.now(),
-            superseded_by=superseded_by,
-        )
-        by = snapshot.decided_by
-        transaction.on_commit(
-            partial(snapshot_merged.send, sender=DatasetSnapshot, snapshot=snapshot, by=by)
-        )
+            merged_rows = cur.rowcount
+        if merged_rows != snapshot.rows_valid:
+            # The unlogged stage lost rows (a database crash since validation): nothing is
+            # merged (this transaction is rolled back), the file is validated again.
+            transaction.set_rollback(True)
+            lost = True
+        else:
+            lost = False
+            delete_stage(snapshot)
+            others = DatasetSnapshot.objects.select_for_update().filter(
+                kind=snapshot.kind, status=S.MERGED, superseded_by__isnull=True
+            )
+            newer = [o for o in others if o.as_of > snapshot.as_of]
+            superseded_by = min(newer, key=lambda o: (o.as_of, o.pk)) if newer else None
+            if superseded_by is None:
+                others.exclude(pk=snapshot.pk).update(superseded_by=snapshot)
+            DATASET.move(
+                snapshot,
+                "merge",
+                None,
+                "",
+                merged_at=timezone.now(),
+                superseded_by=superseded_by,
+            )
+            by = snapshot.decided_by
+            transaction.on_commit(
+                partial(snapshot_merged.send, sender=DatasetSnapshot, snapshot=snapshot, by=by)
+            )
+    if lost:
+        _restage(snapshot_id, found=merged_rows)
+        return str(S.UPLOADED)
     return str(S.MERGED)

@@ -74,6 +74,16 @@ DATASET = Workflow(
             danger=True,
         ),
         Action("merge", gettext_lazy("merge"), (S.APPROVED,), S.MERGED, system=True),
+        # The stage is unlogged: a database crash between approval and merge empties it. The
+        # merge then sends the file back to validation (and to a new approval), never merging
+        # fewer rows than were validated.
+        Action(
+            "restage",
+            gettext_lazy("validate again (the staged rows were lost)"),
+            (S.APPROVED,),
+            S.UPLOADED,
+            system=True,
+        ),
     ],
 )
 
