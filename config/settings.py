@@ -184,6 +184,9 @@ CACHES = {
     }
 }
 
+# A department's dataset file (verification): 1,000,000 rows of CSV are ~100 MB.
+DATASET_UPLOAD_MAX_BYTES = env.int("DATASET_UPLOAD_MAX_BYTES", default=500 * 1024 * 1024)
+
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TIMEZONE = TIME_ZONE

@@ -10,6 +10,7 @@ from functools import partial
 from pathlib import PurePath
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -63,6 +64,11 @@ def dataset_upload(*, kind: str, as_of: dt.date, file: Any, by: User) -> Dataset
         errors["file"] = [_("Upload a .csv, .xlsx, .xls or .ods file.")]
     elif not getattr(file, "size", 0):
         errors["file"] = [_("The file is empty.")]
+    elif file.size > settings.DATASET_UPLOAD_MAX_BYTES:
+        errors["file"] = [
+            _("The file is larger than %(mb)s MB: split it, or ask the administrator.")
+            % {"mb": settings.DATASET_UPLOAD_MAX_BYTES // (1024 * 1024)}
+        ]
     if errors:
         raise ValidationError(errors)
     digest, size = file_digest(file)

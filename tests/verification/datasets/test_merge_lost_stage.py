@@ -43,3 +43,16 @@ def test_a_lost_stage_is_validated_again_not_merged(data_admin, data_admin_2, mo
     importing.snapshot_validate(snapshot_id=newer.pk)
     newer.refresh_from_db()
     assert newer.status == S.VALIDATED and newer.rows_valid == 7
+
+
+def test_a_file_over_the_size_limit_is_refused_with_the_limit(data_admin, settings):  # type: ignore[no-untyped-def]
+    from django.core.exceptions import ValidationError
+
+    from .conftest import upload
+
+    settings.DATASET_UPLOAD_MAX_BYTES = 1024 * 1024
+    big = csv_bytes(BANK_HEADER, bank_rows(3)) + b" " * (1024 * 1024)
+    with pytest.raises(ValidationError) as e:
+        upload(data_admin, big)
+    assert "1 MB" in e.value.message_dict["file"][0]
+    assert not DatasetSnapshot.objects.exists()
