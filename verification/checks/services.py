@@ -20,7 +20,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Func, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -202,6 +202,8 @@ def cross_check_run_begin(run_id: int) -> list[int]:
     """Mark the run running; the ids of its counties (one task each)."""
     with transaction.atomic():
         run = CrossCheckRun.objects.select_for_update().get(pk=run_id)
+        if run.status in (CrossCheckRun.Status.DONE, CrossCheckRun.Status.FAILED):
+            return []  # a redelivered task of a closed run starts nothing
         counties = [c.pk for c in run_counties(run)]
         now = timezone.now()
         run.status = CrossCheckRun.Status.RUNNING
@@ -285,6 +287,12 @@ def cross_check_district(run_id: int, county_id: int) -> dict[str, int]:
     counts = {"persons": 0, "households": 0, "new": 0, "recurring": 0, "seen": 0}
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_CLASS, county_id])
+        if (
+            CrossCheckRun.objects.select_for_update()
+            .filter(pk=run.pk, counties_done__contains=[county_id])
+            .exists()
+        ):
+            return counts  # a redelivered task whose district has counted already
         cur.execute("SET LOCAL jit = off")
         cur.execute(f"DROP TABLE IF EXISTS {R.PERSONS}")
         sql, params = _persons_sql(run, county)
@@ -320,6 +328,7 @@ def cross_check_district(run_id: int, county_id: int) -> dict[str, int]:
             findings_recurring=F("findings_recurring") + counts["recurring"],
             findings_seen=F("findings_seen") + counts["seen"],
             districts_done=F("districts_done") + 1,
+            counties_done=Func(F("counties_done"), Value(county_id), function="array_append"),
         )
         if run.job_id:
             Job.objects.filter(pk=run.job_id).update(

@@ -31,9 +31,11 @@ def cross_check_run(run_id: int) -> dict[str, Any]:
     if not counties:
         cross_check_run_close(run_id)
         return {"districts": 0}
+    # A district that fails for good (retries spent) fails the run instead of leaving it
+    # "running" for ever.
     chord(
         [cross_check_district.si(run_id, c) for c in counties],
-        cross_check_close.si(run_id),
+        cross_check_close.si(run_id).on_error(cross_check_failed.s(run_id)),
     ).apply_async()
     return {"districts": len(counties)}
 
@@ -51,6 +53,15 @@ def cross_check_district(run_id: int, county_id: int) -> dict[str, int]:
 
         cross_check_run_close(run_id, failed=str(e)[:500])
         raise
+
+
+@shared_task(name="verification.cross_check_failed", acks_late=True)
+def cross_check_failed(run_id: int, *errback_args: Any) -> None:
+    """The chord's error callback (Celery adds the request, the exception and its traceback)."""
+    from .services import cross_check_run_close
+
+    exc = next((a for a in errback_args if isinstance(a, BaseException)), None)
+    cross_check_run_close(run_id, failed=str(exc or "a district task failed")[:500])
 
 
 @shared_task(name="verification.cross_check_close", acks_late=True)

@@ -11,6 +11,7 @@ finding seen again in a newer snapshot is the same row, marked recurring.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -111,6 +112,8 @@ class CrossCheckRun(models.Model):
     job = models.ForeignKey(Job, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     districts = models.PositiveIntegerField(_("districts"), default=0)
     districts_done = models.PositiveIntegerField(_("districts done"), default=0)
+    # The counties whose task has counted (a redelivered task after its commit counts nothing).
+    counties_done = ArrayField(models.BigIntegerField(), default=list, blank=True)
     persons = models.PositiveIntegerField(_("persons"), default=0)
     households = models.PositiveIntegerField(_("households"), default=0)
     findings_new = models.PositiveIntegerField(_("new findings"), default=0)
