@@ -58,7 +58,11 @@ def audit_plan_list(*, user: User, status: str = "") -> QuerySet[AuditPlan]:
         return AuditPlan.objects.none()
     qs = AuditPlan.objects.all()
     if is_auditor(user):
-        qs = qs.filter(auditors=user).exclude(status=S.DRAFT)
+        # Their own drawn plans, and only while the plan's area is theirs (an auditor moved
+        # to another district no longer reads the old plans).
+        qs = scope_queryset(
+            qs.filter(auditors=user).exclude(status=S.DRAFT), user, region_field="region"
+        )
     else:
         qs = scope_queryset(qs, user, region_field="region")
     if status:
@@ -171,8 +175,11 @@ def sample_members(*, user: User, sample: AuditSample) -> list[MemberView]:
     ]
 
 
-def earlier_results(*, sample: AuditSample) -> QuerySet[AuditSample]:
-    """The household's results in other audits (the latest first): what was found before."""
+def earlier_results(*, user: User, sample: AuditSample) -> QuerySet[AuditSample]:
+    """The household's results in other audits (the latest first): what was found before —
+    for supervision and reviewers; an auditor takes an independent second look, so sees none."""
+    if is_auditor(user):
+        return AuditSample.objects.none()
     return (
         AuditSample.objects.filter(household_id=sample.household_id)
         .exclude(pk=sample.pk)

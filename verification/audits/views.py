@@ -275,7 +275,7 @@ def sample_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         {
             "sample": sample,
             "members": selectors.sample_members(user=request.user, sample=sample),
-            "earlier": selectors.earlier_results(sample=sample),
+            "earlier": selectors.earlier_results(user=request.user, sample=sample),
             "panels": panels_for(request.user, sample),
             "form": form,
             "may_record": may_record,

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.job_progress import Progress, job_finish, job_progress_writer
+from core.masking import mask_id_number
 from core.models import Job
 from households.tabular import (
     SNIFF_BYTES,
@@ -190,6 +191,7 @@ def validate_rows(
     table = STAGE_MODELS[kind.code]._meta.db_table
     copy_sql = f"COPY {table} ({', '.join(stage_columns(kind))}) FROM STDIN"
     clean_row = K.clean_row
+    id_label = str(K.ID.label)
     done = invalid = 0
     row_no = header_row
     started = last = time.monotonic()
@@ -211,6 +213,8 @@ def validate_rows(
                     if bad:
                         invalid += 1
                         for label, value, message in bad:
+                            if label == id_label:  # the row report is kept: no ID number in it
+                                value = mask_id_number(value)
                             errors.write(
                                 f"{snapshot.pk}\t{row_no}\t{_escape(heading.get(label, label)[:100])}\t"
                                 f"{_escape(value[:100].replace(chr(0), ''))}\t{_escape(message[:255])}\n"

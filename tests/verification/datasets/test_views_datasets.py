@@ -89,7 +89,7 @@ def test_approve_from_the_page(
 
 def test_error_report_neutralises_formulas(client, data_admin):
     rows = bank_rows(100)
-    rows[0][0] = '=HYPERLINK("http://evil")'
+    rows[0][3] = '=HYPERLINK("http://evil")'  # not an amount: its cell goes to the report
     rows[1][3] = "@SUM(1)"
     s = validated(data_admin, csv_bytes(BANK_HEADER, rows))
     client.force_login(data_admin)
