@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -62,6 +63,23 @@ class CrossCheckRule(EffectiveDated):
 
     def __str__(self) -> str:
         return f"{self.label} ({self.valid_from})"
+
+    def clean(self) -> None:
+        """A rule the checks cannot evaluate would fail every run: its statement is built
+        here, against placeholder snapshots, so the admin's form names the problem."""
+        super().clean()
+        from verification.checks import rules
+        from verification.kinds import KINDS
+
+        spec = rules.RuleSpec(
+            self.pk or 0, self.code, self.kind, self.category, self.evaluator, self.parameters
+        )
+        try:
+            rules.statement(spec, dict.fromkeys(KINDS, 0), {"run": 0, "now": None, "why": ""})
+        except (KeyError, ValueError, TypeError, AttributeError) as e:
+            raise ValidationError(
+                {"parameters": [_("The checks cannot use this rule: %(e)s") % {"e": e}]}
+            ) from e
 
 
 class CrossCheckRun(models.Model):

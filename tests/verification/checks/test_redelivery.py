@@ -44,3 +44,28 @@ def test_the_chord_error_callback_fails_the_run(household_a, cw_baisha, data_adm
     tasks.cross_check_failed(run.pk, object(), RuntimeError("database gone"), None)
     run.refresh_from_db()
     assert run.status == CrossCheckRun.Status.FAILED
+
+
+def test_a_rule_the_checks_cannot_evaluate_is_refused_by_its_form(db):  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    from verification.models import CrossCheckRule
+
+    good = CrossCheckRule.objects.filter(code="motor_vehicle").first()
+    assert good is not None
+    good.full_clean()  # the seeded rules are usable
+    bad = CrossCheckRule(
+        code="broken",
+        kind="motor_vehicle",
+        category=good.category,
+        evaluator="no_such_shape",
+        parameters={},
+        label="x",
+        valid_from=dt.date(2026, 1, 1),
+    )
+    with pytest.raises(ValidationError) as e:
+        bad.full_clean()
+    assert "parameters" in e.value.message_dict
