@@ -13,7 +13,7 @@ import time_machine
 from django.core.management import call_command
 
 from verification import kinds as K
-from verification.checks.selectors import current_snapshots
+from verification.datasets.selectors import current_snapshots
 from verification.demo import PLAN_NAME, PREFIX, seed_demo_verification
 from verification.models import (
     RECORD_MODELS,

@@ -21,17 +21,6 @@ from verification.models import (
 )
 
 
-def current_snapshots() -> dict[str, DatasetSnapshot]:
-    """Each kind's current data: its newest merged snapshot not superseded (by as-of date)."""
-    out: dict[str, DatasetSnapshot] = {}
-    rows = DatasetSnapshot.objects.filter(
-        status=DatasetSnapshot.Status.MERGED, superseded_by__isnull=True
-    ).order_by("kind", "-as_of", "-id")
-    for s in rows:
-        out.setdefault(s.kind, s)
-    return out
-
-
 def rules_in_force(on: dt.date) -> list[CrossCheckRule]:
     return list(CrossCheckRule.objects.in_force(on).order_by("code", "-valid_from"))
 

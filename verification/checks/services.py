@@ -30,6 +30,7 @@ from core.models import Job, Region, User
 from core.scope import region_in_scope
 from core.workflow import has_any_perm
 from households.models import Household, Membership, Person
+from verification.datasets.selectors import current_snapshots
 from verification.models import (
     CaseCheck,
     CrossCheckRun,
@@ -138,7 +139,7 @@ def cross_check_run_create(
         raise PermissionDenied(_("This region is outside your area of responsibility."))
     if kinds:
         params["kinds"] = sorted(kinds)
-    snapshots = selectors.current_snapshots()
+    snapshots = current_snapshots()
     rule_rows = selectors.rules_in_force(on)
     if kinds:
         rule_rows = [r for r in rule_rows if set(_rule_kinds(r)) & set(kinds)]

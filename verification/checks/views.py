@@ -17,7 +17,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -37,15 +37,6 @@ from . import selectors, services
 from .workflow import FINDING
 
 PAGE_SIZE = 50
-
-
-def forbidden(request: HttpRequest, message: str = "") -> HttpResponse:
-    return render(
-        request,
-        "verification/checks/forbidden.html",
-        {"message": message or _("Your role does not allow this action.")},
-        status=403,
-    )
 
 
 def checks_page(perm: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -39,7 +39,8 @@ from assistance.models import (
 from core.models import Region, User
 from core.scope import scope_queryset
 from households.models import Household, Membership, Person
-from verification.models import RECORD_MODELS, DatasetSnapshot, HouseholdScore, ScoreWeights
+from verification.datasets.selectors import current_snapshots
+from verification.models import RECORD_MODELS, HouseholdScore, ScoreWeights
 from verification.scores.rules import Inputs
 
 MONEY = DecimalField(max_digits=16, decimal_places=2)
@@ -63,19 +64,9 @@ def weights_on(on: dt.date) -> ScoreWeights:
     return row
 
 
-def current_snapshots() -> dict[str, int]:
-    """Each property kind's current snapshot (merged, not superseded, newest as-of), one query."""
-    rows = (
-        DatasetSnapshot.objects.filter(
-            kind__in=PROPERTY_KINDS,
-            status=DatasetSnapshot.Status.MERGED,
-            superseded_by__isnull=True,
-        )
-        .order_by("kind", "-as_of", "-id")
-        .distinct("kind")
-        .values_list("kind", "id")
-    )
-    return dict(rows)
+def property_snapshots() -> dict[str, int]:
+    """The current snapshot of each property kind (verification.datasets' one definition)."""
+    return {k: s.pk for k, s in current_snapshots().items() if k in PROPERTY_KINDS}
 
 
 def _sum(qs: QuerySet[Any], column: str) -> Coalesce:
@@ -97,7 +88,7 @@ def score_inputs(
     else each household's newest dibao case; the members those of the case's unit (the single person of a
     single-person unit), otherwise the household's active members. Households with no dibao
     standard in force for their district are left out (reported by the caller)."""
-    snapshots = current_snapshots()
+    snapshots = property_snapshots()
     qs = Household.objects.all()
     if household_ids is not None:
         qs = qs.filter(pk__in=household_ids)
