@@ -160,18 +160,25 @@ class Killed(BaseException):
     """What a killed worker looks like from inside: the task never returns."""
 
 
-def test_a_killed_import_leaves_nothing_and_a_retry_completes(data_admin, monkeypatch):
+@pytest.mark.parametrize("path", ["python", "fast"])
+def test_a_killed_import_leaves_nothing_and_a_retry_completes(data_admin, monkeypatch, path):
     s = upload(data_admin, csv_bytes(BANK_HEADER, bank_rows(5000)))
-    real = K.clean_row
     calls = {"n": 0}
+    if path == "python":
+        monkeypatch.setattr(importing, "FAST_CSV", False)
+        real, target, name, after = K.clean_row, K, "clean_row", 4500
+    else:  # blocks of ~500 rows; killed after the third block's COPY was sent
+        monkeypatch.setattr(importing.fastpath, "CHUNK_BYTES", 20_000)
+        real, target, name, after = importing._Stage.fast, importing._Stage, "fast", 3
 
     def dying(*args, **kw):  # type: ignore[no-untyped-def]
         calls["n"] += 1
-        if calls["n"] == 4500:  # after several COPY blocks were sent
+        result = real(*args, **kw)
+        if calls["n"] == after:  # after several COPY blocks were sent
             raise Killed
-        return real(*args, **kw)
+        return result
 
-    monkeypatch.setattr(K, "clean_row", dying)
+    monkeypatch.setattr(target, name, dying)
     with pytest.raises(Killed):
         importing.snapshot_validate(snapshot_id=s.pk)
     s.refresh_from_db()
@@ -179,7 +186,7 @@ def test_a_killed_import_leaves_nothing_and_a_retry_completes(data_admin, monkey
     assert not Stage.objects.filter(snapshot_id=s.pk).exists()
     assert not ImportRowError.objects.filter(snapshot=s).exists()
 
-    monkeypatch.setattr(K, "clean_row", real)
+    monkeypatch.setattr(target, name, real)
     assert importing.snapshot_validate(snapshot_id=s.pk) == S.VALIDATED
     s.refresh_from_db()
     assert s.rows_valid == 5000 and Stage.objects.filter(snapshot_id=s.pk).count() == 5000
