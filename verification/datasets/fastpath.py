@@ -19,16 +19,21 @@ than the header, bytes not valid in the file's encoding, or a cell that polars r
 
 from __future__ import annotations
 
+import contextvars
 import csv
 import datetime as dt
 import io
+import itertools
 import queue
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+import numpy as np
 import polars as pl
+
+from households.tabular import csv_rows
 
 from .. import kinds as K
 
@@ -36,9 +41,10 @@ CHUNK_BYTES = 4 << 20  # ~80,000 rows of a typical dataset: small beside memory,
 MAX_RECORD_BYTES = 1 << 20  # a "record" longer than this: an unterminated quote — Python reads on
 
 # Characters that NFKC leaves alone and str.strip() never strips (test_fastpath checks every
-# one against unicodedata): printable ASCII, the middle dot of minority names, CJK ideographs
-# and the CJK punctuation that has no compatibility mapping.
-_SAFE = r"\x21-\x7e\u00b7\u2014\u2018\u2019\u201c\u201d\u3001-\u3003\u3007-\u3011\u3400-\u4dbf\u4e00-\u9fff"
+# one against unicodedata): printable ASCII but the backslash (so that a clean cell needs no
+# escaping in COPY's text format), the middle dot of minority names, CJK ideographs and the CJK
+# punctuation that has no compatibility mapping.
+_SAFE = r"\x21-\x5b\x5d-\x7e\u00b7\u2014\u2018\u2019\u201c\u201d\u3001-\u3003\u3007-\u3011\u3400-\u4dbf\u4e00-\u9fff"
 SAFE_TEXT = rf"^([{_SAFE}]([ {_SAFE}]*[{_SAFE}])?)?$"
 ID_SHAPE = r"^[0-9]{17}[0-9X]$"
 ISO_DATE = r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}$"
@@ -47,35 +53,35 @@ AREA = r"^[0-9]{1,5}(\.[0-9]{1,2})?$"  # below 100,000 m², the cleaner's limit
 COUNT = r"^[0-9]{1,6}$"
 
 
-def _id_ok(col: pl.Expr, today: dt.date) -> pl.Expr:
-    """A valid 18-character ID number: its check character (GB 11643) and birth date."""
-    n = col.str.slice(0, 17).cast(pl.UInt64, strict=False)
-    weighted = sum(((n // 10 ** (16 - i)) % 10) * w for i, w in enumerate(K._ID_WEIGHTS))
-    # "10X98765432"[sum % 11] as a number (X = 10): (12 - sum % 11) % 11.
-    expected = (12 - weighted % 11) % 11
-    last = col.str.slice(17, 1)
-    given = pl.when(last == "X").then(10).otherwise(last.cast(pl.UInt64, strict=False))
-    ymd = (n // 1000) % 100_000_000
-    y, m, d = ymd // 10_000, (ymd // 100) % 100, ymd % 100
+_WEIGHTS = np.array(K._ID_WEIGHTS, dtype=np.int32)
+_CHECK = np.frombuffer(b"10X98765432", dtype=np.uint8)
+_MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int32)
+
+
+def id_numbers_ok(ids: pl.Series, today: dt.date) -> np.ndarray:
+    """Which cells are valid 18-character ID numbers (GB 11643: check character, a real birth
+    date from 1800 to today), computed on the digits as a numpy matrix (a row per cell)."""
+    shape = ids.str.contains(ID_SHAPE).fill_null(False)
+    ok = np.zeros(len(ids), dtype=bool)
+    if not shape.any():
+        return ok
+    b = np.frombuffer(ids.filter(shape).str.join("").item().encode(), dtype=np.uint8)
+    b = b.reshape(-1, 18)
+    d = b[:, :17].astype(np.int32) - 48
+    weighted = d[:, 0] * _WEIGHTS[0]
+    for i in range(1, 17):
+        weighted += d[:, i] * _WEIGHTS[i]
+    good = _CHECK[weighted % 11] == b[:, 17]
+    y = d[:, 6] * 1000 + d[:, 7] * 100 + d[:, 8] * 10 + d[:, 9]
+    m = d[:, 10] * 10 + d[:, 11]
+    day = d[:, 12] * 10 + d[:, 13]
     leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
-    month_days = (
-        pl.when(m == 2)
-        .then(28 + leap.cast(pl.UInt64))
-        .when(m.is_in([4, 6, 9, 11]))
-        .then(30)
-        .otherwise(31)
-    )
+    last = _MONTH_DAYS[np.clip(m, 0, 12)] + ((m == 2) & leap)
+    ymd = y * 10_000 + m * 100 + day
     today_ymd = today.year * 10_000 + today.month * 100 + today.day
-    return (
-        col.str.contains(ID_SHAPE)
-        & (given == expected)
-        & (m >= 1)
-        & (m <= 12)
-        & (d >= 1)
-        & (d <= month_days)
-        & (y >= 1800)
-        & (ymd <= today_ymd)
-    )
+    good &= (m >= 1) & (m <= 12) & (day >= 1) & (day <= last) & (y >= 1800) & (ymd <= today_ymd)
+    ok[shape.to_numpy()] = good
+    return ok
 
 
 def _date_ok(col: pl.Expr, today: dt.date) -> pl.Expr:
@@ -86,8 +92,8 @@ def _date_ok(col: pl.Expr, today: dt.date) -> pl.Expr:
 def field_check(f: K.Field, col: pl.Expr, today: dt.date) -> tuple[pl.Expr, pl.Expr]:
     """(certainly clean, the value to stage) for one field's column (nulls filled with "")."""
     empty = col == ""
-    if f.clean is K._id:
-        return _id_ok(col, today), col
+    if f.clean is K._id:  # checked apart, with numpy (id_numbers_ok)
+        return pl.lit(True), col
     if f.clean is K._date:
         ok = _date_ok(col, today)
     elif f.clean is K._amount:
@@ -106,7 +112,7 @@ def field_check(f: K.Field, col: pl.Expr, today: dt.date) -> tuple[pl.Expr, pl.E
 
 @dataclass
 class Block:
-    """One block of records from row `first_row`: the certainly clean ones as COPY csv bytes,
+    """One block of records from row `first_row`: the certainly clean ones as COPY text bytes,
     the others (row number, cells) for the Python path."""
 
     first_row: int
@@ -119,6 +125,12 @@ class Block:
     error: Exception | None = None  # what the csv module could not read, near row error_row
     error_row: int = 0
     read_bytes: int = 0  # of the file, up to the end of this block (for the progress bar)
+    # Filled by the consumer once the Python cleaners have read `slow`: what to COPY, the row
+    # report's lines, rows read and rows invalid.
+    payload: bytes = b""
+    errors: str = ""
+    done: int = 0
+    invalid: int = 0
 
 
 class Plan:
@@ -130,6 +142,8 @@ class Plan:
         self.width = width
         self.schema = {f"c{j}": pl.String for j in range(width)}
         checks, values = [], []
+        self.id_columns = [f"c{columns[f.name]}" for f in kind.fields if f.clean is K._id]
+        self.today = today
         for f in kind.fields:
             j = columns.get(f.name)
             col = pl.col(f"c{j}") if j is not None else pl.lit("", dtype=pl.String)
@@ -140,7 +154,7 @@ class Plan:
         self.out = [pl.lit(snapshot_id).alias("snapshot_id"), pl.col("_row"), *values]
 
     def block(self, data: bytes, first_row: int) -> Block:
-        """Check one block of whole records (UTF-8): certainly clean rows as COPY csv, the rest
+        """Check one block of whole records (UTF-8): certainly clean rows as COPY text, the rest
         for the Python path; or the block raw when polars might not read it as csv would."""
         lines = data.count(b"\n") + (not data.endswith(b"\n"))
         if data.count(b"\r") != data.count(b"\r\n"):
@@ -159,9 +173,15 @@ class Plan:
             return Block(first_row, raw=True)
         frame = frame.with_columns(pl.all().fill_null("")).with_row_index("_row", offset=first_row)
         frame = frame.with_columns(self.ok)
+        for name in self.id_columns:
+            valid = pl.Series(id_numbers_ok(frame[name], self.today))
+            frame = frame.with_columns(pl.col("_ok") & valid)
         good = frame.filter(pl.col("_ok")).select(self.out)
         out = io.BytesIO()
-        good.write_csv(out, include_header=False)
+        # COPY's text format as it is: no cell here holds a tab, newline or backslash.
+        good.write_csv(
+            out, include_header=False, separator="\t", quote_style="never", null_value="\\N"
+        )
         bad = frame.filter(~pl.col("_ok")).drop("_ok")
         slow = [(r[0], list(r[1:])) for r in bad.iter_rows()]
         return Block(first_row, lines, out.getvalue(), good.height, slow)
@@ -229,7 +249,12 @@ def _python_block(data: bytes, encoding: str, first_row: int) -> Block:
 
 
 def blocks(
-    f: IO[bytes], plan: Plan, *, encoding: str, first_row: int, stop: threading.Event
+    f: IO[bytes],
+    plan: Plan,
+    *,
+    encoding: str,
+    first_row: int,
+    stop: threading.Event,
 ) -> Iterator[Block]:
     """The file's blocks from its current position, `first_row` being the first one's number."""
     row, read = first_row, f.tell()
@@ -237,7 +262,7 @@ def blocks(
         if stop.is_set():
             return
         if left:
-            yield Block(row, rest=_Prefixed(left, f))
+            yield from _rest(_Prefixed(left, f), encoding, row)  # type: ignore[arg-type]
             return
         utf8: bytes | None = data
         if encoding not in ("utf-8", "utf-8-sig"):
@@ -255,6 +280,19 @@ def blocks(
         read += len(data)
         block.read_bytes = read
         yield block
+
+
+def _rest(stream: IO[bytes], encoding: str, first_row: int) -> Iterator[Block]:
+    """The rest of a file the fast path cannot cut into blocks, through the csv module."""
+    numbered = enumerate(csv_rows(stream, encoding=encoding), start=first_row)
+    row = first_row
+    try:
+        while batch := list(itertools.islice(numbered, 5000)):
+            block = Block(batch[0][0], len(batch), slow=batch)
+            row = batch[-1][0] + 1
+            yield block
+    except (UnicodeDecodeError, csv.Error) as e:
+        yield Block(row, error=e, error_row=row)
 
 
 class _Prefixed(io.RawIOBase):
@@ -296,7 +334,9 @@ def prefetch(items: Iterator[Block], stop: threading.Event, depth: int = 2) -> I
         except BaseException as e:  # handed to the consumer, raised there
             q.put(e)
 
-    thread = threading.Thread(target=run, name="csv-fastpath", daemon=True)
+    # In a copy of the caller's context: the row report's messages in the caller's language.
+    context = contextvars.copy_context()
+    thread = threading.Thread(target=context.run, args=(run,), name="csv-fastpath", daemon=True)
     thread.start()
     try:
         while (item := q.get()) is not end:

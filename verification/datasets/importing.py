@@ -185,17 +185,8 @@ class _Stage:
         self.formats = [(fl.name, _formatter(fl)) for fl in kind.fields]
         self.prefix = f"{snapshot.pk}\t"
         table = STAGE_MODELS[kind.code]._meta.db_table
-        columns = ", ".join(stage_columns(kind))
-        self.copy_text = f"COPY {table} ({columns}) FROM STDIN"
-        text = [
-            stage_columns(kind)[2 + i]
-            for i, fl in enumerate(kind.fields)
-            if fl.clean not in (K._date, K._amount, K._area, K._count)
-        ]
-        # polars writes an empty text cell as an empty field: "" here, never NULL.
-        self.copy_csv = (
-            f"COPY {table} ({columns}) FROM STDIN (FORMAT csv, FORCE_NOT_NULL ({', '.join(text)}))"
-        )
+        names = ", ".join(stage_columns(kind))
+        self.copy_text = f"COPY {table} ({names}) FROM STDIN"
         self.done = self.invalid = 0
         self.errors = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - closed by close()
             max_size=8 << 20, mode="w+", encoding="utf-8"
@@ -205,12 +196,49 @@ class _Stage:
         self.cur = raw.cursor()
         self.id_label = str(K.ID.label)
 
-    def fast(self, data: bytes, rows: int) -> None:
-        """Rows the fast path found certainly clean, as COPY csv."""
-        if rows:
-            with self.cur.copy(self.copy_csv) as copy:
-                copy.write(data)
-            self.done += rows
+    def line(self, row_no: int, values: dict[str, Any]) -> str:
+        """One staged row as a line of COPY text."""
+        return (
+            f"{self.prefix}{row_no}\t"
+            + "\t".join([fmt(values[name]) for name, fmt in self.formats])
+            + "\n"
+        )
+
+    def error_lines(self, row_no: int, bad: list[tuple[str, str, str]]) -> str:
+        """The row report's lines (COPY text) for one row's bad cells."""
+        lines = []
+        for label, value, message in bad:
+            if label == self.id_label:  # the row report is kept: no ID number in it
+                value = mask_id_number(value)
+            lines.append(
+                f"{self.snapshot.pk}\t{row_no}\t"
+                f"{_escape(self.heading.get(label, label)[:100])}\t"
+                f"{_escape(value[:100].replace(chr(0), ''))}\t"
+                f"{_escape(message[:255])}\n"
+            )
+        return "".join(lines)
+
+    def finish(self, block: fastpath.Block) -> None:
+        """A fast-path block made ready to COPY: the rows it left cleaned by the Python
+        cleaners and appended to the ones it found clean."""
+        clean_row, kind, today, columns = K.clean_row, self.kind, self.today, self.columns
+        out: list[str] = []
+        errors: list[str] = []
+        done = invalid = 0
+        for row_no, row in block.slow:
+            if _blank(row):
+                continue
+            done += 1
+            values, bad = clean_row(kind, row, columns, today=today)
+            if bad:
+                invalid += 1
+                errors.append(self.error_lines(row_no, bad))
+            else:
+                out.append(self.line(row_no, values))
+        block.payload = block.fast + "".join(out).encode() if out else block.fast
+        block.errors = "".join(errors)
+        block.done, block.invalid = block.fast_rows + done, invalid
+        block.slow = []
 
     def rows(
         self,
@@ -221,8 +249,7 @@ class _Stage:
     ) -> None:
         """Rows for the Python cleaners, numbered from after + 1 (`tick` called every
         BLOCK_ROWS rows staged)."""
-        clean_row, kind, today, formats = K.clean_row, self.kind, self.today, self.formats
-        prefix, errors = self.prefix, self.errors
+        clean_row, kind, today, errors = K.clean_row, self.kind, self.today, self.errors
         block: list[str] = []
         row_no = after
         with self.cur.copy(self.copy_text) as copy:
@@ -234,21 +261,9 @@ class _Stage:
                     values, bad = clean_row(kind, row, self.columns, today=today)
                     if bad:
                         self.invalid += 1
-                        for label, value, message in bad:
-                            if label == self.id_label:  # the row report is kept: no ID in it
-                                value = mask_id_number(value)
-                            errors.write(
-                                f"{self.snapshot.pk}\t{row_no}\t"
-                                f"{_escape(self.heading.get(label, label)[:100])}\t"
-                                f"{_escape(value[:100].replace(chr(0), ''))}\t"
-                                f"{_escape(message[:255])}\n"
-                            )
+                        errors.write(self.error_lines(row_no, bad))
                         continue
-                    block.append(
-                        f"{prefix}{row_no}\t"
-                        + "\t".join([fmt(values[name]) for name, fmt in formats])
-                        + "\n"
-                    )
+                    block.append(self.line(row_no, values))
                     if len(block) >= BLOCK_ROWS:
                         copy.write("".join(block))
                         block.clear()
@@ -341,19 +356,27 @@ def validate_rows(
             stop = threading.Event()
             size = snapshot.size or 1
             parts = fastpath.blocks(
-                f, plan, encoding=snapshot.encoding, first_row=header_row + 1, stop=stop
+                f,
+                plan,
+                encoding=snapshot.encoding,
+                first_row=header_row + 1,
+                stop=stop,
             )
-            for block in fastpath.prefetch(parts, stop):
-                if block.error is not None:
-                    raise FileRefused(_unreadable(snapshot, block.error, block.error_row))
-                stage.fast(block.fast, block.fast_rows)
-                if block.slow:
-                    stage.rows(block.slow, after=block.first_row - 1)
-                if block.rest is not None:  # a record past the fast path's limit
-                    more = csv_rows(block.rest, encoding=snapshot.encoding)
-                    stage.rows(enumerate(more, start=block.first_row), after=block.first_row - 1)
-                elif block.read_bytes:
-                    report(max(stage.done, round(stage.done * size / block.read_bytes)))
+            # One COPY for the whole file, three things at once: the server parses block n,
+            # this thread cleans the rows of block n + 1 that polars left, and polars reads
+            # n + 2 in the producing thread (it releases the GIL).
+            with stage.cur.copy(stage.copy_text) as copy:
+                for block in fastpath.prefetch(parts, stop):
+                    if block.error is not None:
+                        raise FileRefused(_unreadable(snapshot, block.error, block.error_row))
+                    stage.finish(block)
+                    if block.payload:
+                        copy.write(block.payload)
+                    stage.errors.write(block.errors)
+                    stage.done += block.done
+                    stage.invalid += block.invalid
+                    if block.read_bytes:
+                        report(max(stage.done, round(stage.done * size / block.read_bytes)))
     finally:
         stage.close()
     report(stage.done)

@@ -167,9 +167,9 @@ def test_a_killed_import_leaves_nothing_and_a_retry_completes(data_admin, monkey
     if path == "python":
         monkeypatch.setattr(importing, "FAST_CSV", False)
         real, target, name, after = K.clean_row, K, "clean_row", 4500
-    else:  # blocks of ~500 rows; killed after the third block's COPY was sent
+    else:  # blocks of ~500 rows; killed while the fourth is made ready, after some were sent
         monkeypatch.setattr(importing.fastpath, "CHUNK_BYTES", 20_000)
-        real, target, name, after = importing._Stage.fast, importing._Stage, "fast", 3
+        real, target, name, after = importing._Stage.finish, importing._Stage, "finish", 4
 
     def dying(*args, **kw):  # type: ignore[no-untyped-def]
         calls["n"] += 1
