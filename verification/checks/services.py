@@ -221,6 +221,9 @@ def cross_check_run_begin(run_id: int) -> list[int]:
     return counties
 
 
+CASES = "xc_cases"  # the run's cases in one county (temporary table)
+
+
 def _persons_sql(run: CrossCheckRun, county: Region) -> tuple[str, dict[str, Any]]:
     """The persons of the run's scope in one county: the temporary table every rule joins."""
     params: dict[str, Any] = {
@@ -249,21 +252,22 @@ def _persons_sql(run: CrossCheckRun, county: Region) -> tuple[str, dict[str, Any
     )
     params["urban"] = standard.urban if standard else None
     params["rural"] = standard.rural if standard else None
+    # The scope's cases first (a case whose household has no active member is still checked:
+    # it gets its CaseCheck, so that its proposal is not held up by a check that never comes).
     sql = f"""
-        CREATE TEMP TABLE {R.PERSONS} ON COMMIT DROP AS
-        WITH cases AS (
+        CREATE TEMP TABLE {CASES} ON COMMIT DROP AS
             SELECT DISTINCT ON (c.household_id) c.id, c.household_id, c.unit, c.single_person_id,
                 c.village_id
             FROM {DibaoCase._meta.db_table} c JOIN {Region._meta.db_table} v ON v.id = c.village_id
             WHERE {" AND ".join(where)}
-            ORDER BY c.household_id, c.id DESC
-        )
+            ORDER BY c.household_id, c.id DESC;
+        CREATE TEMP TABLE {R.PERSONS} ON COMMIT DROP AS
         SELECT m.person_id, cs.household_id, cs.id AS case_id, cs.village_id,
             %(county)s::bigint AS county_id, p.id_number, p.employment_status,
             (CASE WHEN h.hukou_type = 'urban' THEN %(urban)s ELSE %(rural)s END)::numeric
                 AS standard,
             count(*) OVER (PARTITION BY cs.household_id) AS unit_size
-        FROM cases cs
+        FROM {CASES} cs
         JOIN {Membership._meta.db_table} m ON m.household_id = cs.household_id
             AND m.end_date IS NULL
             AND (cs.unit = 'household' OR m.person_id = cs.single_person_id)
@@ -295,7 +299,7 @@ def cross_check_district(run_id: int, county_id: int) -> dict[str, int]:
         ):
             return counts  # a redelivered task whose district has counted already
         cur.execute("SET LOCAL jit = off")
-        cur.execute(f"DROP TABLE IF EXISTS {R.PERSONS}")
+        cur.execute(f"DROP TABLE IF EXISTS {R.PERSONS}, {CASES}")
         sql, params = _persons_sql(run, county)
         cur.execute(sql, params)
         cur.execute(f"CREATE INDEX ON {R.PERSONS} (id_number)")
@@ -314,14 +318,14 @@ def cross_check_district(run_id: int, county_id: int) -> dict[str, int]:
                 counts["new"] += new
                 counts["recurring"] += recurring
                 counts["seen"] += seen
-            cur.execute(
-                f"""INSERT INTO {CaseCheck._meta.db_table} (case_id, household_id, run_id,
-                    checked_at)
-                SELECT DISTINCT case_id, household_id, %s, %s FROM {R.PERSONS}
-                ON CONFLICT (case_id) DO UPDATE SET run_id = EXCLUDED.run_id,
-                    checked_at = EXCLUDED.checked_at, household_id = EXCLUDED.household_id""",  # noqa: S608
-                [run.pk, now],
-            )
+        cur.execute(
+            f"""INSERT INTO {CaseCheck._meta.db_table} (case_id, household_id, run_id,
+                checked_at)
+            SELECT id, household_id, %s, %s FROM {CASES}
+            ON CONFLICT (case_id) DO UPDATE SET run_id = EXCLUDED.run_id,
+                checked_at = EXCLUDED.checked_at, household_id = EXCLUDED.household_id""",  # noqa: S608
+            [run.pk, now],
+        )
         CrossCheckRun.objects.filter(pk=run.pk).update(
             persons=F("persons") + counts["persons"],
             households=F("households") + counts["households"],
@@ -335,7 +339,7 @@ def cross_check_district(run_id: int, county_id: int) -> dict[str, int]:
             Job.objects.filter(pk=run.job_id).update(
                 progress_done=F("progress_done") + 1, updated_at=timezone.now()
             )
-        cur.execute(f"DROP TABLE IF EXISTS {R.PERSONS}")
+        cur.execute(f"DROP TABLE IF EXISTS {R.PERSONS}, {CASES}")
     return counts
 
 

@@ -102,10 +102,11 @@ def field_check(f: K.Field, col: pl.Expr, today: dt.date) -> tuple[pl.Expr, pl.E
         ok = col.str.contains(AREA)
     elif f.clean is K._count:
         ok = col.str.contains(COUNT)
-    else:  # text: an empty cell is "" in the record, never NULL
-        limit = f.clean.max_length  # type: ignore[attr-defined]
+    elif (limit := getattr(f.clean, "max_length", None)) is not None:  # kinds._text
         ok = col.str.contains(SAFE_TEXT) & (col.str.len_chars() <= limit)
-        return (ok & ~empty) if f.required else ok, col
+        return (ok & ~empty) if f.required else ok, col  # "" in the record, never NULL
+    else:  # a cleaner this path does not know: every row the Python way
+        return pl.lit(False), col
     value = pl.when(empty).then(None).otherwise(col)
     return (ok if f.required else (empty | ok)), value
 

@@ -220,3 +220,15 @@ def test_investigation_runs_the_check_and_the_proposal_waits_for_it(  # type: ig
     assert any("cross-check finding" in m for m in e.value.messages)
     CaseCheck.objects.all().delete()
     assert "has not completed" in cross_check_completed(case)[0]
+
+
+@pytest.mark.django_db
+def test_a_case_without_active_members_is_still_checked(household_a, cw_baisha, data_admin):  # type: ignore[no-untyped-def]
+    """Nothing to compare, but the check ran: the proposal is not held up waiting for it."""
+    _car(household_a, data_admin)
+    case = make_case(household_a, by=cw_baisha)
+    household_a.memberships.update(end_date=case.created_at.date())
+    run = _run(scope=Scope.CASES, cases=[case])
+    run.refresh_from_db()
+    assert run.persons == 0 and not Finding.objects.exists()
+    assert CaseCheck.objects.filter(case=case, run=run).exists()

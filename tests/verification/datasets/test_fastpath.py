@@ -204,3 +204,12 @@ def test_blocks_end_only_between_records(monkeypatch):
     for piece in pieces:
         assert piece.endswith(b"\n") and piece.count(b'"') % 2 == 0
         assert len(list(csv.reader(io.StringIO(piece.decode(), newline="")))) > 0
+
+
+def test_a_cleaner_the_fast_path_does_not_know_sends_every_row_the_python_way():
+    import polars as pl
+
+    unknown = K.Field("odd", "odd", ("odd",), lambda v, today: v)
+    ok, _value = fastpath.field_check(unknown, pl.col("c0"), dt.date(2026, 12, 3))
+    frame = pl.DataFrame({"c0": ["1", "x", ""]})
+    assert frame.select(ok.alias("ok"))["ok"].to_list() in ([False], [False] * 3)
