@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
@@ -44,8 +44,10 @@ from households.tabular import (
 
 from .. import kinds as K
 from ..models import STAGE_MODELS, DatasetSnapshot, ImportLimit, ImportRowError
-from . import fastpath
 from .workflow import DATASET
+
+if TYPE_CHECKING:
+    from . import fastpath
 
 logger = logging.getLogger(__name__)
 S = DatasetSnapshot.Status
@@ -304,6 +306,10 @@ def validate_rows(
 
     A CSV whose header is a plain first line takes the vectorised fast path (fastpath.py) for
     its certainly clean rows; every other row, and every spreadsheet, the Python cleaners."""
+    # Imported here, not at the top: web processes and the Celery parent (which forks the
+    # workers) never load polars; its thread pool must not be forked once used.
+    from . import fastpath
+
     kind = snapshot.kind_spec
     found = None
     if snapshot.file_format not in SPREADSHEETS:

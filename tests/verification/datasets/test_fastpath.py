@@ -213,3 +213,19 @@ def test_a_cleaner_the_fast_path_does_not_know_sends_every_row_the_python_way():
     ok, _value = fastpath.field_check(unknown, pl.col("c0"), dt.date(2026, 12, 3))
     frame = pl.DataFrame({"c0": ["1", "x", ""]})
     assert frame.select(ok.alias("ok"))["ok"].to_list() in ([False], [False] * 3)
+
+
+def test_web_and_celery_parent_processes_do_not_load_polars():
+    """polars' thread pool must not be forked once used: only the validation imports it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import django, sys; django.setup(); import config.urls, config.celery; "
+        "import verification.datasets.importing, verification.datasets.tasks; "
+        "print('polars' in sys.modules)"
+    )
+    out = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip().splitlines()[-1] == "False"

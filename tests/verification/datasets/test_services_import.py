@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from core.models import Job
 from verification import kinds as K
-from verification.datasets import importing
+from verification.datasets import fastpath, importing
 from verification.models import STAGE_MODELS, DatasetSnapshot, ImportRowError
 
 from .conftest import BANK_HEADER, bank_rows, csv_bytes, upload, validated, xlsx_bytes
@@ -168,7 +168,7 @@ def test_a_killed_import_leaves_nothing_and_a_retry_completes(data_admin, monkey
         monkeypatch.setattr(importing, "FAST_CSV", False)
         real, target, name, after = K.clean_row, K, "clean_row", 4500
     else:  # blocks of ~500 rows; killed while the fourth is made ready, after some were sent
-        monkeypatch.setattr(importing.fastpath, "CHUNK_BYTES", 20_000)
+        monkeypatch.setattr(fastpath, "CHUNK_BYTES", 20_000)
         real, target, name, after = importing._Stage.finish, importing._Stage, "finish", 4
 
     def dying(*args, **kw):  # type: ignore[no-untyped-def]
