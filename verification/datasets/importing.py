@@ -368,21 +368,27 @@ def validate_rows(
                 first_row=header_row + 1,
                 stop=stop,
             )
-            # One COPY for the whole file, three things at once: the server parses block n,
-            # this thread cleans the rows of block n + 1 that polars left, and polars reads
-            # n + 2 in the producing thread (it releases the GIL).
+            # One COPY for the whole file, four things at once: the server parses block n
+            # (fed by the Feeder's thread), this thread cleans the rows of block n + 1 that
+            # polars left, and polars reads n + 2 in the producing thread (it releases the GIL).
             with stage.cur.copy(stage.copy_text) as copy:
-                for block in fastpath.prefetch(parts, stop):
-                    if block.error is not None:
-                        raise FileRefused(_unreadable(snapshot, block.error, block.error_row))
-                    stage.finish(block)
-                    if block.payload:
-                        copy.write(block.payload)
-                    stage.errors.write(block.errors)
-                    stage.done += block.done
-                    stage.invalid += block.invalid
-                    if block.read_bytes:
-                        report(max(stage.done, round(stage.done * size / block.read_bytes)))
+                feeder = fastpath.Feeder(copy)
+                try:
+                    for block in fastpath.prefetch(parts, stop):
+                        if block.error is not None:
+                            raise FileRefused(_unreadable(snapshot, block.error, block.error_row))
+                        stage.finish(block)
+                        if block.payload:
+                            feeder.put(block.payload)
+                        stage.errors.write(block.errors)
+                        stage.done += block.done
+                        stage.invalid += block.invalid
+                        if block.read_bytes:
+                            report(max(stage.done, round(stage.done * size / block.read_bytes)))
+                except BaseException:
+                    feeder.close(abort=True)
+                    raise
+                feeder.close()
     finally:
         stage.close()
     report(stage.done)

@@ -1,0 +1,32 @@
+"""The linkage layer's models, one module per sub-package: the hand-offs and the phase-out
+(handoffs.py); exchange, reconciliation, the registry API, disclosure and supervision add
+theirs beside it (issue 10). One app label, one migrations folder."""
+
+from .handoffs import (
+    ApprovalPolicy,
+    Department,
+    EnrolmentImport,
+    Handoff,
+    HandoffDecision,
+    HandoffKind,
+    HandoffTransition,
+    InsuranceEnrolment,
+    PhaseOut,
+    PhaseOutTransition,
+    TwoLineRule,
+    _answer_upload_to,  # named by migration 0004
+)
+
+__all__ = [
+    "ApprovalPolicy",
+    "Department",
+    "EnrolmentImport",
+    "Handoff",
+    "HandoffDecision",
+    "HandoffKind",
+    "HandoffTransition",
+    "InsuranceEnrolment",
+    "PhaseOut",
+    "PhaseOutTransition",
+    "TwoLineRule",
+]
