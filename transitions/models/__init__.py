@@ -14,7 +14,7 @@ from .handoffs import (
     PhaseOut,
     PhaseOutTransition,
     TwoLineRule,
-    _answer_upload_to,  # named by migration 0004
+    _answer_upload_to,  # noqa: F401 - named by migration 0004
 )
 
 __all__ = [
