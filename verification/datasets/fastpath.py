@@ -148,6 +148,11 @@ class Plan:
         self.schema = {f"c{j}": pl.String for j in range(width)}
         checks, values = [], []
         self.id_columns = [f"c{columns[f.name]}" for f in kind.fields if f.clean is K._id]
+        self.numeric = {
+            columns[f.name]
+            for f in kind.fields
+            if f.clean in (K._amount, K._area) and f.name in columns
+        }
         self.today = today
         for f in kind.fields:
             j = columns.get(f.name)
@@ -177,19 +182,64 @@ class Plan:
         if frame.height != lines:  # a quoted newline: records are not lines here
             return Block(first_row, raw=True)
         frame = frame.with_columns(pl.all().fill_null("")).with_row_index("_row", offset=first_row)
+        good, bad = self._split(frame)
+        slow = [(r[0], list(r[1:])) for r in bad.drop("_ok").iter_rows()]
+        return Block(first_row, lines, _copy_text(good), good.height, slow)
+
+    def _split(self, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """The frame's certainly clean rows (as staged) and the others (as read)."""
         frame = frame.with_columns(self.ok)
         for name in self.id_columns:
             valid = pl.Series(id_numbers_ok(frame[name], self.today))
             frame = frame.with_columns(pl.col("_ok") & valid)
-        good = frame.filter(pl.col("_ok")).select(self.out)
-        out = io.BytesIO()
-        # COPY's text format as it is: no cell here holds a tab, newline or backslash.
-        good.write_csv(
-            out, include_header=False, separator="\t", quote_style="never", null_value="\\N"
+        return frame.filter(pl.col("_ok")).select(self.out), frame.filter(~pl.col("_ok"))
+
+    def sheet_block(self, batch: list[tuple[int, list[Any]]]) -> Block:
+        """A batch of numbered spreadsheet rows (calamine's typed cells): each cell as the text
+        the Python cleaner would read, where that is unambiguous — text as it is, an empty cell
+        as "", a number in an amount or area column as str() (what clean_amount reads) — and
+        anything else (dates, numbers elsewhere, booleans) as a NUL, which no check accepts, so
+        that its row goes the Python way with its cells as they were."""
+        numeric, width = self.numeric, self.width
+        columns = {}
+        for j in range(width):
+            as_number = j in numeric
+            columns[f"c{j}"] = [
+                _as_text(row[j] if j < len(row) else None, as_number) for _n, row in batch
+            ]
+        frame = pl.DataFrame(columns, schema=self.schema).with_columns(
+            pl.Series("_row", [n for n, _row in batch], dtype=pl.UInt32)
         )
-        bad = frame.filter(~pl.col("_ok")).drop("_ok")
-        slow = [(r[0], list(r[1:])) for r in bad.iter_rows()]
-        return Block(first_row, lines, out.getvalue(), good.height, slow)
+        good, bad = self._split(frame)
+        originals = dict(batch)
+        slow = [(n, originals[n]) for n in bad["_row"].to_list()]
+        return Block(batch[0][0], len(batch), _copy_text(good), good.height, slow)
+
+
+def _as_text(cell: Any, as_number: bool) -> str:
+    if type(cell) is str:
+        return cell
+    if cell is None:
+        return ""
+    if as_number and type(cell) in (int, float):
+        return str(cell)
+    return "\x00"
+
+
+def _copy_text(good: pl.DataFrame) -> bytes:
+    """Rows as COPY's text format as it is: no cell here holds a tab, newline or backslash."""
+    out = io.BytesIO()
+    good.write_csv(out, include_header=False, separator="\t", quote_style="never", null_value="\\N")
+    return out.getvalue()
+
+
+def sheet_blocks(
+    rows: Iterator[list[Any]], plan: Plan, *, first_row: int, size: int = 20_000
+) -> Iterator[Block]:
+    """A spreadsheet's rows (after the header) in checked blocks of `size`."""
+    numbered = enumerate(rows, start=first_row)
+    while batch := list(itertools.islice(numbered, size)):
+        yield plan.sheet_block(batch)
 
 
 def header_line(head: bytes, encoding: str) -> tuple[int, list[str], int] | None:

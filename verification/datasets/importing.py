@@ -295,7 +295,7 @@ class _Stage:
 
 
 # Tests set this False to compare the two paths on the same file.
-FAST_CSV = True
+FAST = True
 
 
 def validate_rows(
@@ -304,8 +304,9 @@ def validate_rows(
     """Stage the valid rows and record the bad cells of the file; returns (rows, invalid rows).
     Runs inside the caller's transaction. Raises FileRefused for a file that cannot be taken.
 
-    A CSV whose header is a plain first line takes the vectorised fast path (fastpath.py) for
-    its certainly clean rows; every other row, and every spreadsheet, the Python cleaners."""
+    The certainly clean rows take the vectorised fast path (fastpath.py: a CSV in blocks read
+    by polars; a spreadsheet's rows from calamine in batches); every other row the Python
+    cleaners, which write the row report."""
     # Imported here, not at the top: web processes and the Celery parent (which forks the
     # workers) never load polars; its thread pool must not be forked once used.
     from . import fastpath
@@ -317,7 +318,7 @@ def validate_rows(
         if not head:
             raise FileRefused(_("The file is empty."))
         snapshot.encoding = detect_encoding(head)
-        if FAST_CSV:
+        if FAST:
             found = fastpath.header_line(head, snapshot.encoding)
         f.seek(0)
     rows: Iterator[list[Any]] | None = None
@@ -346,7 +347,7 @@ def validate_rows(
         progress(stage.done, total, _rate_message(stage.done, total, started))
 
     try:
-        if rows is not None:
+        if rows is not None and not FAST:
 
             def tick() -> None:
                 nonlocal last
@@ -357,24 +358,29 @@ def validate_rows(
 
             stage.rows(enumerate(rows, start=header_row + 1), after=header_row, tick=tick)
         else:
-            f.seek(offset)
             plan = fastpath.Plan(kind, columns, len(header), snapshot_id=snapshot.pk, today=today)
             stop = threading.Event()
-            size = snapshot.size or 1
-            parts = fastpath.blocks(
-                f,
-                plan,
-                encoding=snapshot.encoding,
-                first_row=header_row + 1,
-                stop=stop,
-            )
+            if rows is not None:  # a spreadsheet (or a CSV the csv module must read)
+                parts = _sheet_parts(
+                    snapshot, fastpath.sheet_blocks(rows, plan, first_row=header_row + 1)
+                )
+                size = 0
+            else:
+                f.seek(offset)
+                size = snapshot.size or 1
+                parts = fastpath.prefetch(
+                    fastpath.blocks(
+                        f, plan, encoding=snapshot.encoding, first_row=header_row + 1, stop=stop
+                    ),
+                    stop,
+                )
             # One COPY for the whole file, four things at once: the server parses block n
             # (fed by the Feeder's thread), this thread cleans the rows of block n + 1 that
             # polars left, and polars reads n + 2 in the producing thread (it releases the GIL).
             with stage.cur.copy(stage.copy_text) as copy:
                 feeder = fastpath.Feeder(copy)
                 try:
-                    for block in fastpath.prefetch(parts, stop):
+                    for block in parts:
                         if block.error is not None:
                             raise FileRefused(_unreadable(snapshot, block.error, block.error_row))
                         stage.finish(block)
@@ -385,6 +391,8 @@ def validate_rows(
                         stage.invalid += block.invalid
                         if block.read_bytes:
                             report(max(stage.done, round(stage.done * size / block.read_bytes)))
+                        elif rows is not None:
+                            report(estimate(stage.done))
                 except BaseException:
                     feeder.close(abort=True)
                     raise
@@ -395,6 +403,19 @@ def validate_rows(
     if not stage.done:
         raise FileRefused(_("The file has a header but no data rows."))
     return stage.done, stage.invalid
+
+
+def _sheet_parts(snapshot: DatasetSnapshot, blocks: Iterator[Any]) -> Iterator[Any]:
+    """The blocks of rows read one at a time, a reading error as the file's refusal."""
+    done = 0
+    try:
+        for block in blocks:
+            done = block.first_row + block.records
+            yield block
+    except (UnicodeDecodeError, csv.Error) as e:
+        raise FileRefused(_unreadable(snapshot, e, done)) from e
+    except CellError as e:
+        raise FileRefused(str(e)) from e
 
 
 def _unreadable(snapshot: DatasetSnapshot, e: Exception, row_no: int | None = None) -> str:

@@ -165,7 +165,7 @@ def test_a_killed_import_leaves_nothing_and_a_retry_completes(data_admin, monkey
     s = upload(data_admin, csv_bytes(BANK_HEADER, bank_rows(5000)))
     calls = {"n": 0}
     if path == "python":
-        monkeypatch.setattr(importing, "FAST_CSV", False)
+        monkeypatch.setattr(importing, "FAST", False)
         real, target, name, after = K.clean_row, K, "clean_row", 4500
     else:  # blocks of ~500 rows; killed while the fourth is made ready, after some were sent
         monkeypatch.setattr(fastpath, "CHUNK_BYTES", 20_000)
