@@ -94,5 +94,36 @@ class RecordForm(forms.Form):
         field.choices = [("", "—")] + [(k, AuditSample.Discrepancy(k).label) for k in kinds]
 
 
+class CorrectForm(RecordForm):
+    """The recording auditor's correction: the new result, why, and the version it corrects (a
+    correction made meanwhile is then detected, not overwritten). The examination date stays."""
+
+    reason = forms.CharField(
+        label=_("Reason for the correction"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args: Any, sample: AuditSample, **kwargs: Any) -> None:
+        super().__init__(*args, sample=sample, **kwargs)
+        del self.fields["visited_on"]
+        if not self.is_bound:
+            self.initial.update(
+                result=sample.result,
+                discrepancy_kind=sample.discrepancy_kind,
+                details=sample.details,
+                version=sample.version,
+            )
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Remarks"), required=False, max_length=500)
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for cancelling"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

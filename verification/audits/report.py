@@ -8,6 +8,9 @@ their 95 % intervals (verification.audits.estimates), compared with the targets 
 - wrongful exit (错退): the exited strata of that frame alone.
 
 Two queries whatever the plan's size: the strata with their counts, and the districts' names.
+
+Only a drawn, not cancelled plan has a report (`reportable`, which the pages and the export
+check): a cancelled audit's results count for nothing, so no estimate is shown from them.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from core.models import Region
 
 from ..models import AuditPlan, AuditSample, AuditStratum
 from . import estimates
+from .selectors import COUNTED
 from .services import policy_in_force
 
 R = AuditSample.Result
@@ -124,6 +128,10 @@ def _rates(rows: Iterable[StratumRow], policy: Any) -> list[Rate]:
         ]
         out.append(Rate(key, label, estimates.stratified(counts), getattr(policy, target)))
     return out
+
+
+def reportable(plan: AuditPlan) -> bool:
+    return plan.status in COUNTED
 
 
 def plan_report(plan: AuditPlan) -> Report:

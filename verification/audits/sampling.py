@@ -143,10 +143,10 @@ def draw(plan: AuditPlan, *, rate: Decimal, until: dt.date) -> int:
         )
         INSERT INTO verification_auditsample (
             plan_id, stratum_id, household_id, dibao_case_id, programme_case_id, rank, weight,
-            result, discrepancy_kind, details
+            result, discrepancy_kind, details, version
         )
         SELECT %(plan)s, s.id, r.household_id, r.dibao_case_id, r.programme_case_id, r.rank,
-               round(s.population::numeric / s.sample_size, 4), 'pending', '', ''
+               round(s.population::numeric / s.sample_size, 4), 'pending', '', '', 0
         FROM ranked r
         JOIN strata s ON s.frame = r.frame AND s.town_id = r.town_id AND s.category = r.category
         WHERE r.rank <= s.sample_size

@@ -3,9 +3,14 @@
 Who sees what (deny by default):
 - planners and reviewers (VIEW_AUDIT without RECORD_AUDIT): the plans of their region's subtree
   (core.scope), with every sample;
-- auditors (RECORD_AUDIT): only the plans they are assigned to, once drawn, and only those
-  plans' sampled households — never the register (they hold no households / assistance view
-  permission any more). Another auditor's plan, a household not drawn: 404.
+- auditors (RECORD_AUDIT): only the plans they are assigned to, once drawn and until cancelled,
+  and only those plans' sampled households — never the register (they hold no households /
+  assistance view permission any more). Another auditor's plan, a household not drawn, a
+  cancelled plan's household: 404.
+
+An auditor reaches a household only through `audit_sample_list` (households.permissions,
+assistance.permissions grant them nothing else), so these two functions are the whole of their
+access.
 """
 
 from __future__ import annotations
@@ -29,6 +34,10 @@ from ..permissions import PLAN_AUDIT, RECORD_AUDIT, VIEW_AUDIT
 
 S = AuditPlan.Status
 R = AuditSample.Result
+# Plans an auditor does not see: not drawn yet, or called off (its households are not theirs).
+HIDDEN_FROM_AUDITORS = (S.DRAFT, S.CANCELLED)
+# Plans whose results count (the report, earlier results): drawn and not cancelled.
+COUNTED = (S.DRAWN, S.IN_PROGRESS, S.CLOSED)
 
 
 def is_auditor(user: User) -> bool:
@@ -58,10 +67,12 @@ def audit_plan_list(*, user: User, status: str = "") -> QuerySet[AuditPlan]:
         return AuditPlan.objects.none()
     qs = AuditPlan.objects.all()
     if is_auditor(user):
-        # Their own drawn plans, and only while the plan's area is theirs (an auditor moved
-        # to another district no longer reads the old plans).
+        # Their own drawn plans, not cancelled, and only while the plan's area is theirs (an
+        # auditor moved to another district no longer reads the old plans).
         qs = scope_queryset(
-            qs.filter(auditors=user).exclude(status=S.DRAFT), user, region_field="region"
+            qs.filter(auditors=user).exclude(status__in=HIDDEN_FROM_AUDITORS),
+            user,
+            region_field="region",
         )
     else:
         qs = scope_queryset(qs, user, region_field="region")
@@ -92,14 +103,14 @@ class SampleFilters:
     result: str = ""
     frame: str = ""
     town: int | None = None
-    open_only: bool = False  # the worklist: plans not closed yet
+    open_only: bool = False  # the worklist: plans not closed or cancelled
 
 
 def audit_sample_list(*, user: User, filters: SampleFilters | None = None) -> QuerySet[AuditSample]:
     f = filters or SampleFilters()
     plans = audit_plan_list(user=user)
     if f.open_only:
-        plans = plans.exclude(status=S.CLOSED)
+        plans = plans.exclude(status__in=(S.CLOSED, S.CANCELLED))
     qs = AuditSample.objects.filter(plan__in=plans.values("pk"))
     if f.plan:
         qs = qs.filter(plan_id=f.plan)
@@ -177,11 +188,12 @@ def sample_members(*, user: User, sample: AuditSample) -> list[MemberView]:
 
 def earlier_results(*, user: User, sample: AuditSample) -> QuerySet[AuditSample]:
     """The household's results in other audits (the latest first): what was found before —
-    for supervision and reviewers; an auditor takes an independent second look, so sees none."""
+    for supervision and reviewers; an auditor takes an independent second look, so sees none.
+    A cancelled audit's results count for nothing: left out."""
     if is_auditor(user):
         return AuditSample.objects.none()
     return (
-        AuditSample.objects.filter(household_id=sample.household_id)
+        AuditSample.objects.filter(household_id=sample.household_id, plan__status__in=COUNTED)
         .exclude(pk=sample.pk)
         .exclude(result=R.PENDING)
         .select_related("plan")

@@ -3,7 +3,8 @@ AUDIT, with the plan's history row (who, when, from/to, why) in the same transac
 
 The audit reports, it does not decide: a discrepancy opens a review of the dibao case (assistance's
 own service) or asks the town's caseworkers to re-examine the household; nothing here changes a
-case's eligibility or amount.
+case's eligibility or amount. For the same reason a review, once opened, is the caseworker's: a
+corrected result or a cancelled plan never closes or deletes it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from assistance.dibao import services as dibao_services
 from assistance.models import CaseReview, DibaoCase
@@ -27,11 +29,13 @@ from core.workflow import has_any_perm
 
 from ..models import AuditPlan, AuditPolicy, AuditSample
 from . import notify, sampling
-from .workflow import AUDIT, record_move
+from .workflow import AUDIT, sample_move
 
 S = AuditPlan.Status
 R = AuditSample.Result
 MAX_SEED = 2**31 - 1
+# The actions taken on one sampled household rather than on the plan.
+SAMPLE_ACTIONS = ("record", "correct")
 
 
 def policy_in_force(on: dt.date) -> AuditPolicy:
@@ -221,33 +225,12 @@ def audit_sample_record(
 ) -> AuditSample:
     """Record an assigned auditor's result on one sampled household, once. A discrepancy opens
     a review for the caseworker (an active dibao case) or asks the town to re-examine."""
-    plan = AUDIT.lock(sample.plan, by)
-    AUDIT.check(plan, "record", by)
-    sample = AuditSample.objects.select_for_update().select_related("stratum").get(pk=sample.pk)
-    if sample.plan_id != plan.pk:  # pragma: no cover - a sample belongs to one plan
-        raise PermissionDenied
-    if sample.result != R.PENDING:
-        raise ValidationError(
-            _("This household's result was already recorded by %(user)s: reload the page.")
-            % {"user": sample.recorded_by},
-            code="already_recorded",
-        )
+    plan, sample = _lock_sample(sample, by)
+    sample_check(sample, plan, "record", by)
     errors: dict[str, list[str]] = {}
     today = timezone.localdate()
     details = details.strip()
-    if result not in (R.CONFORMS, R.DISCREPANCY):
-        errors["result"] = [_("Choose conforms or discrepancy.")]
-    elif result == R.DISCREPANCY:
-        allowed = AuditSample.KINDS_BY_FRAME[sample.stratum.frame]  # type: ignore[index]
-        if discrepancy_kind not in allowed:
-            errors["discrepancy_kind"] = [
-                _("For this household choose one of: %(kinds)s.")
-                % {"kinds": "、".join(str(AuditSample.Discrepancy(k).label) for k in allowed)}
-            ]
-        if not details:
-            errors["details"] = [_("Describe the discrepancy.")]
-    else:
-        discrepancy_kind = ""
+    discrepancy_kind = _check_result(sample, result, discrepancy_kind, details, errors)
     if visited_on is None:
         errors["visited_on"] = [_("Give the date of the examination.")]
     elif visited_on > today:
@@ -262,15 +245,189 @@ def audit_sample_record(
     sample.visited_on = visited_on
     sample.recorded_by = by
     sample.recorded_at = timezone.now()
+    sample.version += 1
     if result == R.DISCREPANCY:
         sample.review = _open_review(sample, plan, by)
     sample.save()
-    why = f"{sample.household_id}: {sample.get_result_display()}"
-    if discrepancy_kind:
-        why += f" ({sample.get_discrepancy_kind_display()}) {details}"
-    record_move(plan, by, why, sample=sample)
+    sample_move(plan, "record", by, f"{sample.household_id}: {_result_text(sample)}", sample=sample)
     if result == R.DISCREPANCY:
         notify.discrepancy(sample, by)
+    return sample
+
+
+def _lock_sample(sample: AuditSample, by: User) -> tuple[AuditPlan, AuditSample]:
+    """The plan, then the sample, row-locked in that order (every write on a sample takes the
+    plan's lock first: two writes on one plan never deadlock), both read afresh."""
+    plan = AUDIT.lock(sample.plan, by)
+    sample = (
+        AuditSample.objects.select_for_update(of=("self",))
+        .select_related("stratum", "recorded_by")
+        .get(pk=sample.pk)
+    )
+    if sample.plan_id != plan.pk:  # pragma: no cover - a sample belongs to one plan
+        raise PermissionDenied
+    return plan, sample
+
+
+def sample_check(sample: AuditSample, plan: AuditPlan, name: str, user: User) -> None:
+    """The guard of an action on one sampled household: the plan's (AUDIT: status, permission,
+    assignment, separation of duties), then the sample's own — `record` a result not yet
+    recorded, `correct` only a result one recorded oneself."""
+    AUDIT.check(plan, name, user)
+    if name == "record" and sample.result != R.PENDING:
+        raise ValidationError(
+            _("This household's result was already recorded by %(user)s: reload the page.")
+            % {"user": sample.recorded_by},
+            code="already_recorded",
+        )
+    if name == "correct":
+        if sample.result == R.PENDING:
+            raise ValidationError(
+                _("No result has been recorded on this household yet: record it instead."),
+                code="not_recorded",
+            )
+        if sample.recorded_by_id != user.pk:
+            raise PermissionDenied(
+                _("Only %(user)s, who recorded this result, may correct it.")
+                % {"user": _name(sample.recorded_by)}
+            )
+
+
+def sample_allowed(sample: AuditSample, user: User) -> list[str]:
+    """The actions `user` may take on this sampled household now (its page's forms, the API's
+    `allowed_actions`): exactly what `sample_check` lets through."""
+    out = []
+    for name in SAMPLE_ACTIONS:
+        try:
+            sample_check(sample, sample.plan, name, user)
+        except (PermissionDenied, ValidationError):
+            continue
+        out.append(name)
+    return out
+
+
+def _name(user: User | None) -> str:
+    return (user.get_full_name() or user.username) if user is not None else ""
+
+
+def _check_result(
+    sample: AuditSample,
+    result: str,
+    discrepancy_kind: str,
+    details: str,
+    errors: dict[str, list[str]],
+) -> str:
+    """Validate a result (record and correct alike) into `errors`; the kind to store."""
+    if result not in (R.CONFORMS, R.DISCREPANCY):
+        errors["result"] = [_("Choose conforms or discrepancy.")]
+    elif result == R.DISCREPANCY:
+        allowed = AuditSample.KINDS_BY_FRAME[sample.stratum.frame]  # type: ignore[index]
+        if discrepancy_kind not in allowed:
+            errors["discrepancy_kind"] = [
+                _("For this household choose one of: %(kinds)s.")
+                % {"kinds": "、".join(str(AuditSample.Discrepancy(k).label) for k in allowed)}
+            ]
+        if not details:
+            errors["details"] = [_("Describe the discrepancy.")]
+    else:
+        return ""
+    return discrepancy_kind
+
+
+def _result_text(sample: AuditSample, *, notes: bool = False) -> str:
+    """The result as the history reads it; `notes`: with the details of a conforming one too
+    (a correction may change only those)."""
+    text = str(sample.get_result_display())
+    if sample.result == R.DISCREPANCY:
+        text += f" ({sample.get_discrepancy_kind_display()}) {sample.details}"
+    elif notes and sample.details:
+        text += f" {sample.details}"
+    return text
+
+
+@transaction.atomic
+def audit_sample_correct(
+    *,
+    sample: AuditSample,
+    result: str,
+    reason: str,
+    version: int,
+    by: User,
+    discrepancy_kind: str = "",
+    details: str = "",
+) -> AuditSample:
+    """The recording auditor corrects their result (conforms ↔ discrepancy, the kind, the
+    details) while the plan is not closed, saying why; `version` is the sample's version the
+    correction was made on (a correction made meanwhile → code "stale", API 409).
+
+    The review an earlier discrepancy opened is the caseworker's now: it is kept, whatever the
+    new result, and the history row says so. A correction to a discrepancy opens a review as
+    `record` does, unless the sample's review is still open. The date of examination stays."""
+    plan, sample = _lock_sample(sample, by)
+    sample_check(sample, plan, "correct", by)
+    if sample.version != version:
+        raise ValidationError(
+            _(
+                "This result was corrected meanwhile (it now reads “%(now)s”): reload the page, "
+                "then correct it again if it is still wrong."
+            )
+            % {"now": _result_text(sample)},
+            code="stale",
+        )
+    errors: dict[str, list[str]] = {}
+    details = details.strip()
+    reason = reason.strip()
+    discrepancy_kind = _check_result(sample, result, discrepancy_kind, details, errors)
+    if not reason:
+        errors["reason"] = [_("Say why the result is corrected.")]
+    if not errors and (result, discrepancy_kind, details) == (
+        sample.result,
+        sample.discrepancy_kind,
+        sample.details,
+    ):
+        errors["result"] = [_("This is the result already recorded: nothing to correct.")]
+    if errors:
+        raise ValidationError(errors)
+    old_text = _result_text(sample, notes=True)
+    old_result, old_review = sample.result, sample.review
+    sample.result = result
+    sample.discrepancy_kind = discrepancy_kind
+    sample.details = details
+    sample.version += 1
+    notes = []
+    if result == R.DISCREPANCY:
+        if old_review is not None and old_review.closed_on is None:
+            notes.append(
+                _("The review %(review)s stays open with the caseworker.") % {"review": old_review}
+            )
+        else:
+            # Keep the link to a closed review when no new one can be opened (the case moved on).
+            sample.review = _open_review(sample, plan, by) or old_review
+            if sample.review is not None and sample.review != old_review:
+                notes.append(
+                    _("The review %(review)s is open for the caseworker.")
+                    % {"review": sample.review}
+                )
+    elif old_review is not None:
+        notes.append(
+            _(
+                "The review %(review)s the discrepancy opened is kept: it belongs to the "
+                "caseworker now."
+            )
+            % {"review": old_review}
+        )
+    sample.save()
+    why = _("%(hh)s corrected: %(old)s → %(new)s. Reason: %(reason)s") % {
+        "hh": sample.household_id,
+        "old": old_text,
+        "new": _result_text(sample, notes=True),
+        "reason": reason,
+    }
+    sample_move(plan, "correct", by, " ".join([why, *map(str, notes)]), sample=sample)
+    if result == R.DISCREPANCY:
+        notify.discrepancy(sample, by)
+    elif old_result == R.DISCREPANCY:
+        notify.corrected(sample, by, review=old_review)
     return sample
 
 
@@ -316,3 +473,29 @@ def audit_plan_close(*, plan: AuditPlan, by: User, reason: str = "") -> AuditPla
             code="pending_samples",
         )
     return AUDIT.move(plan, "close", by, reason.strip(), closed_at=timezone.now())
+
+
+@transaction.atomic
+def audit_plan_cancel(*, plan: AuditPlan, by: User, reason: str) -> AuditPlan:
+    """Call the audit off before it is closed (draft, drawn or under way), saying why. Nothing is
+    deleted: the samples and their results stay in the history, but count for nothing (no
+    report); the auditors no longer see the households (selectors); the reviews the plan opened
+    stay with the caseworkers."""
+    plan = AUDIT.lock(plan, by)
+    AUDIT.check(plan, "cancel", by)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the audit plan is cancelled.")]})
+    recorded = plan.samples.exclude(result=R.PENDING).count()
+    why = reason
+    if recorded:
+        why += " " + ngettext(
+            "(%(n)s result recorded is kept, not counted.)",
+            "(%(n)s results recorded are kept, not counted.)",
+            recorded,
+        ) % {"n": recorded}
+    was_drawn = plan.status != S.DRAFT
+    AUDIT.move(plan, "cancel", by, why, cancelled_at=timezone.now())
+    if was_drawn:
+        notify.cancelled(plan, by)
+    return plan

@@ -1,5 +1,6 @@
-"""Audit pages: plans (list, create, detail with the draw and the sample per stratum), the
-auditor's worklist and record form, the report. Thin: selectors read, services write."""
+"""Audit pages: plans (list, create, detail with the draw and the sample per stratum, the
+cancellation behind its confirmation page), the auditor's worklist, record and correction forms,
+the report. Thin: selectors read, services write."""
 
 from __future__ import annotations
 
@@ -22,10 +23,10 @@ from core.pages import role_page
 from core.scope import visible_regions
 
 from ..models import AuditPlan, AuditSample
-from ..permissions import PLAN_AUDIT, VIEW_AUDIT
+from ..permissions import PLAN_AUDIT, RECORD_AUDIT, VIEW_AUDIT
 from . import report as audit_report
 from . import sampling, selectors, services
-from .forms import AssignForm, PlanForm, ReasonForm, RecordForm
+from .forms import AssignForm, CancelForm, CorrectForm, PlanForm, ReasonForm, RecordForm
 from .panels import panels_for
 from .workflow import AUDIT
 
@@ -34,8 +35,24 @@ page = role_page
 PAGE_SIZE = 50
 
 
+# A POST the plan or the sample has overtaken (someone acted first): told, not a form error.
+STALE = ("wrong_status", "already_recorded", "not_recorded", "stale")
+
+
 def _stale_or_errors(request: AuthenticatedHttpRequest, e: ValidationError) -> None:
     messages.warning(request, " ".join(e.messages))
+
+
+def _refusal(check: Callable[[], None]) -> str | None:
+    """None if the guard lets the user through; else its own reason (for the GET of a page
+    whose action the user may not take now: told on the page they came from)."""
+    try:
+        check()
+    except ValidationError as e:
+        return " ".join(e.messages)
+    except PermissionDenied as e:
+        return str(e)
+    return None
 
 
 @page(VIEW_AUDIT)
@@ -144,6 +161,7 @@ def plan_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "auditors": plan.auditors.all(),
             "assign_form": AssignForm(initial={"auditors": plan.auditors.all()}),
             "close_form": ReasonForm(),
+            "reportable": audit_report.reportable(plan),
         },
     )
 
@@ -199,7 +217,7 @@ def plan_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def plan_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     plan = selectors.audit_plan_get(user=request.user, pk=pk)
-    if plan.status == AuditPlan.Status.DRAFT:
+    if not audit_report.reportable(plan):
         raise Http404
     return render(
         request,
@@ -213,7 +231,7 @@ def plan_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def plan_report_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     plan = selectors.audit_plan_get(user=request.user, pk=pk)
     fmt = request.GET.get("format", "xlsx")
-    if fmt not in FORMATS or plan.status == AuditPlan.Status.DRAFT:
+    if fmt not in FORMATS or not audit_report.reportable(plan):
         raise Http404
     return audit_report.export_response(audit_report.plan_report(plan), fmt)  # type: ignore[no-any-return]
 
@@ -245,9 +263,8 @@ def worklist(request: AuthenticatedHttpRequest) -> HttpResponse:
 @page(VIEW_AUDIT)
 def sample_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     sample = selectors.audit_sample_get(user=request.user, pk=pk)
-    may_record = sample.result == AuditSample.Result.PENDING and AUDIT.may(
-        sample.plan, "record", request.user
-    )
+    allowed = services.sample_allowed(sample, request.user)
+    may_record = "record" in allowed
     form = RecordForm(
         request.POST if request.method == "POST" else None,
         sample=sample,
@@ -260,7 +277,7 @@ def sample_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             try:
                 services.audit_sample_record(sample=sample, by=request.user, **form.cleaned_data)
             except ValidationError as e:
-                if getattr(e, "code", None) in ("wrong_status", "already_recorded"):
+                if getattr(e, "code", None) in STALE:
                     _stale_or_errors(request, e)
                     return redirect("verification:audit_sample", pk=sample.pk)
                 apply_service_errors(e, form)
@@ -279,6 +296,78 @@ def sample_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "panels": panels_for(request.user, sample),
             "form": form,
             "may_record": may_record,
+            "may_correct": "correct" in allowed,
+            "corrections": sample.plan.transitions.filter(sample=sample, action="correct")
+            .select_related("by")
+            .order_by("at", "id"),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@page(RECORD_AUDIT)
+def sample_correct(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The recording auditor corrects their result (a page of its own: the reason is required
+    and the current result is shown beside the form)."""
+    sample = selectors.audit_sample_get(user=request.user, pk=pk)
+    back = redirect("verification:audit_sample", pk=sample.pk)
+    if request.method != "POST":
+        problem = _refusal(
+            lambda: services.sample_check(sample, sample.plan, "correct", request.user)
+        )
+        if problem is not None:
+            messages.error(request, problem)
+            return back
+    form = CorrectForm(request.POST if request.method == "POST" else None, sample=sample)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.audit_sample_correct(sample=sample, by=request.user, **form.cleaned_data)
+        except ValidationError as e:
+            if getattr(e, "code", None) in STALE:
+                _stale_or_errors(request, e)
+                return back
+            apply_service_errors(e, form)
+        else:
+            messages.success(request, _("The result was corrected."))
+            return back
+    return render(
+        request,
+        "verification/audits/correct.html",
+        {"sample": sample, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@page(PLAN_AUDIT)
+def plan_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Cancel the plan: a confirmation page saying what it does, the reason required."""
+    plan = selectors.audit_plan_get(user=request.user, pk=pk)
+    back = redirect("verification:audit_detail", pk=plan.pk)
+    if request.method != "POST":
+        problem = _refusal(lambda: AUDIT.check(plan, "cancel", request.user))
+        if problem is not None:
+            messages.error(request, problem)
+            return back
+    form = CancelForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.audit_plan_cancel(plan=plan, by=request.user, **form.cleaned_data)
+        except ValidationError as e:
+            if getattr(e, "code", None) in STALE:
+                _stale_or_errors(request, e)
+                return back
+            apply_service_errors(e, form)
+        else:
+            messages.success(request, _("The audit plan was cancelled."))
+            return back
+    return render(
+        request,
+        "verification/audits/cancel.html",
+        {
+            "plan": plan,
+            "form": form,
+            "recorded": plan.n_recorded or 0,  # type: ignore[attr-defined]
+            "reviews": plan.samples.filter(review__isnull=False).count(),
         },
         status=400 if form.errors else 200,
     )

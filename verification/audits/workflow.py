@@ -1,12 +1,18 @@
 """The sampling audit, declared once (core.workflow).
 
-    draft ──draw──▶ drawn ──record──▶ in progress ──record…──▶ in progress ──close──▶ closed
+    draft ──draw──▶ drawn ──record──▶ in progress ──record…/correct…──▶ in progress ──close──▶ closed
+      └───────────────┴──────────────────┴──cancel──▶ cancelled
 
-- a city supervisor (PLAN_AUDIT) creates the plan, draws its sample and closes it;
+- a city supervisor (PLAN_AUDIT) creates the plan, draws its sample and closes it, or cancels it
+  (with a reason) at any point before it is closed;
 - only an auditor assigned to the plan (RECORD_AUDIT and `assigned`) records a result on one of
-  its households: each result is a `record` row of the plan's history, naming the sample;
+  its households: each result is a `record` row of the plan's history, naming the sample; the
+  auditor who recorded a result may `correct` it (with a reason) until the plan is closed — a
+  step that keeps the status, one history row per correction. Which sample a user may act on
+  (pending for `record`, their own result for `correct`) is the services' `sample_check`: the
+  declaration's rules see the plan only;
 - separation of duties, checked against the plan's whole history: whoever recorded a result
-  never closes the audit, and whoever drew the sample records nothing in it.
+  never closes or cancels the audit, and whoever drew the sample records or corrects nothing.
 """
 
 from __future__ import annotations
@@ -65,6 +71,15 @@ AUDIT = Workflow(
             rules=(assigned,),
         ),
         Action(
+            "correct",
+            gettext_lazy("correct the audit result"),
+            (S.IN_PROGRESS,),
+            None,
+            RECORD_AUDIT,
+            incompatible=("draw",),
+            rules=(assigned,),
+        ),
+        Action(
             "close",
             gettext_lazy("close the audit"),
             (S.IN_PROGRESS,),
@@ -72,19 +87,33 @@ AUDIT = Workflow(
             PLAN_AUDIT,
             incompatible=("record",),
         ),
+        Action(
+            "cancel",
+            gettext_lazy("cancel the audit plan"),
+            (S.DRAFT, S.DRAWN, S.IN_PROGRESS),
+            S.CANCELLED,
+            PLAN_AUDIT,
+            incompatible=("record",),
+            danger=True,
+        ),
     ],
 )
 
 
-def record_move(plan: AuditPlan, by: User, why: str, *, sample: AuditSample) -> AuditPlan:
-    """AUDIT.move for `record`, with the history row naming the sample it was recorded on."""
+def sample_move(
+    plan: AuditPlan, name: str, by: User, why: str, *, sample: AuditSample
+) -> AuditPlan:
+    """AUDIT.move for an action on one sampled household (`record`, `correct`), with the
+    history row naming the sample."""
     old = plan.status
-    plan.status = S.IN_PROGRESS
-    plan.save(update_fields=["status"])
+    target = AUDIT[name].target
+    if target and target != old:
+        plan.status = target
+        plan.save(update_fields=["status"])
     AuditPlanTransition.objects.create(
         plan=plan,
         sample=sample,
-        action="record",
+        action=name,
         from_status=old,
         to_status=plan.status,
         by=by,

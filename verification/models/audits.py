@@ -79,6 +79,9 @@ class AuditPlan(models.Model):
         DRAWN = "drawn", pgettext_lazy("audit status", "Sample drawn")
         IN_PROGRESS = "in_progress", pgettext_lazy("audit status", "In progress")
         CLOSED = "closed", pgettext_lazy("audit status", "Closed")
+        # Called off by the supervision before it was closed: its results count for nothing
+        # (no report), its auditors no longer see its households; the reviews it opened stay.
+        CANCELLED = "cancelled", pgettext_lazy("audit status", "Cancelled")
 
     class Allocation(models.TextChoices):
         PROPORTIONAL = "proportional", _("Proportional (a rate of each stratum)")
@@ -122,6 +125,7 @@ class AuditPlan(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     drawn_at = models.DateTimeField(_("drawn at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("audit plan")
@@ -143,8 +147,9 @@ class AuditPlan(models.Model):
 
 
 class AuditPlanTransition(TransitionBase):
-    """Every action on a plan (verification.audits.workflow AUDIT), a result recorded on one of
-    its households included (`sample`): who, when, from/to and why."""
+    """Every action on a plan (verification.audits.workflow AUDIT), a result recorded or
+    corrected on one of its households included (`sample`): who, when, from/to and why (a
+    correction: the old and the new result and the auditor's reason)."""
 
     plan = models.ForeignKey(AuditPlan, on_delete=models.CASCADE, related_name="transitions")
     sample = models.ForeignKey(
@@ -261,6 +266,10 @@ class AuditSample(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
+    # Bumped by the record and each correction: a correction names the version it corrects, so
+    # of two made at once on the same result one wins and the other is told (optimistic
+    # concurrency; timestamps would not do: two writes can share one).
+    version = models.PositiveIntegerField(_("version"), default=0, db_default=0)
     # The review the discrepancy opened on the dibao case, if one could be opened.
     review = models.ForeignKey(
         "assistance.CaseReview", on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -127,3 +127,69 @@ def test_report_estimates_per_district_and_exports_safely(client, frame, supervi
     book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
     texts = [c.value for row in book.active.iter_rows() for c in row if isinstance(c.value, str)]
     assert not any(t.startswith(("=", "+", "-", "@")) for t in texts)
+
+
+def test_auditor_corrects_on_the_page(client, frame, supervisor, auditor, auditor_2):  # type: ignore[no-untyped-def]
+    plan = services.audit_plan_draw(plan=make_plan(supervisor, [auditor, auditor_2]), by=supervisor)
+    s = AuditSample.objects.filter(plan=plan, stratum__frame="recipient").first()
+    services.audit_sample_record(sample=s, result="conforms", visited_on=TODAY, by=auditor)
+    url = reverse("verification:audit_sample_correct", args=[s.pk])
+    login(client, auditor)
+    assert (
+        'data-testid="correct"'
+        in client.get(reverse("verification:audit_sample", args=[s.pk])).content.decode()
+    )
+    form = client.get(url)
+    assert form.status_code == 200 and 'data-testid="correct-form"' in form.content.decode()
+    body = {"result": "discrepancy", "discrepancy_kind": "wrongly_included", "details": "有车辆"}
+    r = client.post(url, {**body, "reason": "", "version": "1"})
+    assert r.status_code == 400 and "reason" in r.context["form"].errors
+    r = client.post(url, {**body, "reason": "复核照片后更正", "version": "1"})
+    assert r.status_code == 302
+    s.refresh_from_db()
+    assert (s.result, s.version) == ("discrepancy", 2) and s.review_id
+    page = client.get(reverse("verification:audit_sample", args=[s.pk])).content.decode()
+    assert 'data-testid="sample-corrections"' in page and "复核照片后更正" in page
+    # The same form sent again (a stale page, a second tab): told, nothing written twice.
+    r = client.post(url, {**body, "details": "另一说法", "reason": "再改", "version": "1"})
+    assert r.status_code == 302
+    s.refresh_from_db()
+    assert s.details == "有车辆" and s.version == 2
+    # Another auditor of the plan has no form and is sent back with the reason.
+    login(client, auditor_2)
+    page = client.get(reverse("verification:audit_sample", args=[s.pk])).content.decode()
+    assert 'data-testid="correct"' not in page
+    r = client.get(url)
+    assert r.status_code == 302
+    assert client.post(url, {**body, "reason": "x", "version": "2"}).status_code == 403
+    # The supervision's role does not correct at all.
+    assert login(client, supervisor).get(url).status_code == 403
+
+
+def test_supervisor_cancels_after_the_confirmation_page(client, frame, supervisor, auditor):  # type: ignore[no-untyped-def]
+    plan = services.audit_plan_draw(plan=make_plan(supervisor, [auditor]), by=supervisor)
+    login(client, supervisor)
+    detail = reverse("verification:audit_detail", args=[plan.pk])
+    url = reverse("verification:audit_cancel", args=[plan.pk])
+    assert url in client.get(detail).content.decode()
+    page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-testid="cancel-warning"' in html and 'data-testid="cancel-form"' in html
+    plan.refresh_from_db()
+    assert plan.status == "drawn"  # the GET changes nothing
+    r = client.post(url, {"reason": ""})
+    assert r.status_code == 400 and "reason" in r.context["form"].errors
+    r = client.post(url, {"reason": "计划范围有误，重新制定"})
+    assert r.status_code == 302 and r["Location"] == detail
+    plan.refresh_from_db()
+    assert plan.status == "cancelled"
+    html = client.get(detail).content.decode()
+    assert 'data-testid="audit-cancelled"' in html and url not in html
+    assert "计划范围有误" in html  # the history
+    # Once cancelled the page sends back with the reason; a replayed POST changes nothing.
+    assert client.get(url).status_code == 302
+    assert client.post(url, {"reason": "again"}).status_code == 302
+    assert plan.transitions.filter(action="cancel").count() == 1
+    # An auditor's role does not cancel.
+    assert login(client, auditor).get(url).status_code == 403

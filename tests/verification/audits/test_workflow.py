@@ -20,7 +20,7 @@ def test_transition_matrix(action, status, supervisor, auditor):  # type: ignore
     plan = make_plan(supervisor, [auditor])
     AuditPlan.objects.filter(pk=plan.pk).update(status=status)
     plan.refresh_from_db()
-    user = auditor if action == "record" else supervisor
+    user = auditor if action in ("record", "correct") else supervisor
     if status in AUDIT[action].sources:
         AUDIT.check(plan, action, user)
     else:
@@ -44,5 +44,5 @@ def test_supervisor_never_records_and_auditor_never_plans(supervisor, auditor): 
     assert AUDIT.allowed(plan, auditor) == []
     AuditPlan.objects.filter(pk=plan.pk).update(status="in_progress")
     plan.refresh_from_db()
-    assert AUDIT.allowed(plan, auditor) == ["record"]
-    assert AUDIT.allowed(plan, supervisor) == ["assign", "close"]
+    assert AUDIT.allowed(plan, auditor) == ["record", "correct"]
+    assert AUDIT.allowed(plan, supervisor) == ["assign", "close", "cancel"]

@@ -13,6 +13,7 @@ from core.models import Region, User
 from core.roles import Role
 
 from ...models import AuditPlan, AuditPlanTransition, AuditSample, AuditStratum
+from ..services import sample_allowed
 from ..workflow import AUDIT
 
 
@@ -50,7 +51,8 @@ class PlanSerializer(serializers.ModelSerializer):
     n_discrepant = serializers.IntegerField(read_only=True, default=0)
     # Text, not an enum: "status" enums of other resources would collide in the schema.
     status = serializers.CharField(
-        read_only=True, help_text="draft, drawn, in_progress (results being recorded), closed"
+        read_only=True,
+        help_text="draft, drawn, in_progress (results being recorded), closed, cancelled",
     )
     allowed_actions = AllowedActionsField(AUDIT)
 
@@ -73,6 +75,7 @@ class PlanSerializer(serializers.ModelSerializer):
             "auditors",
             "drawn_at",
             "closed_at",
+            "cancelled_at",
             "n_samples",
             "n_recorded",
             "n_discrepant",
@@ -123,6 +126,10 @@ class CloseSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, help_text="Why the plan is cancelled.")
+
+
 class SampleSerializer(serializers.ModelSerializer):
     frame = serializers.CharField(source="stratum.frame")
     category = serializers.CharField(source="stratum.category")
@@ -156,8 +163,14 @@ class SampleSerializer(serializers.ModelSerializer):
             "visited_on",
             "recorded_by",
             "recorded_at",
+            "version",
             "review",
         ]
+        extra_kwargs = {
+            "version": {
+                "help_text": "Bumped by the record and each correction; a correction names it."
+            }
+        }
 
 
 class MemberSerializer(serializers.Serializer):
@@ -171,9 +184,24 @@ class MemberSerializer(serializers.Serializer):
 
 class SampleDetailSerializer(SampleSerializer):
     members = serializers.SerializerMethodField()
+    allowed_actions = serializers.SerializerMethodField()
 
     class Meta(SampleSerializer.Meta):
-        fields = [*SampleSerializer.Meta.fields, "members"]
+        fields = [*SampleSerializer.Meta.fields, "members", "allowed_actions"]
+
+    @extend_schema_field(
+        {
+            "type": "array",
+            "items": {"type": "string", "enum": ["record", "correct"]},
+            "description": "What you may do on this household now (the page's forms).",
+        }
+    )
+    def get_allowed_actions(self, obj: AuditSample) -> list[str]:
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return []
+        return sample_allowed(obj, user)
 
     @extend_schema_field(MemberSerializer(many=True))
     def get_members(self, obj: AuditSample) -> list[dict[str, Any]]:
@@ -188,3 +216,16 @@ class RecordSerializer(serializers.Serializer):
     )
     details = serializers.CharField(required=False, allow_blank=True, default="")
     visited_on = serializers.DateField()
+
+
+class CorrectSerializer(serializers.Serializer):
+    result = serializers.ChoiceField(choices=AuditSample.Result.choices)
+    discrepancy_kind = serializers.ChoiceField(
+        choices=AuditSample.Discrepancy.choices, required=False, allow_blank=True, default=""
+    )
+    details = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(max_length=500, help_text="Why the result is corrected.")
+    version = serializers.IntegerField(
+        min_value=0,
+        help_text="The sample's `version` as you read it: if it was corrected since, 409.",
+    )

@@ -1,6 +1,7 @@
 """/api/v1/audits/ and /api/v1/audit-samples/: the same selectors, services, scoping and
 separation of duties as the pages. A plan or household outside yours (for an auditor: not of
-your own plans) does not exist for you (404); a stale action is 409; a rule 403."""
+your own plans, or of a cancelled one) does not exist for you (404); a stale action is 409
+(a correction naming a version corrected since included); a rule 403."""
 
 from __future__ import annotations
 
@@ -29,7 +30,9 @@ from ...permissions import PLAN_AUDIT, RECORD_AUDIT, VIEW_AUDIT
 from .. import selectors, services
 from .serializers import (
     AssignSerializer,
+    CancelSerializer,
     CloseSerializer,
+    CorrectSerializer,
     PlanCreateSerializer,
     PlanDetailSerializer,
     PlanSerializer,
@@ -41,7 +44,10 @@ from .serializers import (
 E400 = OpenApiResponse(description='Invalid input: `{"field": ["message"]}`.')
 E403 = OpenApiResponse(description="Your role, or separation of duties, does not allow it.")
 E404 = OpenApiResponse(description="No such audit plan or sampled household of yours.")
-E409 = OpenApiResponse(description="It changed since you read it (e.g. already recorded).")
+E409 = OpenApiResponse(
+    description="It changed since you read it (e.g. already recorded, corrected meanwhile)."
+)
+# "stale" (a correction on a version corrected since) is core.api's own 409.
 CONFLICTS = ("wrong_status", "already_recorded")
 
 
@@ -139,6 +145,17 @@ class AuditPlanViewSet(
         services.audit_plan_close(plan=plan, by=_user(request), reason=d["reason"])
         return self._answer(plan.pk)
 
+    @_action(
+        "Cancel the plan before it is closed (city supervisor; a reason; cannot be undone)",
+        CancelSerializer,
+    )
+    @action(detail=True, methods=["post"], required_perms=[PLAN_AUDIT])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        plan = self.get_object()
+        d = _input(CancelSerializer, request.data)
+        services.audit_plan_cancel(plan=plan, by=_user(request), reason=d["reason"])
+        return self._answer(plan.pk)
+
 
 @extend_schema_view(
     list=extend_schema(
@@ -191,7 +208,7 @@ class AuditSampleViewSet(
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = dict(super().get_serializer_context())
-        if self.action in ("retrieve", "record") and "pk" in self.kwargs:
+        if self.action in ("retrieve", "record", "correct") and "pk" in self.kwargs:
             sample = selectors.audit_sample_get(user=_user(self.request), pk=self.kwargs["pk"])
             context["members"] = selectors.sample_members(user=_user(self.request), sample=sample)
         return context
@@ -206,5 +223,19 @@ class AuditSampleViewSet(
         sample = self.get_object()
         d = _input(RecordSerializer, request.data)
         services.audit_sample_record(sample=sample, by=_user(request), **d)
+        fresh = selectors.audit_sample_get(user=_user(request), pk=sample.pk)
+        return Response(SampleDetailSerializer(fresh, context=self.get_serializer_context()).data)
+
+    @_action(
+        "Correct your own result on this household while the plan is not closed (a reason; "
+        "the `version` you read)",
+        CorrectSerializer,
+        SampleDetailSerializer,
+    )
+    @action(detail=True, methods=["post"], required_perms=[RECORD_AUDIT])
+    def correct(self, request: Request, pk: str | None = None) -> Response:
+        sample = self.get_object()
+        d = _input(CorrectSerializer, request.data)
+        services.audit_sample_correct(sample=sample, by=_user(request), **d)
         fresh = selectors.audit_sample_get(user=_user(request), pk=sample.pk)
         return Response(SampleDetailSerializer(fresh, context=self.get_serializer_context()).data)
