@@ -7,6 +7,13 @@ unit — then each rule in force is ONE `INSERT … SELECT … ON CONFLICT` join
 its dataset's current snapshot by ID number, comparing with the rule's threshold and writing
 the findings (and their history rows) in the same statement. Never one query per person.
 
+The same statement clears what is gone: the rule's unresolved (new, recurring) findings of the
+scope's households and persons that it did not see, although it read newer data than the run
+that last saw them (the car was sold: the newer motor-vehicle snapshot no longer lists it; the
+salary is no longer above the threshold), become "cleared" with their `clear` history rows.
+Confirmed, dismissed and waived findings are never cleared (a person's decision stands); a
+household outside the run's scope is not looked at; a run on the same snapshots clears nothing.
+
 Evaluators (a rule's `evaluator`, its `parameters` say the rest):
 
 - `record`     one finding per matching record (person × evidence key): a record's value
@@ -26,12 +33,13 @@ checked here; every value is a parameter.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from verification import kinds as K
-from verification.models import RECORD_MODELS, Finding, FindingTransition
+from verification.models import RECORD_MODELS, CrossCheckRun, Finding, FindingTransition
 
 PERSONS = "xc_persons"
 EVALUATORS = ("record", "unit_sum", "unit_count", "absent")
@@ -95,9 +103,9 @@ def _pattern_filters(kind: str, p: dict[str, Any], params: dict[str, Any]) -> li
 
 
 # The upsert every evaluator ends with: a fingerprint seen again updates the row (never a
-# second row); seen in a NEWER snapshot it is "recurring" (a new or dismissed finding is back
-# on the worklist; confirmed and waived ones keep their decision); the history rows of new and
-# recurring findings are written by the same statement.
+# second row); seen in a NEWER snapshot it is "recurring" (a new, dismissed or cleared finding
+# is back on the worklist; confirmed and waived ones keep their decision); the history rows of
+# new and recurring findings are written by the same statement.
 _UPSERT = f"""
     INSERT INTO {Finding._meta.db_table} (
         household_id, person_id, village_id, county_id, case_id, rule_code, rule_id, kind,
@@ -114,7 +122,7 @@ _UPSERT = f"""
         recurred_run_id = CASE WHEN EXCLUDED.snapshot_id > f.snapshot_id
             THEN EXCLUDED.last_run_id ELSE f.recurred_run_id END,
         state = CASE WHEN EXCLUDED.snapshot_id > f.snapshot_id AND f.state IN ('new', 'dismissed',
-            'recurring') THEN 'recurring' ELSE f.state END,
+            'recurring', 'cleared') THEN 'recurring' ELSE f.state END,
         previous_state = CASE WHEN EXCLUDED.snapshot_id > f.snapshot_id THEN f.state
             ELSE f.previous_state END,
         snapshot_id = GREATEST(f.snapshot_id, EXCLUDED.snapshot_id),
@@ -131,9 +139,17 @@ _UPSERT = f"""
 
 
 def _wrap(hits_sql: str) -> str:
-    """hits → upsert → history rows; the statement answers (new, recurring, seen)."""
+    """hits → upsert → history rows, then the findings gone from the newer data → cleared →
+    their history rows; the statement answers (new, recurring, seen, cleared, history rows).
+
+    `gone` reads the table as it was when the statement began (a data-modifying CTE's changes
+    are not visible to its siblings), so the findings the upsert has just seen are excluded by
+    id, not by their last run. A finding's `snapshot_id` is the newest it was seen in; the run
+    that last saw it says which snapshot of each of the rule's kinds that was — the data is
+    newer when one of this run's is newer (a unit sum reads several kinds)."""
     t = FindingTransition._meta.db_table
     f = Finding._meta.db_table
+    runs = CrossCheckRun._meta.db_table
     upsert = _UPSERT.replace(f"INSERT INTO {f} (", f"INSERT INTO {f} AS f (", 1)
     return f"""
         WITH hits AS ({hits_sql}),
@@ -145,11 +161,47 @@ def _wrap(hits_sql: str) -> str:
                 %(why)s
             FROM up WHERE inserted OR recurred
             RETURNING 1
+        ),
+        gone AS (
+            SELECT f.id, f.state
+            FROM {f} f JOIN {runs} lr ON lr.id = f.last_run_id
+            WHERE f.rule_code = %(code)s AND f.state IN ('new', 'recurring')
+                AND f.household_id IN (SELECT household_id FROM {PERSONS})
+                AND (f.person_id IS NULL OR (f.household_id, f.person_id) IN (
+                    SELECT household_id, person_id FROM {PERSONS}))
+                AND f.snapshot_id < %(newest)s
+                AND EXISTS (
+                    SELECT 1 FROM jsonb_each_text(%(sources)s::jsonb) s(kind, snap)
+                    WHERE s.snap::bigint > COALESCE((lr.snapshot_ids ->> s.kind)::bigint, 0)
+                )
+                AND NOT EXISTS (SELECT 1 FROM up WHERE up.id = f.id)
+        ),
+        cleared AS (
+            -- the state again: a caseworker who resolved it meanwhile wins (re-checked on lock)
+            UPDATE {f} f SET state = 'cleared', updated_at = %(now)s
+            FROM gone WHERE f.id = gone.id AND f.state IN ('new', 'recurring')
+            RETURNING f.id, gone.state AS old_state
+        ),
+        hist_cleared AS (
+            INSERT INTO {t} (finding_id, action, from_status, to_status, by_id, at, reason)
+            SELECT id, 'clear', old_state, 'cleared', NULL, %(now)s, %(why_cleared)s
+            FROM cleared
+            RETURNING 1
         )
         SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE recurred), count(*),
-            (SELECT count(*) FROM hist)
+            (SELECT count(*) FROM cleared),
+            (SELECT count(*) FROM hist) + (SELECT count(*) FROM hist_cleared)
         FROM up
     """  # noqa: S608 - identifiers from model metadata
+
+
+def rule_snapshots(rule: RuleSpec, snapshots: dict[str, int]) -> dict[str, int]:
+    """The snapshots of the run the rule reads, by kind (those that exist)."""
+    if rule.evaluator == "unit_sum":
+        kinds = [src[0] for src in rule.parameters.get("sources", [])]
+    else:
+        kinds = [rule.kind]
+    return {k: snapshots[k] for k in kinds if k in snapshots}
 
 
 def statement(rule: RuleSpec, snapshots: dict[str, int], params: dict[str, Any]) -> str | None:
@@ -158,6 +210,9 @@ def statement(rule: RuleSpec, snapshots: dict[str, int], params: dict[str, Any])
     p = rule.parameters
     kind = rule.kind
     params.update(code=rule.code, rule=rule.id, kind=kind, category=rule.category)
+    read = rule_snapshots(rule, snapshots)
+    params["sources"] = json.dumps(read)
+    params["newest"] = max(read.values(), default=0)
     if rule.evaluator == "record":
         if kind not in snapshots:
             return None

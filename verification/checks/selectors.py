@@ -97,8 +97,23 @@ def run_get(*, user: User, pk: int | str) -> CrossCheckRun:
 
 def household_report(*, household_id: int, user: User) -> dict[str, Any]:
     """The 核对报告 of one household: its findings, the runs that found them and what they
-    checked (datasets, as-of dates, snapshot ids, rule versions). The caller checked scope."""
+    checked (datasets, as-of dates, snapshot ids, rule versions). The caller checked scope.
+    A cleared finding carries its last `clear` history row as `cleared` (when, in which
+    snapshot and run it was no longer found)."""
     findings = list(finding_list(user=user, household=household_id).order_by("kind", "rule_code"))
+    gone = [f.pk for f in findings if f.state == Finding.State.CLEARED]
+    clears = (
+        {
+            t.finding_id: t
+            for t in FindingTransition.objects.filter(finding_id__in=gone, action="clear")
+            .order_by("finding_id", "-at", "-id")
+            .distinct("finding_id")
+        }
+        if gone
+        else {}
+    )
+    for f in findings:
+        f.cleared = clears.get(f.pk)  # type: ignore[attr-defined]
     runs = list(CrossCheckRun.objects.filter(pk__in={f.last_run_id for f in findings}))
     last = (
         CaseCheck.objects.filter(household_id=household_id)

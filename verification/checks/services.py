@@ -279,7 +279,8 @@ def _persons_sql(run: CrossCheckRun, county: Region) -> tuple[str, dict[str, Any
 
 def cross_check_district(run_id: int, county_id: int) -> dict[str, int]:
     """One county's share of a run, in one transaction: the persons of the scope, then one
-    statement per rule; the run's counts and progress are incremented in the same transaction
+    statement per rule (its findings found, seen again, and those of the scope gone from its
+    newer data cleared); the run's counts and progress are incremented in the same transaction
     (so a retried task after a crash counts once). Idempotent."""
     run = CrossCheckRun.objects.select_related("region").get(pk=run_id)
     county = Region.objects.get(pk=county_id)
@@ -289,7 +290,7 @@ def cross_check_district(run_id: int, county_id: int) -> dict[str, int]:
     ]
     snapshots = {k: int(v) for k, v in run.snapshot_ids.items()}
     now = timezone.now()
-    counts = {"persons": 0, "households": 0, "new": 0, "recurring": 0, "seen": 0}
+    counts = {"persons": 0, "households": 0, "new": 0, "recurring": 0, "seen": 0, "cleared": 0}
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_CLASS, county_id])
         if (
@@ -310,14 +311,23 @@ def cross_check_district(run_id: int, county_id: int) -> dict[str, int]:
             for spec in specs:
                 p: dict[str, Any] = {"run": run.pk, "now": now}
                 p["why"] = _("Cross-check run #%(run)s") % {"run": run.pk}
+                p["why_cleared"] = _(
+                    "Not found in snapshot %(snapshots)s (cross-check run #%(run)s)"
+                ) % {
+                    "snapshots": "、".join(
+                        f"#{i}" for i in sorted(R.rule_snapshots(spec, snapshots).values())
+                    ),
+                    "run": run.pk,
+                }
                 stmt = R.statement(spec, snapshots, p)
                 if stmt is None:
                     continue
                 cur.execute(stmt, p)
-                new, recurring, seen, _hist = cur.fetchone()  # type: ignore[misc]
+                new, recurring, seen, cleared, _hist = cur.fetchone()  # type: ignore[misc]
                 counts["new"] += new
                 counts["recurring"] += recurring
                 counts["seen"] += seen
+                counts["cleared"] += cleared
         cur.execute(
             f"""INSERT INTO {CaseCheck._meta.db_table} (case_id, household_id, run_id,
                 checked_at)
@@ -332,6 +342,7 @@ def cross_check_district(run_id: int, county_id: int) -> dict[str, int]:
             findings_new=F("findings_new") + counts["new"],
             findings_recurring=F("findings_recurring") + counts["recurring"],
             findings_seen=F("findings_seen") + counts["seen"],
+            findings_cleared=F("findings_cleared") + counts["cleared"],
             districts_done=F("districts_done") + 1,
             counties_done=Func(F("counties_done"), Value(county_id), function="array_append"),
         )
@@ -361,12 +372,13 @@ def cross_check_run_close(run_id: int, *, failed: str = "") -> CrossCheckRun:
         run.duration = (now - (run.started_at or run.created_at)).total_seconds()
         run.message = failed or _(
             "%(persons)s persons of %(households)s households checked: %(new)s new findings, "
-            "%(recurring)s recurring."
+            "%(recurring)s recurring, %(cleared)s no longer found."
         ) % {
             "persons": run.persons,
             "households": run.households,
             "new": run.findings_new,
             "recurring": run.findings_recurring,
+            "cleared": run.findings_cleared,
         }
         run.save(update_fields=["status", "finished_at", "duration", "message"])
         if run.job_id:
@@ -379,6 +391,7 @@ def cross_check_run_close(run_id: int, *, failed: str = "") -> CrossCheckRun:
                     "persons": run.persons,
                     "findings_new": run.findings_new,
                     "findings_recurring": run.findings_recurring,
+                    "findings_cleared": run.findings_cleared,
                 },
             )
     return run

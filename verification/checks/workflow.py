@@ -7,12 +7,19 @@ new ─┬─ confirm (caseworker of the town: the data is right; the declaratio
      ├─ dismiss (caseworker, with a reason: not this person, sold, data wrong) → dismissed
      └─ waive   (civil-affairs reviewer of the county, with a reason; waivable rules only,
                  e.g. a vehicle used for the family's livelihood)   → waived
-recurring (seen again in a newer snapshot; a new or dismissed finding becomes it) — as new.
+recurring (seen again in a newer snapshot; a new, dismissed or cleared finding becomes it) — as
+new.
+new, recurring ── clear (system: a run checked the household against a newer snapshot of the
+                  rule's dataset and no longer found it — the car was sold, the salary fell below
+                  the threshold)                                  → cleared
+A cleared finding is resolved by the data, not by anyone: it blocks nothing, offers no button,
+and is `recur`red if a later snapshot shows it again. Confirmed, dismissed and waived findings
+are never cleared: a person's decision stands.
 A confirmed finding may still be waived by the reviewer (the fact stands, the rule does not
 apply to this household).
 
-`find` and `recur` are the cross-check's own steps (system, set-based in rules.py), so every
-state a finding was ever in has its history row.
+`find`, `recur` and `clear` are the cross-check's own steps (system, set-based in rules.py), so
+every state a finding was ever in has its history row.
 
 Separation of duties, on the finding's whole history: whoever confirmed or dismissed it never
 waives it, and whoever waived it never confirms or dismisses it.
@@ -53,8 +60,15 @@ FINDING = Workflow(
         Action(
             "recur",
             gettext_lazy("seen again in newer data"),
-            (S.NEW, S.DISMISSED, S.RECURRING),
+            (S.NEW, S.DISMISSED, S.RECURRING, S.CLEARED),
             S.RECURRING,
+            system=True,
+        ),
+        Action(
+            "clear",
+            gettext_lazy("no longer found in newer data"),
+            UNRESOLVED,
+            S.CLEARED,
             system=True,
         ),
         Action(

@@ -5,7 +5,8 @@ findings they yield, each resolved by a caseworker or waived by a reviewer.
 The check reports, it does not decide (只核对、不认定): a finding never changes a case by itself.
 A finding is identified by its fingerprint (household, person, rule code, evidence key such as a
 plate, a property address or a bank), so a run on the same snapshots adds nothing twice and a
-finding seen again in a newer snapshot is the same row, marked recurring.
+finding seen again in a newer snapshot is the same row, marked recurring. An unresolved finding
+a run checks again against newer data and no longer finds (the car was sold) is cleared.
 """
 
 from __future__ import annotations
@@ -137,6 +138,8 @@ class CrossCheckRun(models.Model):
     findings_new = models.PositiveIntegerField(_("new findings"), default=0)
     findings_recurring = models.PositiveIntegerField(_("recurring findings"), default=0)
     findings_seen = models.PositiveIntegerField(_("findings seen"), default=0)
+    # Unresolved findings of the run's scope no longer found in its newer snapshots.
+    findings_cleared = models.PositiveIntegerField(_("findings no longer found"), default=0)
     message = models.TextField(_("message"), blank=True)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -185,6 +188,8 @@ class Finding(models.Model):
         CONFIRMED = "confirmed", pgettext_lazy("finding state", "Confirmed")
         DISMISSED = "dismissed", pgettext_lazy("finding state", "Dismissed")
         WAIVED = "waived", pgettext_lazy("finding state", "Waived")
+        # Not found again in a newer snapshot of its dataset (system): no longer blocks anything.
+        CLEARED = "cleared", pgettext_lazy("finding state", "No longer found")
 
     UNRESOLVED = (State.NEW, State.RECURRING)
 
@@ -258,6 +263,12 @@ class Finding(models.Model):
                 fields=["household"],
                 name="finding_unresolved_disq",
                 condition=Q(state__in=["new", "recurring"], category="disqualifying"),
+            ),
+            # What each district's run reads to clear a rule's findings no longer found.
+            models.Index(
+                fields=["rule_code", "household"],
+                name="finding_unresolved_rule",
+                condition=Q(state__in=["new", "recurring"]),
             ),
         ]
 

@@ -204,3 +204,58 @@ def test_no_id_number_in_a_findings_evidence(api, findings, cw_baisha, household
     for f in Finding.objects.filter(household=household_a):
         body = api.get(f"/api/v1/findings/{f.pk}/").content.decode()
         assert not any(i in body for i in id_numbers)
+
+
+def test_cleared_findings_on_pages_and_api(  # type: ignore[no-untyped-def]
+    api, client, findings, cw_baisha, cw_taicheng, ca_pengjiang, household_a, data_admin
+):
+    """The record gone from a newer snapshot: the run counts it, the finding says so (no button),
+    the filters find it, the report marks it; still nobody else's to see."""
+    make_snapshot("motor_vehicle", [], by=data_admin)
+    cases = [f.case for f in Finding.objects.select_related("case")]
+    run = services.cross_check_run_execute(
+        services.cross_check_run_create(scope=Scope.CASES, cases=cases, by=None)
+    )
+    assert run.findings_cleared == 3
+    f = Finding.objects.get(household=household_a)
+    assert f.state == "cleared"
+
+    login(client, cw_baisha)
+    r = client.get(reverse("verification:finding_detail", args=[f.pk]))
+    body = r.content.decode()
+    assert 'data-testid="finding-cleared"' in body and "No longer found" in body
+    assert "no longer found in newer data" in body  # the history row's action
+    assert 'data-testid="action-' not in body  # nothing to decide
+    r = client.get(reverse("verification:finding_list") + "?state=cleared")
+    assert r.content.count(b'data-testid="finding-row"') == 2
+    r = client.get(reverse("verification:finding_list") + "?state=new")
+    assert r.content.count(b'data-testid="finding-row"') == 0
+    r = client.get(reverse("verification:household_report", args=[household_a.pk]))
+    body = r.content.decode()
+    assert body.count('data-testid="report-cleared"') == 1
+    assert "Not found in snapshot #" in body and f"cross-check run #{run.pk}" in body
+
+    api.force_authenticate(cw_baisha)
+    r = api.get("/api/v1/findings/?state=cleared")
+    assert r.json()["count"] == 2 and r.json()["results"][0]["allowed_actions"] == []
+    r = api.get(f"/api/v1/findings/{f.pk}/")
+    assert r.json()["state"] == "cleared" and r.json()["transitions"][-1]["action"] == "clear"
+    api.force_authenticate(ca_pengjiang)
+    assert api.post(f"/api/v1/findings/{f.pk}/waive/", {"reason": "x"}).status_code == 409
+    api.force_authenticate(cw_taicheng)
+    assert api.get(f"/api/v1/findings/{f.pk}/").status_code == 404
+    assert api.get("/api/v1/findings/?state=cleared").json()["count"] == 1  # 台城's own
+
+    # the run's count, on its page and in the API (a run of two districts is the city's)
+    api.force_authenticate(data_admin)
+    assert api.get(f"/api/v1/cross-check-runs/{run.pk}/").json()["findings_cleared"] == 3
+    login(client, data_admin)
+    r = client.get(reverse("verification:run_detail", args=[run.pk]))
+    assert "findings no longer found 3" in " ".join(r.content.decode().split())
+
+
+def test_cleared_label_in_chinese():  # type: ignore[no-untyped-def]
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        assert str(Finding.State.CLEARED.label) == "不再出现"

@@ -1,5 +1,6 @@
-"""The finding workflow: the matrix generated from the declaration, separation of duties on the
-whole history, waivable rules only, concurrent resolution (one wins), scoping."""
+"""The finding workflow: the matrix generated from the declaration (the users' actions through
+the services, the system's through the cross-check's SQL), separation of duties on the whole
+history, waivable rules only, concurrent resolution (one wins), scoping."""
 
 from __future__ import annotations
 
@@ -63,6 +64,43 @@ def test_matrix(action, state, finding, cw_baisha, ca_pengjiang):  # type: ignor
         with pytest.raises(ValidationError) as e:
             _act(action, finding, user)
         assert e.value.code == "wrong_status"
+
+
+# The system's steps with a source state (`recur`, `clear`) are taken by the run's SQL, not by a
+# service: the matrix checks the SQL keeps to the declaration, from every state.
+SYSTEM_MATRIX = [
+    (a.name, s) for a in FINDING.actions_list if a.system and a.sources for s in St.values
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("action", "state"), SYSTEM_MATRIX, ids=[f"{a}-{s}" for a, s in SYSTEM_MATRIX]
+)
+def test_system_matrix(action, state, finding, household_a, data_admin):  # type: ignore[no-untyped-def]
+    Finding.objects.filter(pk=finding.pk).update(state=state)
+    before = finding.transitions.count()
+    # recur: the car in a newer snapshot again; clear: a newer snapshot without it
+    cars = [{"id_number": ids_of(household_a)[0], "plate": "粤J1", "vehicle_type": "轿车"}]
+    make_snapshot("motor_vehicle", cars if action == "recur" else [], by=data_admin)
+    run = services.cross_check_run_execute(
+        services.cross_check_run_create(scope=Scope.CASES, cases=[finding.case], by=None)
+    )
+    finding.refresh_from_db()
+    if state in FINDING[action].sources:
+        assert finding.state == FINDING[action].target
+        row = finding.transitions.order_by("-id").first()
+        assert (row.action, row.from_status, row.to_status, row.by) == (
+            action,
+            state,
+            finding.state,
+            None,
+        )
+        assert f"#{run.pk}" in row.reason
+    else:
+        assert finding.state == state
+        if action == "clear":
+            assert finding.transitions.count() == before
 
 
 @pytest.mark.django_db

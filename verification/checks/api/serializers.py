@@ -107,7 +107,8 @@ class CrossCheckRunSerializer(serializers.ModelSerializer):
             "id", "scope", "parameters", "region", "trigger", "case",
             "authorization_signed_on", "as_of", "snapshot_ids", "rule_ids", "status", "job",
             "progress_percent", "districts", "districts_done", "persons", "households",
-            "findings_new", "findings_recurring", "findings_seen", "message", "started_by",
+            "findings_new", "findings_recurring", "findings_seen", "findings_cleared", "message",
+            "started_by",
             "created_at", "started_at", "finished_at", "duration",
         ]  # fmt: skip
         read_only_fields = fields
