@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('verification', '0003_stage_without_primary_key_index'),
+        ('verification', '0004_audit_cancel_and_correct'),
     ]
 
     operations = [
