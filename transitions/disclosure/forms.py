@@ -26,9 +26,9 @@ class ObjectionForm(forms.Form):
 
     def __init__(self, *args, publication: Publication, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        choices = [("", _("The list as a whole"))]
+        choices: list[tuple[str, object]] = [("", _("The list as a whole"))]
         choices += [(r["ref"], f"{r['village']} {r['name']}".strip()) for r in publication.rows]
-        self.fields["row_ref"].choices = choices
+        self.fields["row_ref"].choices = choices  # type: ignore[attr-defined]
 
 
 class PublishForm(forms.Form):

@@ -119,12 +119,12 @@ def current_rows(region: Region, *, today: dt.date | None = None) -> list[dict[s
 
 def latest_for(publication: Publication) -> Publication:
     """The newest version of the region of `publication` (what its address shows now)."""
-    return (  # type: ignore[no-any-return]
+    return (
         Publication.objects.filter(region_id=publication.region_id)
         .select_related("region__parent")
         .order_by("-published_at", "-id")
         .first()
-    )
+    ) or publication
 
 
 def publication_by_token(token: str) -> Publication | None:
