@@ -123,6 +123,8 @@ AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "core.backends.RoleBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
+# Working days the town has to answer an objection to a public disclosure (transitions.disclosure).
+DISCLOSURE_OBJECTION_WORKING_DAYS = env.int("DISCLOSURE_OBJECTION_WORKING_DAYS", default=15)
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -230,6 +232,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "verification-check-active-cases": {
         "task": "verification.check_active_cases",
         "schedule": crontab(day_of_month="1", hour=3, minute=0),
+    },
+    # The standing public disclosure (公示): every standing list republished with the month's
+    # recipients on the 1st (after the night's reviews and classification).
+    "transitions-republish-disclosures": {
+        "task": "transitions.republish_disclosures",
+        "schedule": crontab(day_of_month="1", hour=4, minute=0),
     },
     "transitions-mark-phase-outs": {
         "task": "transitions.mark_phase_outs",

@@ -12,6 +12,8 @@ urlpatterns = [
     path("poverty/", include("poverty.urls")),
     path("verification/", include("verification.urls")),
     path("handoffs/", include("transitions.urls")),
+    # Public, no login: the standing disclosure lists (公示), addressed by random tokens.
+    path("gongshi/", include("transitions.disclosure.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),

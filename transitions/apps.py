@@ -14,6 +14,10 @@ class TransitionsConfig(AppConfig):
         from poverty.hooks import register_subjects
 
         from . import permissions, receivers  # noqa: F401
+        from .disclosure import inbox as disclosure_inbox
+        from .disclosure import permissions as disclosure_permissions  # noqa: F401
+
+        disclosure_inbox.register()
         from .links import dibao_households
 
         register_subjects(dibao_households)

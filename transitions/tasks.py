@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
+from .disclosure.services import publications_republish
 from .links import enrolments_sync
 from .phaseout import phase_outs_mark
 from .services import handoffs_escalate
@@ -28,3 +29,8 @@ def import_enrolments(job_id: int) -> dict | None:  # type: ignore[type-arg]
     from .enrolments import enrolment_import_run
 
     return enrolment_import_run(job_id=job_id)
+
+
+@shared_task(name="transitions.republish_disclosures", acks_late=True)
+def republish_disclosures() -> int:
+    return publications_republish(on=timezone.localdate())

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .disclosure.urls import staff_urlpatterns
 
 app_name = "transitions"
 
@@ -22,4 +23,5 @@ urlpatterns = [
         views.enrolment_import_errors,
         name="enrolment_import_errors",
     ),
+    *staff_urlpatterns,
 ]

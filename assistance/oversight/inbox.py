@@ -444,6 +444,14 @@ ROLE_SOURCES: dict[str, tuple[Source, ...]] = {
 }
 
 
+def register_source(role: str, source: Source, label: Any) -> None:
+    """Add a kind of item from a higher layer (e.g. transitions' objections to a public
+    disclosure), at its AppConfig.ready(): this module never imports it."""
+    if source.kind not in {s.kind for s in ROLE_SOURCES.get(role, ())}:
+        ROLE_SOURCES[role] = (*ROLE_SOURCES.get(role, ()), source)
+    KIND_LABELS[source.kind] = label
+
+
 def _sources(user: User) -> list[Source]:
     if not user.is_authenticated or not user.is_active or not user.role:
         return []

@@ -354,6 +354,17 @@ for _role, _perms in ISSUE_9.items():
     BEFORE_REGISTRY[_role] = BEFORE_REGISTRY[_role] | _perms
 
 
+# Issue 10, public disclosure: caseworkers and civil-affairs reviewers publish and take down
+# the lists and see the objections; caseworkers answer them.
+_DISCLOSURE = {
+    "transitions.add_publication",
+    "transitions.view_publication",
+    "transitions.view_publicobjection",
+}
+BEFORE_REGISTRY["caseworker"] |= _DISCLOSURE | {"transitions.change_publicobjection"}
+BEFORE_REGISTRY["civil_affairs_reviewer"] |= _DISCLOSURE
+
+
 def test_registry_grants_exactly_the_former_table():
     assert {role: set(perms) for role, perms in PERMISSIONS.items()} == BEFORE_REGISTRY
 

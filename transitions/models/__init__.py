@@ -2,6 +2,12 @@
 (handoffs.py); exchange, reconciliation, the registry API, disclosure and supervision add
 theirs beside it (issue 10). One app label, one migrations folder."""
 
+from .disclosure import (
+    Publication,
+    PublicationTransition,
+    PublicObjection,
+    PublicObjectionTransition,
+)
 from .handoffs import (
     ApprovalPolicy,
     Department,
@@ -28,5 +34,9 @@ __all__ = [
     "InsuranceEnrolment",
     "PhaseOut",
     "PhaseOutTransition",
+    "PublicObjection",
+    "PublicObjectionTransition",
+    "Publication",
+    "PublicationTransition",
     "TwoLineRule",
 ]

@@ -1,0 +1,1 @@
+"""Standing public disclosure (公示, domain.md §5.9): published lists, takedowns, objections."""
