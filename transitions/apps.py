@@ -14,6 +14,7 @@ class TransitionsConfig(AppConfig):
         from poverty.hooks import register_subjects
 
         from . import permissions, receivers  # noqa: F401
+        from .exchange import permissions as exchange_permissions  # noqa: F401
         from .links import dibao_households
 
         register_subjects(dibao_households)

@@ -2,6 +2,7 @@
 (handoffs.py); exchange, reconciliation, the registry API, disclosure and supervision add
 theirs beside it (issue 10). One app label, one migrations folder."""
 
+from .exchange import ExchangeBatch, ExchangeBatchFile, ExchangeBatchTransition
 from .handoffs import (
     ApprovalPolicy,
     Department,
@@ -21,6 +22,9 @@ __all__ = [
     "ApprovalPolicy",
     "Department",
     "EnrolmentImport",
+    "ExchangeBatch",
+    "ExchangeBatchFile",
+    "ExchangeBatchTransition",
     "Handoff",
     "HandoffDecision",
     "HandoffKind",
