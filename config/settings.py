@@ -393,6 +393,7 @@ SPECTACULAR_SETTINGS = {
         "MeasureKindEnum": "poverty.models.MeasureKind",
         "PovertyCauseEnum": "poverty.models.PovertyCause",
         "PovertyConfirmingLevelEnum": "poverty.models.PovertyRecord.ConfirmingLevel",
+        "ExchangeBatchStatusEnum": "transitions.models.ExchangeBatch.Status",
     },
 }
 

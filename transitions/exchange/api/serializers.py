@@ -12,13 +12,13 @@ from ..services import exchange_batch_verify
 from ..workflow import BATCH
 
 
-class BatchFileSerializer(serializers.ModelSerializer):
+class ExchangeBatchFileSerializer(serializers.ModelSerializer):
     class Meta:
         model = ExchangeBatchFile
         fields = ["name", "sha256", "rows", "size"]
 
 
-class BatchTransitionSerializer(serializers.ModelSerializer):
+class ExchangeBatchTransitionSerializer(serializers.ModelSerializer):
     by = serializers.CharField(source="by.username", default=None)
 
     class Meta:
@@ -26,7 +26,7 @@ class BatchTransitionSerializer(serializers.ModelSerializer):
         fields = ["action", "from_status", "to_status", "by", "at", "reason"]
 
 
-class BatchListSerializer(serializers.ModelSerializer):
+class ExchangeBatchListSerializer(serializers.ModelSerializer):
     overdue = serializers.BooleanField(read_only=True)
     acknowledged_by = serializers.CharField(source="acknowledged_by.username", default=None)
 
@@ -50,22 +50,22 @@ class BatchListSerializer(serializers.ModelSerializer):
         ]
 
 
-class ProblemSerializer(serializers.Serializer):
+class ExchangeProblemSerializer(serializers.Serializer):
     code = serializers.ChoiceField(
         choices=["manifest_altered", "missing_file", "altered_file", "sequence_gap", "broken_chain"]
     )
     message = serializers.CharField()
 
 
-class BatchDetailSerializer(BatchListSerializer):
-    files = BatchFileSerializer(many=True, read_only=True)
-    transitions = BatchTransitionSerializer(many=True, read_only=True)
+class ExchangeBatchDetailSerializer(ExchangeBatchListSerializer):
+    files = ExchangeBatchFileSerializer(many=True, read_only=True)
+    transitions = ExchangeBatchTransitionSerializer(many=True, read_only=True)
     problems = serializers.SerializerMethodField()
     allowed_actions = serializers.SerializerMethodField()
 
-    class Meta(BatchListSerializer.Meta):
+    class Meta(ExchangeBatchListSerializer.Meta):
         fields = [
-            *BatchListSerializer.Meta.fields,
+            *ExchangeBatchListSerializer.Meta.fields,
             "manifest",
             "files",
             "transitions",
@@ -73,7 +73,7 @@ class BatchDetailSerializer(BatchListSerializer):
             "allowed_actions",
         ]
 
-    @extend_schema_field(ProblemSerializer(many=True))
+    @extend_schema_field(ExchangeProblemSerializer(many=True))
     def get_problems(self, batch: ExchangeBatch) -> list[dict[str, Any]]:
         return [{"code": p.code, "message": p.message} for p in exchange_batch_verify(batch)]
 
@@ -81,15 +81,15 @@ class BatchDetailSerializer(BatchListSerializer):
         return BATCH.allowed(batch, self.context["request"].user)
 
 
-class BuildSerializer(serializers.Serializer):
+class ExchangeBuildSerializer(serializers.Serializer):
     stream = serializers.CharField(max_length=40)
     period = serializers.CharField(max_length=10, help_text="YYYY-MM, a month that has ended")
 
 
-class AcknowledgeSerializer(serializers.Serializer):
+class ExchangeAcknowledgeSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class BuildJobSerializer(serializers.Serializer):
+class ExchangeBuildJobSerializer(serializers.Serializer):
     job = serializers.IntegerField()
     status = serializers.CharField()

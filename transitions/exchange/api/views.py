@@ -29,11 +29,11 @@ from .. import selectors, services
 from ..permissions import ACKNOWLEDGE, BUILD
 from ..streams import STREAMS
 from .serializers import (
-    AcknowledgeSerializer,
-    BatchDetailSerializer,
-    BatchListSerializer,
-    BuildJobSerializer,
-    BuildSerializer,
+    ExchangeAcknowledgeSerializer,
+    ExchangeBatchDetailSerializer,
+    ExchangeBatchListSerializer,
+    ExchangeBuildJobSerializer,
+    ExchangeBuildSerializer,
 )
 
 E400 = OpenApiResponse(description='Invalid input: `{"field": ["message"]}`.')
@@ -94,23 +94,31 @@ class ExchangeBatchViewSet(
         )
 
     def get_serializer_class(self):  # type: ignore[no-untyped-def]
-        return BatchListSerializer if self.action == "list" else BatchDetailSerializer
+        return (
+            ExchangeBatchListSerializer if self.action == "list" else ExchangeBatchDetailSerializer
+        )
 
     def _answer(self, pk: Any, code: int = 200) -> Response:
         batch = self.get_queryset().get(pk=pk)
         return Response(
-            BatchDetailSerializer(batch, context={"request": self.request}).data, status=code
+            ExchangeBatchDetailSerializer(batch, context={"request": self.request}).data,
+            status=code,
         )
 
     @extend_schema(
         summary="Build a stream's batch for a month (in the background). 202: the job to "
         "follow; 200: the month's batch, built already.",
-        request=BuildSerializer,
-        responses={200: BatchDetailSerializer, 202: BuildJobSerializer, 400: E400, 403: E403},
+        request=ExchangeBuildSerializer,
+        responses={
+            200: ExchangeBatchDetailSerializer,
+            202: ExchangeBuildJobSerializer,
+            400: E400,
+            403: E403,
+        },
     )
     @action(detail=False, methods=["post"], required_perms=[BUILD])
     def build(self, request: Request) -> Response:
-        ser = BuildSerializer(data=request.data)
+        ser = ExchangeBuildSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         started = services.exchange_batch_build_start(
             stream=ser.validated_data["stream"],
@@ -125,13 +133,13 @@ class ExchangeBatchViewSet(
 
     @extend_schema(
         summary="Acknowledge receipt (the receiving department, at city level)",
-        request=AcknowledgeSerializer,
-        responses={200: BatchDetailSerializer, 400: E400, 403: E403, 404: E404, 409: E409},
+        request=ExchangeAcknowledgeSerializer,
+        responses={200: ExchangeBatchDetailSerializer, 400: E400, 403: E403, 404: E404, 409: E409},
     )
     @action(detail=True, methods=["post"], required_perms=[ACKNOWLEDGE])
     def acknowledge(self, request: Request, pk: str | None = None) -> Response:
         batch = self.get_object()
-        ser = AcknowledgeSerializer(data=request.data)
+        ser = ExchangeAcknowledgeSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         services.exchange_batch_acknowledge(
             batch=batch, by=_user(request), reason=ser.validated_data["reason"]
