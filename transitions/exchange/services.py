@@ -156,16 +156,18 @@ def _build(spec: Stream, month: dt.date, by: User | None, progress: Progress) ->
         f"{base}.csv": write_csv(rows, headers=headers),
         f"{base}.xlsx": write_xlsx(rows, headers=headers, sheet_title=f"{month:%Y-%m}"),
     }
-    manifest = {
+    sequence = latest.sequence + 1 if latest else 1
+    content_sha256 = sha256(content)
+    manifest: dict[str, Any] = {
         "stream": spec.key,
         "kind": spec.kind,
         "sender": spec.sender,
         "receiver": spec.receiver,
         "period": f"{month:%Y-%m}",
-        "sequence": latest.sequence + 1 if latest else 1,
+        "sequence": sequence,
         "previous_manifest_sha256": latest.manifest_sha256 if latest else "",
         "rows": len(rows),
-        "content_sha256": sha256(content),
+        "content_sha256": content_sha256,
         "files": {
             name: {"sha256": sha256(body), "rows": len(rows)} for name, body in files.items()
         },
@@ -176,9 +178,9 @@ def _build(spec: Stream, month: dt.date, by: User | None, progress: Progress) ->
         receiver=spec.receiver,
         kind=spec.kind,
         period=month,
-        sequence=manifest["sequence"],
+        sequence=sequence,
         row_count=len(rows),
-        content_sha256=manifest["content_sha256"],
+        content_sha256=content_sha256,
         manifest=manifest,
         manifest_sha256=sha256(canonical(manifest)),
         previous=latest,
@@ -353,7 +355,11 @@ def exchange_batch_verify(batch: ExchangeBatch) -> list[Problem]:
     stored = {f.name: f for f in batch.files.all()}
     for name, entry in sorted((manifest.get("files") or {}).items()):
         record = stored.get(name)
-        if record is None or not record.file or not record.file.storage.exists(record.file.name):
+        if (
+            record is None
+            or not record.file
+            or not record.file.storage.exists(record.file.name or "")
+        ):
             problems.append(
                 Problem("missing_file", _("File %(name)s is missing.") % {"name": name})
             )

@@ -40,7 +40,8 @@ class BuildForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.fields["stream"].choices = [(s.key, s.label) for s in STREAMS.values()]
+        choices = [(s.key, s.label) for s in STREAMS.values()]
+        self.fields["stream"].choices = choices  # type: ignore[attr-defined]
 
 
 class AcknowledgeForm(forms.Form):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from core.models import User
 from core.roles import Role
@@ -21,14 +22,14 @@ def department_of(user: User) -> str:
     return ROLE_DEPARTMENT.get(user.role, "")
 
 
-def _acts_for(field: str, refusal: str):  # type: ignore[no-untyped-def]
+def _acts_for(field: str, refusal: StrOrPromise):  # type: ignore[no-untyped-def]
     def rule(batch: ExchangeBatch, user: User) -> None:
         # The city's data administrators act for any department (the departments' reviewers
         # work at district level).
         if user.is_superuser or user.role == Role.DATA_ADMIN:
             return
         if department_of(user) != getattr(batch, field):
-            raise PermissionDenied(refusal)
+            raise PermissionDenied(str(refusal))
 
     return rule
 
