@@ -35,7 +35,9 @@ PAGE_SIZE = 50
 class BuildForm(forms.Form):
     stream = forms.ChoiceField(label=gettext_lazy("Stream"))
     period = forms.CharField(
-        label=gettext_lazy("Period (month)"), max_length=7, help_text=gettext_lazy("YYYY-MM")
+        label=gettext_lazy("Period (month)"),
+        max_length=7,
+        help_text=gettext_lazy("Year and month, e.g. 2026-11"),
     )
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
