@@ -39,5 +39,6 @@ urlpatterns = [
     path("", include("poverty.api.urls")),
     path("", include("verification.api.urls")),
     path("", include("transitions.api.urls")),
+    path("", include("transitions.exchange.api.urls")),
     path("", include("core.notifications.api")),
 ]

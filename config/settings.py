@@ -195,7 +195,11 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # Task modules autodiscovery misses (it finds only `<app>.tasks`); a worker must know every task.
-CELERY_IMPORTS = ("assistance.dibao.tasks", "assistance.payroll.tasks")
+CELERY_IMPORTS = (
+    "assistance.dibao.tasks",
+    "assistance.payroll.tasks",
+    "transitions.exchange.tasks",
+)
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Dynamic management: periodic reviews that are due are opened every night (Asia/Shanghai).
     "assistance-open-due-reviews": {
@@ -253,6 +257,20 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "transitions.sync_enrolments",
         "schedule": crontab(hour=4, minute=0),
     },
+    # Exchange batches (domain.md §8): every stream's batch of the previous month, on the day
+    # and hour set below; receipts overdue told to the receiver once, every morning.
+    "transitions-build-monthly-exchange-batches": {
+        "task": "transitions.build_monthly_exchange_batches",
+        "schedule": crontab(
+            day_of_month=str(env.int("EXCHANGE_BUILD_DAY", default=1)),
+            hour=env.int("EXCHANGE_BUILD_HOUR", default=5),
+            minute=0,
+        ),
+    },
+    "transitions-notify-overdue-exchange-batches": {
+        "task": "transitions.notify_overdue_exchange_batches",
+        "schedule": crontab(hour=7, minute=30),
+    },
     # Jobs whose worker died (no progress for JOB_STALE_AFTER_MINUTES) are marked failed.
     "core-fail-stale-jobs": {
         "task": "core.fail_stale_jobs",
@@ -264,6 +282,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 # when a pool process dies, one task reserved at a time. Redis redelivers an unacknowledged task
 # after the visibility timeout, which must outlast the longest job or a slow job runs twice.
 JOB_TIME_LIMIT = env.int("JOB_TIME_LIMIT", default=30 * 60)  # seconds, hard limit of one task
+# An exchange batch not acknowledged this many days after it was built is overdue.
+EXCHANGE_ACKNOWLEDGE_DAYS = env.int("EXCHANGE_ACKNOWLEDGE_DAYS", default=10)
 JOB_STALE_AFTER_MINUTES = env.int("JOB_STALE_AFTER_MINUTES", default=10)
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -381,6 +401,7 @@ SPECTACULAR_SETTINGS = {
         "MeasureKindEnum": "poverty.models.MeasureKind",
         "PovertyCauseEnum": "poverty.models.PovertyCause",
         "PovertyConfirmingLevelEnum": "poverty.models.PovertyRecord.ConfirmingLevel",
+        "ExchangeBatchStatusEnum": "transitions.models.ExchangeBatch.Status",
     },
 }
 

@@ -16,9 +16,10 @@ class TransitionsConfig(AppConfig):
         from . import permissions, receivers  # noqa: F401
         from .disclosure import inbox as disclosure_inbox
         from .disclosure import permissions as disclosure_permissions  # noqa: F401
+        from .exchange import permissions as exchange_permissions  # noqa: F401
+        from .links import dibao_households
 
         disclosure_inbox.register()
-        from .links import dibao_households
 
         register_subjects(dibao_households)
 

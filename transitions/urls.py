@@ -2,11 +2,21 @@ from django.urls import path
 
 from . import views
 from .disclosure.urls import staff_urlpatterns
+from .exchange import views as exchange_views
 
 app_name = "transitions"
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
+    path("exchange/", exchange_views.batch_list, name="exchange_list"),
+    path("exchange/<int:pk>/", exchange_views.batch_detail, name="exchange_detail"),
+    path(
+        "exchange/<int:pk>/acknowledge/",
+        exchange_views.batch_acknowledge,
+        name="exchange_acknowledge",
+    ),
+    path("exchange/<int:pk>/files/<str:name>", exchange_views.batch_file, name="exchange_file"),
+    path("exchange/jobs/<int:job_id>/", exchange_views.build_job, name="exchange_job"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/<str:action>/", views.act, name="act"),
     path("phase-outs/", views.phase_outs, name="phase_outs"),

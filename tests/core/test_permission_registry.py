@@ -353,6 +353,18 @@ ISSUE_9: dict[str, set[str]] = {
 for _role, _perms in ISSUE_9.items():
     BEFORE_REGISTRY[_role] = BEFORE_REGISTRY[_role] | _perms
 
+# Issue 10, exchange batches: the departments' reviewers, the social-security officer and the
+# data administrators see, build and acknowledge (which batches: the city-level selector and the
+# workflow's department rules).
+_EXCHANGE = {f"transitions.{a}_exchangebatch" for a in ("view", "add", "change")}
+for _role in (
+    "civil_affairs_reviewer",
+    "poverty_office_reviewer",
+    "social_security_officer",
+    "data_admin",
+):
+    BEFORE_REGISTRY[_role] = BEFORE_REGISTRY[_role] | _EXCHANGE
+
 
 # Issue 10, public disclosure: caseworkers and civil-affairs reviewers publish and take down
 # the lists and see the objections; caseworkers answer them.

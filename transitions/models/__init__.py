@@ -8,6 +8,7 @@ from .disclosure import (
     PublicObjection,
     PublicObjectionTransition,
 )
+from .exchange import ExchangeBatch, ExchangeBatchFile, ExchangeBatchTransition
 from .handoffs import (
     ApprovalPolicy,
     Department,
@@ -27,6 +28,9 @@ __all__ = [
     "ApprovalPolicy",
     "Department",
     "EnrolmentImport",
+    "ExchangeBatch",
+    "ExchangeBatchFile",
+    "ExchangeBatchTransition",
     "Handoff",
     "HandoffDecision",
     "HandoffKind",
