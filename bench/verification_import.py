@@ -265,9 +265,22 @@ def _child_peak(path: str, kind: str, admin_id: int, conn: Any) -> None:
     from core.models import User
 
     r = ours(Path(path), kind, User.objects.get(pk=admin_id))
-    r["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    r["peak_mb"] = _high_water_mb()
     conn.send(r)
     conn.close()
+
+
+def _high_water_mb() -> float:
+    """This process's RSS high-water mark. On Linux VmHWM of /proc/self/status: ru_maxrss
+    survives execve, so a spawned child would report its parent's peak (the fork before exec)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def peak_memory(path: Path, kind: str, admin: Any) -> dict[str, Any]:
