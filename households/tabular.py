@@ -92,12 +92,12 @@ def csv_rows(stream: IO[bytes], *, encoding: str | None = None) -> Iterator[list
     if encoding is None:
         head = stream.read(SNIFF_BYTES)
         encoding = detect_encoding(head)
-        stream = _Rewound(head, stream)  # type: ignore[assignment]
+        stream = Rewound(head, stream)  # type: ignore[assignment]
     text = io.TextIOWrapper(stream, encoding=encoding, newline="")  # type: ignore[type-var]
     yield from _trimmed(csv.reader(text))
 
 
-class _Rewound(io.RawIOBase):
+class Rewound(io.RawIOBase):
     """A stream whose first block was already read (to sniff it): that block, then the rest."""
 
     def __init__(self, head: bytes, rest: IO[bytes]) -> None:
@@ -133,7 +133,7 @@ def sniff_encoding(stream: IO[bytes]) -> tuple[str, IO[bytes]]:
     """The detected encoding of a text stream, and the stream to read from instead (its first
     block already read to decide, then handed back first)."""
     head = stream.read(SNIFF_BYTES)
-    return detect_encoding(head), _Rewound(head, stream)  # type: ignore[return-value]
+    return detect_encoding(head), Rewound(head, stream)  # type: ignore[return-value]
 
 
 def count_lines(stream: IO[bytes], *, block: int = 1 << 20) -> int:

@@ -33,7 +33,7 @@ from typing import IO, Any
 import numpy as np
 import polars as pl
 
-from households.tabular import csv_rows
+from households.tabular import Rewound, csv_rows
 
 from .. import kinds as K
 
@@ -126,7 +126,6 @@ class Block:
     fast_rows: int = 0
     slow: list[tuple[int, list[Any]]] = field(default_factory=list)
     raw: bool = False  # polars might not read it as the csv module would
-    rest: IO[bytes] | None = None  # the file from here on, for the csv module
     error: Exception | None = None  # what the csv module could not read, near row error_row
     error_row: int = 0
     read_bytes: int = 0  # of the file, up to the end of this block (for the progress bar)
@@ -317,7 +316,7 @@ def blocks(
         if stop.is_set():
             return
         if left:
-            yield from _rest(_Prefixed(left, f), encoding, row)  # type: ignore[arg-type]
+            yield from _rest(Rewound(left, f), encoding, row)  # type: ignore[arg-type]
             return
         utf8: bytes | None = data
         if encoding not in ("utf-8", "utf-8-sig"):
@@ -348,24 +347,6 @@ def _rest(stream: IO[bytes], encoding: str, first_row: int) -> Iterator[Block]:
             yield block
     except (UnicodeDecodeError, csv.Error) as e:
         yield Block(row, error=e, error_row=row)
-
-
-class _Prefixed(io.RawIOBase):
-    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
-        self._head, self._rest = memoryview(head), rest
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        if self._head:
-            n = min(len(buffer), len(self._head))
-            buffer[:n] = self._head[:n]
-            self._head = self._head[n:]
-            return n
-        data = self._rest.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
 
 
 def prefetch(items: Iterator[Block], stop: threading.Event, depth: int = 2) -> Iterator[Block]:

@@ -5,6 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from assistance.models import BenefitAward, DibaoCase, Programme, ProgrammeCase
@@ -15,6 +16,13 @@ from transitions.disclosure import services
 from ...factories import HouseholdFactory, PersonFactory
 
 PHONE = "13912345678"
+
+
+@pytest.fixture(autouse=True)
+def _today():  # type: ignore[no-untyped-def]
+    """The fixtures' dates are fixed (awards from June 2026): so is today."""
+    with time_machine.travel(dt.datetime(2026, 12, 3, 10, 0, tzinfo=dt.UTC), tick=True):
+        yield
 
 
 def household(village, names: list[str]):  # type: ignore[no-untyped-def]
