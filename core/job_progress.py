@@ -35,10 +35,15 @@ def job_progress_writer(job: Job) -> tuple[Progress, Callable[[], None]]:
     is not committed, just updates nothing)."""
     side = connections.create_connection("default")
     table = Job._meta.db_table
+    fresh = True
 
     def progress(done: int, total: int, message: str) -> None:
+        nonlocal fresh
         try:
             with side.cursor() as cur:
+                if fresh:  # best effort: the work never waits for this commit's disk flush
+                    cur.execute("SET synchronous_commit TO off")
+                    fresh = False
                 cur.execute(
                     f"UPDATE {table} SET progress_done = %s, progress_total = %s, message = %s, "  # noqa: S608
                     "updated_at = %s WHERE id = %s",  # updated_at: the heartbeat (core.jobs)

@@ -12,7 +12,7 @@ import datetime as dt
 import operator
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -380,23 +380,29 @@ assert len(KINDS) == 12
 
 
 def clean_row(
-    kind: Kind, row: list[Any], columns: dict[str, int], *, today: dt.date
+    kind: Kind,
+    row: list[Any],
+    columns: dict[str, int],
+    *,
+    today: dt.date,
+    labels: Sequence[str] | None = None,
 ) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
-    """One row's values by field, and its errors as (field label, value, message)."""
+    """One row's values by field, and its errors as (field label, value, message). `labels`:
+    the fields' labels already translated (an import translates them once, not per bad row)."""
     values: dict[str, Any] = {}
     errors: list[tuple[str, str, str]] = []
-    for f in kind.fields:
+    for i, f in enumerate(kind.fields):
         j = columns.get(f.name)
         raw = row[j] if j is not None and j < len(row) else None
         empty = raw is None or (isinstance(raw, str) and not raw.strip())
         if empty:
             if f.required:
-                errors.append((str(f.label), "", _("Required.")))
+                errors.append((labels[i] if labels else str(f.label), "", _("Required.")))
             else:
                 values[f.name] = None
             continue
         try:
             values[f.name] = f.clean(raw, today)
         except CellError as e:
-            errors.append((str(f.label), str(raw)[:100], str(e)))
+            errors.append((labels[i] if labels else str(f.label), str(raw)[:100], str(e)))
     return values, errors

@@ -175,23 +175,30 @@ class Plan:
                 schema=self.schema,
                 infer_schema=False,
                 truncate_ragged_lines=False,
+                empty_string_is_null=False,  # an empty cell is "", as the csv module reads it
             )
         except (pl.exceptions.PolarsError, UnicodeDecodeError, ValueError):
             return Block(first_row, raw=True)
         if frame.height != lines:  # a quoted newline: records are not lines here
             return Block(first_row, raw=True)
-        frame = frame.with_columns(pl.all().fill_null("")).with_row_index("_row", offset=first_row)
-        good, bad = self._split(frame)
-        slow = [(r[0], list(r[1:])) for r in bad.drop("_ok").iter_rows()]
+        good, bad = self._split(frame.with_row_index("_row", offset=first_row))
+        slow = [(r[0], list(r[1:])) for r in bad.iter_rows()]
         return Block(first_row, lines, _copy_text(good), good.height, slow)
 
     def _split(self, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-        """The frame's certainly clean rows (as staged) and the others (as read)."""
-        frame = frame.with_columns(self.ok)
+        """The frame's certainly clean rows (as staged) and the others (as read), in one query
+        (the checks computed once for both)."""
+        ok = self.ok
         for name in self.id_columns:
-            valid = pl.Series(id_numbers_ok(frame[name], self.today))
-            frame = frame.with_columns(pl.col("_ok") & valid)
-        return frame.filter(pl.col("_ok")).select(self.out), frame.filter(~pl.col("_ok"))
+            ok = ok & pl.lit(pl.Series(id_numbers_ok(frame[name], self.today)))
+        checked = frame.lazy().with_columns(ok.alias("_ok"))
+        good, bad = pl.collect_all(
+            [
+                checked.filter(pl.col("_ok")).select(self.out),
+                checked.filter(~pl.col("_ok")).drop("_ok"),
+            ]
+        )
+        return good, bad
 
     def sheet_block(self, batch: list[tuple[int, list[Any]]]) -> Block:
         """A batch of numbered spreadsheet rows (calamine's typed cells): each cell as the text

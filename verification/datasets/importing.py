@@ -197,6 +197,7 @@ class _Stage:
         assert raw is not None
         self.cur = raw.cursor()
         self.id_label = str(K.ID.label)
+        self.labels = [str(fl.label) for fl in kind.fields]  # translated once, not per bad row
 
     def line(self, row_no: int, values: dict[str, Any]) -> str:
         """One staged row as a line of COPY text."""
@@ -224,6 +225,7 @@ class _Stage:
         """A fast-path block made ready to COPY: the rows it left cleaned by the Python
         cleaners and appended to the ones it found clean."""
         clean_row, kind, today, columns = K.clean_row, self.kind, self.today, self.columns
+        labels = self.labels
         out: list[str] = []
         errors: list[str] = []
         done = invalid = 0
@@ -231,7 +233,7 @@ class _Stage:
             if _blank(row):
                 continue
             done += 1
-            values, bad = clean_row(kind, row, columns, today=today)
+            values, bad = clean_row(kind, row, columns, today=today, labels=labels)
             if bad:
                 invalid += 1
                 errors.append(self.error_lines(row_no, bad))
@@ -260,7 +262,9 @@ class _Stage:
                     if _blank(row):
                         continue  # an empty row in the middle: not a record
                     self.done += 1
-                    values, bad = clean_row(kind, row, self.columns, today=today)
+                    values, bad = clean_row(
+                        kind, row, self.columns, today=today, labels=self.labels
+                    )
                     if bad:
                         self.invalid += 1
                         errors.write(self.error_lines(row_no, bad))
@@ -389,6 +393,11 @@ def validate_rows(
                         stage.errors.write(block.errors)
                         stage.done += block.done
                         stage.invalid += block.invalid
+                        # Every PROGRESS_SECONDS, not every block: each report is a commit
+                        # on the progress connection, and this thread waits for it.
+                        if (now := time.monotonic()) - last < PROGRESS_SECONDS:
+                            continue
+                        last = now
                         if block.read_bytes:
                             report(max(stage.done, round(stage.done * size / block.read_bytes)))
                         elif rows is not None:
