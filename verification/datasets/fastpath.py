@@ -207,12 +207,14 @@ class Plan:
         anything else (dates, numbers elsewhere, booleans) as a NUL, which no check accepts, so
         that its row goes the Python way with its cells as they were."""
         numeric, width = self.numeric, self.width
-        columns = {}
-        for j in range(width):
-            as_number = j in numeric
-            columns[f"c{j}"] = [
-                _as_text(row[j] if j < len(row) else None, as_number) for _n, row in batch
-            ]
+        # Column by column (zip in C): most columns are all text, converted with no Python
+        # call per cell; a short row's missing cells are None, i.e. empty.
+        cells = list(itertools.zip_longest(*(row for _n, row in batch)))
+        empty = (None,) * len(batch)
+        columns = {
+            f"c{j}": _column_text(cells[j] if j < len(cells) else empty, j in numeric)
+            for j in range(width)
+        }
         frame = pl.DataFrame(columns, schema=self.schema).with_columns(
             pl.Series("_row", [n for n, _row in batch], dtype=pl.UInt32)
         )
@@ -220,6 +222,19 @@ class Plan:
         originals = dict(batch)
         slow = [(n, originals[n]) for n in bad["_row"].to_list()]
         return Block(batch[0][0], len(batch), _copy_text(good), good.height, slow)
+
+
+def _column_text(column: tuple[Any, ...], as_number: bool) -> list[str]:
+    """One column's cells as `_as_text` reads each, the common cases without a call per cell
+    (type() is exact: a bool is not an int here, as in _as_text)."""
+    types = set(map(type, column))
+    if types <= {str}:
+        return list(column)
+    if types <= {str, type(None)}:
+        return ["" if c is None else c for c in column]
+    if as_number and types <= {int, float}:
+        return list(map(str, column))
+    return [_as_text(c, as_number) for c in column]
 
 
 def _as_text(cell: Any, as_number: bool) -> str:

@@ -219,3 +219,30 @@ def test_every_kind_validates_its_template_headers(data_admin):
         row[0] = "110105194912310021"
         s = validated(data_admin, csv_bytes(header, [row]) + f"\r\n#{i}".encode(), kind=code)
         assert s.status in (S.REFUSED, S.VALIDATED), (code, s.message)
+
+
+def test_the_collector_collects_less_often_while_a_file_is_read_and_as_before_after(
+    data_admin, monkeypatch
+):
+    import gc
+
+    s = upload(data_admin, csv_bytes(BANK_HEADER, bank_rows(3)))
+    seen = []
+    real = importing.validate_rows
+
+    def spy(*args, **kw):  # type: ignore[no-untyped-def]
+        seen.append(gc.get_threshold())
+        return real(*args, **kw)
+
+    monkeypatch.setattr(importing, "validate_rows", spy)
+    before = gc.get_threshold()
+    assert importing.snapshot_validate(snapshot_id=s.pk) == S.VALIDATED
+    assert seen == [importing.IMPORT_GC_THRESHOLDS] != [before]
+    assert gc.get_threshold() == before
+
+    # Restored when the reading fails too.
+    s2 = upload(data_admin, csv_bytes(BANK_HEADER, bank_rows(4)))
+    monkeypatch.setattr(importing, "validate_rows", lambda *a, **k: 1 / 0)
+    importing.snapshot_validate(snapshot_id=s2.pk)  # fails, recorded on the snapshot
+    s2.refresh_from_db()
+    assert s2.status != S.VALIDATED and gc.get_threshold() == before
