@@ -100,6 +100,11 @@ AUDIT = Workflow(
 )
 
 
+# Actions on one sampled household: listed on each sample (services.sample_allowed), never
+# on the plan, whose declaration cannot tell which sample a user may act on.
+SAMPLE_ACTIONS = frozenset({"record", "correct"})
+
+
 def sample_move(
     plan: AuditPlan, name: str, by: User, why: str, *, sample: AuditSample
 ) -> AuditPlan:

@@ -219,3 +219,15 @@ def test_schema_lists_correct_and_cancel(api, supervisor):  # type: ignore[no-un
     assert "/api/v1/audits/{id}/cancel/" in paths
     correct = paths["/api/v1/audit-samples/{id}/correct/"]["post"]
     assert {"200", "400", "403", "404", "409"} <= set(correct["responses"])
+
+
+def test_the_plan_lists_its_own_actions_and_each_sample_its_own(  # type: ignore[no-untyped-def]
+    api, frame, supervisor, auditor
+):
+    pk = _drawn(api, supervisor, [auditor])
+    login(api, auditor)
+    assert api.get(f"/api/v1/audits/{pk}/").json()["allowed_actions"] == []
+    s = AuditSample.objects.filter(plan_id=pk).first()
+    assert api.get(f"/api/v1/audit-samples/{s.pk}/").json()["allowed_actions"] == ["record"]
+    body = api.get("/api/schema/", {"format": "json"}).json()["components"]["schemas"]
+    assert body["AuditPlanStatusEnum"]["enum"][:2] == ["draft", "drawn"]

@@ -14,7 +14,7 @@ from core.roles import Role
 
 from ...models import AuditPlan, AuditPlanTransition, AuditSample, AuditStratum
 from ..services import sample_allowed
-from ..workflow import AUDIT
+from ..workflow import AUDIT, SAMPLE_ACTIONS
 
 
 class PlanTransitionSerializer(serializers.ModelSerializer):
@@ -43,18 +43,21 @@ class StratumSerializer(serializers.ModelSerializer):
         ]
 
 
+class PlanActionsField(AllowedActionsField):
+    """The plan's own actions; `record` and `correct` are each sample's `allowed_actions`."""
+
+    def to_representation(self, value: Any) -> list[str]:
+        return [a for a in super().to_representation(value) if a not in SAMPLE_ACTIONS]
+
+
 class PlanSerializer(serializers.ModelSerializer):
     number = serializers.CharField(source="__str__")
     region_name = serializers.CharField(source="region.name")
     n_samples = serializers.IntegerField(read_only=True, default=0)
     n_recorded = serializers.IntegerField(read_only=True, default=0)
     n_discrepant = serializers.IntegerField(read_only=True, default=0)
-    # Text, not an enum: "status" enums of other resources would collide in the schema.
-    status = serializers.CharField(
-        read_only=True,
-        help_text="draft, drawn, in_progress (results being recorded), closed, cancelled",
-    )
-    allowed_actions = AllowedActionsField(AUDIT)
+    status = serializers.ChoiceField(choices=AuditPlan.Status.choices, read_only=True)
+    allowed_actions = PlanActionsField(AUDIT)
 
     class Meta:
         model = AuditPlan

@@ -10,7 +10,8 @@ from rest_framework import serializers
 from core.api_fields import AllowedActionsField
 from core.workflow import has_any_perm
 from verification.checks.workflow import FINDING
-from verification.models import CrossCheckRun, Finding, FindingTransition
+from verification.models import CrossCheckRun, Finding, FindingTransition, KindChoices
+from verification.models.checks import Category
 
 
 class FindingTransitionSerializer(serializers.ModelSerializer):
@@ -57,11 +58,9 @@ class FindingSerializer(serializers.ModelSerializer):
     village_name = serializers.CharField(source="village.name", read_only=True)
     town_name = serializers.CharField(source="village.parent.name", read_only=True)
     allowed_actions = FindingActionsField(FINDING)
-    # Plain strings in the schema (an enum named "kind"/"category" collides with other apps').
-    kind = serializers.CharField(read_only=True, help_text="The dataset kind, e.g. motor_vehicle.")
-    category = serializers.CharField(
-        read_only=True, help_text="disqualifying, income or informational."
-    )
+    # Enums named in SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] (other apps have a "kind").
+    kind = serializers.ChoiceField(choices=KindChoices.choices, read_only=True)
+    category = serializers.ChoiceField(choices=Category.choices, read_only=True)
 
     class Meta:
         model = Finding
@@ -99,7 +98,7 @@ class FindingReasonSerializer(serializers.Serializer):
 
 class CrossCheckRunSerializer(serializers.ModelSerializer):
     progress_percent = serializers.IntegerField(source="job.percent", read_only=True, default=0)
-    status = serializers.CharField(read_only=True, help_text="queued, running, done or failed.")
+    status = serializers.ChoiceField(choices=CrossCheckRun.Status.choices, read_only=True)
 
     class Meta:
         model = CrossCheckRun

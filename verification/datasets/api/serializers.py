@@ -27,25 +27,9 @@ class JobProgressSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-# Listed in the description rather than as an enum: the schema's enums named "kind" and
-# "status" of other apps would collide (until ENUM_NAME_OVERRIDES names these two).
-@extend_schema_field(
-    {"type": "string", "description": "The dataset: " + ", ".join(KindChoices.values)}
-)
-class KindField(serializers.CharField):
-    pass
-
-
-@extend_schema_field(
-    {"type": "string", "description": "One of: " + ", ".join(DatasetSnapshot.Status.values)}
-)
-class SnapshotStatusField(serializers.CharField):
-    pass
-
-
 class SnapshotSerializer(serializers.ModelSerializer):
-    kind = KindField(read_only=True)
-    status = SnapshotStatusField(read_only=True)
+    kind = serializers.ChoiceField(choices=KindChoices.choices, read_only=True)
+    status = serializers.ChoiceField(choices=DatasetSnapshot.Status.choices, read_only=True)
     kind_label = serializers.CharField(source="get_kind_display")
     uploaded_by = serializers.CharField(source="uploaded_by.username")
     decided_by = serializers.CharField(source="decided_by.username", default=None)
@@ -107,7 +91,7 @@ class SnapshotDetailSerializer(SnapshotSerializer):
 
 
 class SnapshotUploadSerializer(serializers.Serializer):
-    kind = KindField()
+    kind = serializers.ChoiceField(choices=KindChoices.choices)
     as_of = serializers.DateField()
     file = serializers.FileField()
 
