@@ -27,7 +27,7 @@ from .selectors import MEASURES, supervision_allowed, supervision_month
 
 class SupervisionFigureSerializer(serializers.Serializer):
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     percent = serializers.BooleanField()
     values = serializers.DictField(
         child=serializers.CharField(allow_null=True),

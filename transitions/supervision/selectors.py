@@ -25,6 +25,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -192,29 +193,22 @@ def _working_days(lo: dt.date, hi: dt.date) -> list[dt.date]:
     return [d for d in days if is_working_day(d, overrides=overrides)]
 
 
-_CASES_FROM = """
+_PROCEDURE_RANGE_SQL = """
+SELECT min(c.accepted_on)
 FROM assistance_dibaocase c JOIN core_region v ON v.id = c.village_id
 WHERE substr(v.code, 1, %(ck)s) = ANY(%(counties)s)
+  AND c.confirmed_on >= %(month)s AND c.confirmed_on < %(next)s AND c.accepted_on IS NOT NULL
 """
-
-_PROCEDURE_RANGE_SQL = (
-    "SELECT min(c.accepted_on) "
-    + _CASES_FROM
-    + " AND c.confirmed_on >= %(month)s AND c.confirmed_on < %(next)s"
-    " AND c.accepted_on IS NOT NULL"
-)
 
 # The month's confirmations: working days from acceptance (not counted) to confirmation, their
 # median and 90th percentile (continuous, as PostgreSQL's percentile_cont), and how many came
 # after the procedure limit; and the procedures overdue on the cut-off day.
-_PROCEDURE_SQL = (
-    """
+_PROCEDURE_SQL = """
 WITH c AS (
     SELECT substr(v.code, 1, %(ck)s) AS county, c.status, c.accepted_on, c.confirmed_on,
            c.refused_on, c.procedure_due
-    """
-    + _CASES_FROM
-    + """
+    FROM assistance_dibaocase c JOIN core_region v ON v.id = c.village_id
+    WHERE substr(v.code, 1, %(ck)s) = ANY(%(counties)s)
 ), done AS (
     SELECT county, confirmed_on > procedure_due AS late,
            (SELECT count(*) FROM unnest(%(wd)s::date[]) d
@@ -235,7 +229,6 @@ WHERE accepted_on <= %(cut)s AND procedure_due < %(cut)s
   AND status <> ALL(%(gone)s)
 GROUP BY ROLLUP (county)
 """
-)
 
 # Reviews and phase-out re-assessments still open on the cut-off day past their due date.
 _OVERDUE_SQL = """
@@ -452,8 +445,8 @@ def supervision_month(
         if code in by and fund in total.funds:
             by[code].funds[fund].paid += paid
             total.funds[fund].paid += paid
-    for b in FundBudget.objects.in_force(month).filter(county__code__in=codes).select_related(
-        "county"
+    for b in (
+        FundBudget.objects.in_force(month).filter(county__code__in=codes).select_related("county")
     ):
         for f in (by[b.county.code], total):
             fund = f.funds[b.fund]
@@ -475,9 +468,7 @@ def supervision_month(
         if (f := row(code)) is not None:
             f.monitoring_opened, f.monitoring_open, f.monitoring_overdue = opened, open_, overdue
 
-    return SupervisionMonth(
-        month=month, as_of=cut, districts=[by[c] for c in codes], total=total
-    )
+    return SupervisionMonth(month=month, as_of=cut, districts=[by[c] for c in codes], total=total)
 
 
 def _codes_re(codes: list[str]) -> str:
@@ -505,25 +496,32 @@ class Measure:
     figures: tuple[Figure, ...]
 
 
+def _fund_value(fund: str, attr: str) -> Callable[[DistrictFigures], Any]:
+    def value(f: DistrictFigures) -> Any:
+        return getattr(f.funds[fund], attr)
+
+    return value
+
+
 def _fund_figures() -> tuple[Figure, ...]:
     out: list[Figure] = []
     for value, label in Fund.choices:
         out += [
             Figure(
                 f"{value}_paid",
-                gettext_lazy("%(fund)s: paid (yuan)") % {"fund": label},
-                lambda f, v=value: f.funds[v].paid,
+                format_lazy(gettext_lazy("{fund}: paid (yuan)"), fund=label),
+                _fund_value(value, "paid"),
             ),
             Figure(
                 f"{value}_budget",
-                gettext_lazy("%(fund)s: budget (yuan)") % {"fund": label},
-                lambda f, v=value: f.funds[v].budget,
+                format_lazy(gettext_lazy("{fund}: budget (yuan)"), fund=label),
+                _fund_value(value, "budget"),
                 chart=False,
             ),
             Figure(
                 f"{value}_percent",
-                gettext_lazy("%(fund)s: paid of budget (%%)") % {"fund": label},
-                lambda f, v=value: f.funds[v].percent,
+                format_lazy(gettext_lazy("{fund}: paid of budget (%)"), fund=label),
+                _fund_value(value, "percent"),
                 percent=True,
                 chart=False,
             ),
@@ -553,7 +551,9 @@ MEASURES: tuple[Measure, ...] = (
                 lambda f: f.confirmed_late,
             ),
             Figure(
-                "procedure_overdue", gettext_lazy("Procedures overdue"), lambda f: f.procedure_overdue
+                "procedure_overdue",
+                gettext_lazy("Procedures overdue"),
+                lambda f: f.procedure_overdue,
             ),
         ),
     ),
@@ -575,9 +575,7 @@ MEASURES: tuple[Measure, ...] = (
         (
             Figure("audited", gettext_lazy("Samples audited this month"), lambda f: f.audited),
             Figure("conforms", gettext_lazy("Conform"), lambda f: f.audit_conforms),
-            Figure(
-                "discrepancies", gettext_lazy("Discrepancies"), lambda f: f.audit_discrepancies
-            ),
+            Figure("discrepancies", gettext_lazy("Discrepancies"), lambda f: f.audit_discrepancies),
             Figure(
                 "wrongly_included",
                 gettext_lazy("Wrongly included"),
@@ -694,5 +692,7 @@ def open_monitoring_count(user: User) -> int:
     from core.scope import scope_queryset
 
     return scope_queryset(
-        MonitoringCase.objects.filter(status=MonitoringCase.Status.OPEN), user, region_field="village"
+        MonitoringCase.objects.filter(status=MonitoringCase.Status.OPEN),
+        user,
+        region_field="village",
     ).count()

@@ -32,9 +32,7 @@ def supervision_workbook_request(*, year: int, by: User) -> Job:
         raise ValidationError(
             {"year": [_("Choose a year from %(a)s to %(b)s.") % {"a": FIRST_YEAR, "b": today.year}]}
         )
-    job = Job.objects.create(
-        kind=JOB_KIND, created_by=by, region=by.region, result={"year": year}
-    )
+    job = Job.objects.create(kind=JOB_KIND, created_by=by, region=by.region, result={"year": year})
     from .tasks import build_supervision_workbook
 
     transaction.on_commit(lambda: build_supervision_workbook.delay(job.pk))

@@ -82,7 +82,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
 def workbook_request(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = WorkbookForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
         return redirect("transitions:supervision")
     try:
         job = services.supervision_workbook_request(year=form.cleaned_data["year"], by=request.user)
@@ -125,9 +125,7 @@ def workbook_download(request: AuthenticatedHttpRequest, job_id: int) -> HttpRes
     access_log_record(
         by=request.user, action=AccessLog.Action.EXPORT, obj=job, detail="supervision workbook"
     )
-    return file_response(
-        body, fmt="xlsx", filename=f"supervision-{job.result.get('year')}.xlsx"
-    )
+    return file_response(body, fmt="xlsx", filename=f"supervision-{job.result.get('year')}.xlsx")
 
 
 # ----------------------------------------------------------------------------- monitoring

@@ -68,9 +68,9 @@ def line() -> Decimal:
 
 def opened(kind: str) -> list[int]:
     return list(
-        MonitoringCase.objects.filter(rule=kind).order_by("household_id").values_list(
-            "household_id", flat=True
-        )
+        MonitoringCase.objects.filter(rule=kind)
+        .order_by("household_id")
+        .values_list("household_id", flat=True)
     )
 
 
@@ -201,7 +201,10 @@ def test_after_closing_the_event_opens_nothing_again_a_figure_does(cw_baisha, vi
     exited(h, cw_baisha)
     medical(h, cw_baisha, "9000")
     ProgrammeCase.objects.create(
-        programme=Programme.DISASTER, household=h, event_date=TODAY, applied_on=TODAY,
+        programme=Programme.DISASTER,
+        household=h,
+        event_date=TODAY,
+        applied_on=TODAY,
         created_by=cw_baisha,
     )
     monitoring_run(on=TODAY)
@@ -235,7 +238,11 @@ def test_closing_records_outcome_reason_and_history(mcase, cw_baisha):  # type: 
     closed = monitoring_case_close(
         case=mcase, outcome="assisted", reason=" medical aid granted ", by=cw_baisha, version=0
     )
-    assert (closed.status, closed.outcome, closed.reason) == ("closed", "assisted", "medical aid granted")
+    assert (closed.status, closed.outcome, closed.reason) == (
+        "closed",
+        "assisted",
+        "medical aid granted",
+    )
     assert closed.closed_by == cw_baisha and closed.closed_on == TODAY
     t = closed.transitions.order_by("id").last()
     assert (t.action, t.from_status, t.to_status, t.by, t.reason) == (

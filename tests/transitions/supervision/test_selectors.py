@@ -28,7 +28,7 @@ from transitions.supervision import selectors
 from verification.models import AuditPlan, AuditSample, AuditStratum
 
 from ...factories import UserFactory, household_with_members, region
-from .conftest import NOV, S, TZ, case, paying_case
+from .conftest import NOV, TZ, S, case, paying_case
 
 pytestmark = pytest.mark.django_db
 
@@ -169,7 +169,9 @@ def test_sampling_audit_results(cw_baisha, village_a, supervisor):  # type: igno
 
 
 def test_objections_and_their_handling_time(baisha, supervisor):  # type: ignore[no-untyped-def]
-    pub = Publication.objects.create(region=baisha, published_at=dt.datetime(2026, 10, 1, tzinfo=TZ))
+    pub = Publication.objects.create(
+        region=baisha, published_at=dt.datetime(2026, 10, 1, tzinfo=TZ)
+    )
 
     def objection(received, answered=None, due=dt.date(2026, 11, 30)):  # type: ignore[no-untyped-def]
         PublicObjection.objects.create(
@@ -321,7 +323,9 @@ def test_other_roles_are_refused(cw_baisha, va_baisha, data_admin):  # type: ign
             selectors.supervision_month(user=user, month=NOV)
 
 
-def test_the_number_of_queries_does_not_grow(procedures, supervisor, ca_pengjiang, cw_baisha, village_b):  # type: ignore[no-untyped-def]
+def test_the_number_of_queries_does_not_grow(
+    procedures, supervisor, ca_pengjiang, cw_baisha, village_b
+):  # type: ignore[no-untyped-def]
     def count(user):  # type: ignore[no-untyped-def]
         with CaptureQueriesContext(connection) as ctx:
             selectors.supervision_month(user=user, month=NOV)

@@ -31,7 +31,7 @@ def q_monitoring(user: User, today: dt.date) -> QuerySet[MonitoringCase]:
 
 
 def _item(c: MonitoringCase, today: dt.date) -> InboxItem:
-    town = c.village.parent.name if c.village.parent_id else ""
+    town = c.village.parent.name if c.village.parent else ""
     return InboxItem(
         kind=KIND,
         kind_label=str(LABEL),

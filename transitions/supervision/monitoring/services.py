@@ -54,8 +54,7 @@ SELECT id, 'open', '', 'open', NULL, %(at)s, %(why)s FROM new
 
 # Exited households whose members' wages (the current employment dataset, × 12) per member are
 # below the monitoring line (the rule's multiple × the poverty line in force).
-_INCOME = (
-    """
+_INCOME = """
 WITH members AS (
     SELECT m.household_id, p.id_number
     FROM households_membership m
@@ -76,13 +75,10 @@ WITH members AS (
     FROM income
     WHERE persons > 0 AND yearly / persons < %(line)s
 )"""
-    + _INSERT
-)
 
 # Compliant out-of-pocket medical costs of the medical-aid applications in the look-back
 # window, summed per household, above the threshold (one for exited households, one for others).
-_MEDICAL = (
-    """
+_MEDICAL = """
 WITH cost AS (
     SELECT household_id, sum((details->>'compliant_out_of_pocket')::numeric) AS total
     FROM assistance_programmecase
@@ -99,13 +95,10 @@ WITH cost AS (
     LEFT JOIN poverty_povertyrecord r ON r.household_id = c.household_id AND r.status = %(exited)s
     WHERE c.total > CASE WHEN r.id IS NOT NULL THEN %(exited_t)s ELSE %(other_t)s END
 )"""
-    + _INSERT
-)
 
 # A disaster-aid application, or temporary assistance for a sudden serious illness, whose event
 # (or application) falls in the look-back window: one case per event.
-_HARDSHIP = (
-    """
+_HARDSHIP = """
 WITH hit AS (
     SELECT DISTINCT ON (household_id) household_id, 'programme:' || id AS trigger,
            jsonb_build_object('programme', programme, 'cause', cause,
@@ -123,10 +116,18 @@ WITH hit AS (
       )
     ORDER BY household_id, coalesce(event_date, applied_on), id
 )"""
-    + _INSERT
-)
 
-SQL = {K.INCOME: _INCOME, K.MEDICAL: _MEDICAL, K.HARDSHIP: _HARDSHIP}
+
+def _with_insert(hits: str) -> str:
+    """A rule's statement: its `hit` CTE, then the cases' and their history's INSERT."""
+    return "".join((hits, _INSERT))
+
+
+SQL = {
+    K.INCOME: _with_insert(_INCOME),
+    K.MEDICAL: _with_insert(_MEDICAL),
+    K.HARDSHIP: _with_insert(_HARDSHIP),
+}
 
 
 def _params(rule: MonitoringRule, on: dt.date) -> dict[str, Any] | None:
