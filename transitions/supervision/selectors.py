@@ -35,7 +35,7 @@ from core.models import CalendarOverride, Region, User
 from core.months import first_of_next_month, month_start
 from core.roles import Role
 from core.scope import is_city_level
-from transitions.models import Fund, FundBudget, MonitoringCase, PhaseOut
+from transitions.models import Fund, FundBudget, MonitoringCase
 
 from .permissions import SUPERVISION_ROLES
 
@@ -246,7 +246,7 @@ SELECT 'phase_outs', county, count(*) FROM (
     SELECT k.code AS county
     FROM transitions_phaseout p JOIN core_region k ON k.id = p.county_id
     WHERE k.code = ANY(%(counties)s)
-      AND p.due_on < %(cut)s AND p.status <> %(ended)s
+      AND p.due_on < %(cut)s
       AND (p.closed_on IS NULL OR p.closed_on > %(cut)s)
 ) x GROUP BY ROLLUP (county)
 """
@@ -398,7 +398,6 @@ def supervision_month(
         "end": _local_midnight(nxt),
         "cut_end": _local_midnight(cut + dt.timedelta(days=1)),
         "gone": [S.WITHDRAWN],
-        "ended": PhaseOut.Status.ENDED,
         "paying": list(PAYING),
         "caseworker": Role.CASEWORKER,
         "township": L.TOWNSHIP,

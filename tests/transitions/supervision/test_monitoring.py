@@ -309,3 +309,55 @@ def test_the_monthly_beat_entry(settings):  # type: ignore[no-untyped-def]
     from transitions.supervision.tasks import run_monitoring
 
     assert run_monitoring.name == "transitions.run_monitoring"
+
+
+def test_the_database_refuses_a_second_open_case_or_a_second_case_per_event(mcase):  # type: ignore[no-untyped-def]
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        MonitoringCase.objects.create(
+            household=mcase.household,
+            village=mcase.village,
+            rule=mcase.rule,
+            opened_on=TODAY,
+            due_on=TODAY,
+        )
+    first = MonitoringCase.objects.create(
+        household=mcase.household,
+        village=mcase.village,
+        rule=K.HARDSHIP,
+        trigger="programme:1",
+        status="closed",
+        opened_on=TODAY,
+        due_on=TODAY,
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        MonitoringCase.objects.create(
+            household=first.household,
+            village=first.village,
+            rule=K.HARDSHIP,
+            trigger="programme:1",
+            opened_on=TODAY,
+            due_on=TODAY,
+        )
+
+
+def test_monitoring_rules_and_budgets_do_not_overlap(data_admin):  # type: ignore[no-untyped-def]
+    from django.db import IntegrityError, transaction
+
+    from transitions.models import FundBudget
+
+    from ...factories import region
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        MonitoringRule.objects.create(kind=K.INCOME, threshold=2, valid_from=dt.date(2026, 1, 1))
+    FundBudget.objects.create(
+        county=region("440703"), fund="dibao", monthly_amount=1, valid_from=dt.date(2026, 1, 1)
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        FundBudget.objects.create(
+            county=region("440703"), fund="dibao", monthly_amount=2, valid_from=dt.date(2026, 6, 1)
+        )
+    FundBudget.objects.create(  # another fund, another district: fine
+        county=region("440703"), fund="medical", monthly_amount=2, valid_from=dt.date(2026, 6, 1)
+    )

@@ -21,6 +21,7 @@ from core.roles import Role
 from transitions.models import (
     FundBudget,
     MonitoringCase,
+    PhaseOut,
     Publication,
     PublicObjection,
 )
@@ -337,3 +338,60 @@ def test_the_number_of_queries_does_not_grow(
         paying_case(village_b, cw_baisha)
     assert one == seven == count(supervisor)
     assert seven <= 12
+
+
+def test_overdue_phase_outs(cw_baisha, ca_pengjiang, village_a, supervisor):  # type: ignore[no-untyped-def]
+    def phase_out(due, closed=None, status="overdue"):  # type: ignore[no-untyped-def]
+        c = paying_case(village_a, cw_baisha)
+        award = BenefitAward.objects.create(
+            case=c,
+            effective_month=dt.date(2026, 4, 1),
+            base_amount=Decimal("500"),
+            supplement_amount=Decimal("0"),
+            total=Decimal("500"),
+            members=2,
+            reason="phase_out",
+            kept_until=dt.date(2026, 9, 1),
+            decided_by=ca_pengjiang,
+            decided_on=dt.date(2026, 3, 20),
+        )
+        PhaseOut.objects.create(
+            case=c,
+            household=c.household,
+            county=region("440703"),
+            region=village_a,
+            decision="lower",
+            decided_on=dt.date(2026, 3, 20),
+            start_month=dt.date(2026, 4, 1),
+            kept_until=dt.date(2026, 9, 1),
+            due_on=due,
+            award=award,
+            status=status,
+            closed_on=closed,
+            created_by=ca_pengjiang,
+        )
+
+    phase_out(dt.date(2026, 10, 1))  # overdue now and at the end of October
+    phase_out(dt.date(2026, 11, 1), closed=dt.date(2026, 11, 20), status="decided")  # late
+    phase_out(dt.date(2026, 12, 1), status="running")  # not yet due
+    report = selectors.supervision_month(user=supervisor, month=NOV)
+    assert _district(report, "440703").phase_outs_overdue == 1
+    assert report.total.phase_outs_overdue == 1
+    october = selectors.supervision_month(user=supervisor, month=dt.date(2026, 10, 1))
+    assert _district(october, "440703").phase_outs_overdue == 1  # the late one was not yet due
+
+
+def test_the_page_makes_the_same_number_of_queries_for_one_or_seven_districts(  # type: ignore[no-untyped-def]
+    procedures, supervisor, ca_pengjiang, client
+):
+    from django.urls import reverse
+
+    from ...conftest import login
+
+    def count(user):  # type: ignore[no-untyped-def]
+        login(client, user)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("transitions:supervision")).status_code == 200
+        return len(ctx.captured_queries)
+
+    assert count(ca_pengjiang) == count(supervisor)
