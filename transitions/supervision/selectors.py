@@ -452,7 +452,7 @@ def supervision_month(
             fund.budget = (fund.budget or Decimal("0")) + b.monthly_amount
 
     # Staffing, town by town.
-    towns = {t.pk: t for t in Region.objects.filter(level=L.TOWNSHIP, code__regex=_codes_re(codes))}
+    towns = {t.pk: t for t in Region.objects.filter(level=L.TOWNSHIP, parent__code__in=codes)}
     for town_id, recipients, caseworkers in _rows(_STAFFING_SQL, p):
         town = towns.get(town_id)
         if town is None or (f := by.get(town.code[:COUNTY_LEN])) is None:
@@ -468,10 +468,6 @@ def supervision_month(
             f.monitoring_opened, f.monitoring_open, f.monitoring_overdue = opened, open_, overdue
 
     return SupervisionMonth(month=month, as_of=cut, districts=[by[c] for c in codes], total=total)
-
-
-def _codes_re(codes: list[str]) -> str:
-    return "^(" + "|".join(codes or ["-"]) + ")"
 
 
 # ----------------------------------------------------------------------------- measures
