@@ -41,5 +41,6 @@ urlpatterns = [
     path("", include("transitions.api.urls")),
     path("", include("transitions.exchange.api.urls")),
     path("", include("transitions.supervision.api")),
+    path("", include("transitions.supervision.monitoring.api")),
     path("", include("core.notifications.api")),
 ]

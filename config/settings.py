@@ -409,6 +409,8 @@ SPECTACULAR_SETTINGS = {
         "PovertyCauseEnum": "poverty.models.PovertyCause",
         "PovertyConfirmingLevelEnum": "poverty.models.PovertyRecord.ConfirmingLevel",
         "ExchangeBatchStatusEnum": "transitions.models.ExchangeBatch.Status",
+        "MonitoringCaseOutcomeEnum": "transitions.models.MonitoringCase.Outcome",
+        "MonitoringCaseStatusEnum": "transitions.models.MonitoringCase.Status",
     },
 }
 

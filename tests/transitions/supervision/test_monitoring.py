@@ -361,3 +361,48 @@ def test_monitoring_rules_and_budgets_do_not_overlap(data_admin):  # type: ignor
     FundBudget.objects.create(  # another fund, another district: fine
         county=region("440703"), fund="medical", monthly_amount=2, valid_from=dt.date(2026, 6, 1)
     )
+
+
+# ----------------------------------------------------------------------------- API
+
+API = "/api/v1/monitoring-cases/"
+
+
+def test_api_lists_and_closes_the_towns_cases(mcase, cw_baisha, api):  # type: ignore[no-untyped-def]
+    login(api, cw_baisha)
+    rows = api.get(API, {"status": "open"}).json()["results"]
+    assert [r["id"] for r in rows] == [mcase.pk]
+    assert rows[0]["allowed_actions"] == ["close"]
+    bad = api.post(f"{API}{mcase.pk}/close/", {"outcome": "maybe", "reason": ""}, format="json")
+    assert bad.status_code == 400 and set(bad.json()) >= {"outcome", "reason"}
+    ok = api.post(
+        f"{API}{mcase.pk}/close/",
+        {"outcome": "assisted", "reason": "aid granted", "version": 0},
+        format="json",
+    )
+    assert ok.status_code == 200
+    body = ok.json()
+    assert (body["status"], body["outcome"], body["closed_by"]) == (
+        "closed",
+        "assisted",
+        "cw_baisha",
+    )
+    assert body["transitions"][-1]["from_status"] == "open"
+    again = api.post(
+        f"{API}{mcase.pk}/close/", {"outcome": "assisted", "reason": "x"}, format="json"
+    )
+    assert again.status_code == 409
+    assert api.get(API, {"status": "nonsense"}).status_code == 400
+
+
+def test_api_hides_the_case_from_the_outsider(mcase, cw_taicheng, ca_pengjiang, api):  # type: ignore[no-untyped-def]
+    login(api, cw_taicheng)
+    assert api.get(API).json()["results"] == []
+    assert api.get(f"{API}{mcase.pk}/").status_code == 404
+    closing = {"outcome": "no_risk", "reason": "x"}
+    assert api.post(f"{API}{mcase.pk}/close/", closing, format="json").status_code == 404
+    login(api, ca_pengjiang)  # the district reads, cannot close
+    assert api.get(f"{API}{mcase.pk}/").status_code == 200
+    assert api.post(f"{API}{mcase.pk}/close/", closing, format="json").status_code == 403
+    mcase.refresh_from_db()
+    assert mcase.status == "open"
