@@ -40,5 +40,7 @@ urlpatterns = [
     path("", include("verification.api.urls")),
     path("", include("transitions.api.urls")),
     path("", include("transitions.exchange.api.urls")),
+    path("", include("transitions.supervision.api")),
+    path("", include("transitions.supervision.monitoring.api")),
     path("", include("core.notifications.api")),
 ]

@@ -199,6 +199,7 @@ CELERY_IMPORTS = (
     "assistance.dibao.tasks",
     "assistance.payroll.tasks",
     "transitions.exchange.tasks",
+    "transitions.supervision.tasks",
 )
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Dynamic management: periodic reviews that are due are opened every night (Asia/Shanghai).
@@ -242,6 +243,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "transitions-republish-disclosures": {
         "task": "transitions.republish_disclosures",
         "schedule": crontab(day_of_month="1", hour=4, minute=0),
+    },
+    # Return-to-poverty monitoring (防返贫): every rule in force over the register and the
+    # latest datasets, on the 2nd (after the 1st's checks and merges); opens no case twice.
+    "transitions-run-monitoring": {
+        "task": "transitions.run_monitoring",
+        "schedule": crontab(day_of_month="2", hour=3, minute=0),
     },
     "transitions-mark-phase-outs": {
         "task": "transitions.mark_phase_outs",
@@ -415,6 +422,8 @@ SPECTACULAR_SETTINGS = {
         "AuditCategoryEnum": "verification.models.audits.Category",
         "AuditSampleResultEnum": "verification.models.AuditSample.Result",
         "AuditDiscrepancyEnum": "verification.models.AuditSample.Discrepancy",
+        "MonitoringCaseOutcomeEnum": "transitions.models.MonitoringCase.Outcome",
+        "MonitoringCaseStatusEnum": "transitions.models.MonitoringCase.Status",
     },
 }
 

@@ -197,6 +197,9 @@ def load_reference_data() -> None:
     load_policy(apps)
     importlib.import_module("transitions.migrations.0002_default_policies").seed(apps, None)
     importlib.import_module("transitions.migrations.0003_two_line_rule").seed(apps, None)
+    from transitions.supervision.monitoring.seed import load_monitoring_rules
+
+    load_monitoring_rules(apps)
     from poverty.seed import load_poverty_policy
 
     load_poverty_policy(apps)

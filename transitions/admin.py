@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assistance.admin import EffectiveDatedAdmin
 
-from .models import ApprovalPolicy, TwoLineRule
+from .models import ApprovalPolicy, FundBudget, MonitoringRule, TwoLineRule
 from .policy import parse_incompatible, parse_stages
 
 
@@ -81,3 +81,27 @@ class ApprovalPolicyAdmin(EffectiveDatedAdmin):
 @admin.register(TwoLineRule)
 class TwoLineRuleAdmin(EffectiveDatedAdmin):
     list_display = ["valid_from", "valid_to", "standard_at_least_line", "urban_equals_rural"]
+
+
+@admin.register(FundBudget)
+class FundBudgetAdmin(EffectiveDatedAdmin):
+    """The monthly budget per fund and district the supervision report sets payments against."""
+
+    list_display = ["county", "fund", "monthly_amount", "valid_from", "valid_to"]
+    list_filter = ["fund", "county"]
+
+
+@admin.register(MonitoringRule)
+class MonitoringRuleAdmin(EffectiveDatedAdmin):
+    """The return-to-poverty monitoring rules' thresholds and time limits."""
+
+    list_display = [
+        "kind",
+        "threshold",
+        "threshold_other",
+        "lookback_days",
+        "deadline_working_days",
+        "valid_from",
+        "valid_to",
+    ]
+    list_filter = ["kind"]

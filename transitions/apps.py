@@ -18,8 +18,11 @@ class TransitionsConfig(AppConfig):
         from .disclosure import permissions as disclosure_permissions  # noqa: F401
         from .exchange import permissions as exchange_permissions  # noqa: F401
         from .links import dibao_households
+        from .supervision import permissions as supervision_permissions  # noqa: F401
+        from .supervision.monitoring import inbox as monitoring_inbox
 
         disclosure_inbox.register()
+        monitoring_inbox.register()
 
         register_subjects(dibao_households)
 

@@ -3,6 +3,7 @@ from django.urls import path
 from . import views
 from .disclosure.urls import staff_urlpatterns
 from .exchange import views as exchange_views
+from .supervision.urls import staff_urlpatterns as supervision_urlpatterns
 
 app_name = "transitions"
 
@@ -34,4 +35,5 @@ urlpatterns = [
         name="enrolment_import_errors",
     ),
     *staff_urlpatterns,
+    *supervision_urlpatterns,
 ]

@@ -153,6 +153,7 @@ def test_caseworker_sees_the_township_work_ordered_by_deadline(world, cw_baisha)
         "document_emergency": 1,
         "outreach": 2,
         "public_objection": 0,  # plugged in by transitions.disclosure
+        "monitoring_case": 0,  # plugged in by transitions.supervision
     }
     assert [i.url for i in kinds["start_investigation"]] == [
         f"/dibao/{world['accepted_early'].pk}/",
@@ -288,11 +289,11 @@ def test_inbox_page_for_other_districts_and_roles(world, client, ca_taishan, dat
 def test_queries_do_not_grow_with_the_items(world, cw_baisha, django_assert_num_queries):
     cw_baisha.has_perm("assistance.change_dibaocase")  # (permissions come from the role table)
     # The six dibao-case kinds in one query (COUNT … FILTER per kind / one SELECT), then one for
-    # each of reviews, emergency aid and outreach, and one for the public's objections (a kind
-    # transitions.disclosure plugs in).
-    with django_assert_num_queries(5):
+    # each of reviews, emergency aid and outreach, and one each for the public's objections and
+    # the monitoring cases (kinds transitions.disclosure and transitions.supervision plug in).
+    with django_assert_num_queries(6):
         inbox.inbox_counts(cw_baisha)
-    with django_assert_num_queries(5):  # related rows joined
+    with django_assert_num_queries(6):  # related rows joined
         items = inbox.inbox_items(cw_baisha)
     assert len(items) == 9
 
@@ -323,13 +324,13 @@ def test_the_page_counts_a_kind_by_its_items_when_it_read_them_all(
         counts, items = inbox.inbox_page(user, kind="confirm")
         assert counts == inbox.inbox_counts(user)
         assert _urls(items) == _urls(inbox.inbox_items(user, kind="confirm"))
-    with django_assert_num_queries(5):  # the SELECTs of inbox_items and no COUNT
+    with django_assert_num_queries(6):  # the SELECTs of inbox_items and no COUNT
         inbox.inbox_page(cw_baisha)
     # A kind that reached the limit may hold more: it is counted by a query, with its true total.
     monkeypatch.setattr(inbox, "PER_KIND_LIMIT", 1)
-    # The 5 SELECTs, then counts for the kinds that reached the limit: one for the case kinds
+    # The 6 SELECTs, then counts for the kinds that reached the limit: one for the case kinds
     # among them, one each for the reviews, the emergency aid and the outreach report.
-    with django_assert_num_queries(5 + 4):
+    with django_assert_num_queries(6 + 4):
         counts, items = inbox.inbox_page(cw_baisha)
     assert counts == inbox.inbox_counts(cw_baisha)
     assert counts["start_investigation"] == 2

@@ -376,6 +376,15 @@ _DISCLOSURE = {
 BEFORE_REGISTRY["caseworker"] |= _DISCLOSURE | {"transitions.change_publicobjection"}
 BEFORE_REGISTRY["civil_affairs_reviewer"] |= _DISCLOSURE
 
+# Issue 10, supervision: the district reviewers and the city's supervisors read the budgets and
+# the monitoring cases (which districts: the selector); caseworkers close monitoring cases.
+for _role in ("civil_affairs_reviewer", "poverty_office_reviewer", "supervisor"):
+    BEFORE_REGISTRY[_role] |= {"transitions.view_fundbudget", "transitions.view_monitoringcase"}
+BEFORE_REGISTRY["caseworker"] |= {
+    "transitions.view_monitoringcase",
+    "transitions.change_monitoringcase",
+}
+
 
 def test_registry_grants_exactly_the_former_table():
     assert {role: set(perms) for role, perms in PERMISSIONS.items()} == BEFORE_REGISTRY

@@ -23,6 +23,13 @@ from .handoffs import (
     TwoLineRule,
     _answer_upload_to,  # noqa: F401 - named by migration 0004
 )
+from .supervision import (
+    Fund,
+    FundBudget,
+    MonitoringCase,
+    MonitoringCaseTransition,
+    MonitoringRule,
+)
 
 __all__ = [
     "ApprovalPolicy",
@@ -31,11 +38,16 @@ __all__ = [
     "ExchangeBatch",
     "ExchangeBatchFile",
     "ExchangeBatchTransition",
+    "Fund",
+    "FundBudget",
     "Handoff",
     "HandoffDecision",
     "HandoffKind",
     "HandoffTransition",
     "InsuranceEnrolment",
+    "MonitoringCase",
+    "MonitoringCaseTransition",
+    "MonitoringRule",
     "PhaseOut",
     "PhaseOutTransition",
     "PublicObjection",
