@@ -9,6 +9,14 @@ from .disclosure import (
     PublicObjectionTransition,
 )
 from .exchange import ExchangeBatch, ExchangeBatchFile, ExchangeBatchTransition
+from .registry_api import (
+    RegistryCall,
+    RegistryClient,
+    RegistryDelivery,
+    RegistryNotification,
+    RegistrySubscription,
+    RegistryTransaction,
+)
 from .handoffs import (
     ApprovalPolicy,
     Department,
@@ -42,5 +50,11 @@ __all__ = [
     "PublicObjectionTransition",
     "Publication",
     "PublicationTransition",
+    "RegistryCall",
+    "RegistryClient",
+    "RegistryDelivery",
+    "RegistryNotification",
+    "RegistrySubscription",
+    "RegistryTransaction",
     "TwoLineRule",
 ]
