@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from oauth2_provider.models import AccessToken, Application
@@ -118,3 +119,21 @@ class RegistryOAuth2Validator(OAuth2Validator):
         if client_refusal(registry, client) is not None:
             return False
         return bool(super().validate_grant_type(client_id, grant_type, client, request, *args, **kwargs))
+
+
+class RegistryAuthenticationScheme(OpenApiAuthenticationExtension):
+    """The schema's security scheme: OAuth2 client credentials at the DCI token URL."""
+
+    target_class = "transitions.registry_api.auth.RegistryAuthentication"
+    name = "dciClientCredentials"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {
+            "type": "oauth2",
+            "flows": {
+                "clientCredentials": {
+                    "tokenUrl": "/api/dci/v1/oauth2/token/",
+                    "scopes": {"registry": "Read the social registry"},
+                }
+            },
+        }
