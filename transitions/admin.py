@@ -82,4 +82,5 @@ class ApprovalPolicyAdmin(EffectiveDatedAdmin):
 class TwoLineRuleAdmin(EffectiveDatedAdmin):
     list_display = ["valid_from", "valid_to", "standard_at_least_line", "urban_equals_rural"]
 
+
 from .registry_api import admin as registry_admin  # noqa: E402, F401

@@ -17,9 +17,9 @@ class TransitionsConfig(AppConfig):
         from .disclosure import inbox as disclosure_inbox
         from .disclosure import permissions as disclosure_permissions  # noqa: F401
         from .exchange import permissions as exchange_permissions  # noqa: F401
+        from .links import dibao_households
         from .registry_api import permissions as registry_permissions  # noqa: F401
         from .registry_api import receivers as registry_receivers  # noqa: F401
-        from .links import dibao_households
 
         disclosure_inbox.register()
 

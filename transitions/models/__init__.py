@@ -9,14 +9,6 @@ from .disclosure import (
     PublicObjectionTransition,
 )
 from .exchange import ExchangeBatch, ExchangeBatchFile, ExchangeBatchTransition
-from .registry_api import (
-    RegistryCall,
-    RegistryClient,
-    RegistryDelivery,
-    RegistryNotification,
-    RegistrySubscription,
-    RegistryTransaction,
-)
 from .handoffs import (
     ApprovalPolicy,
     Department,
@@ -30,6 +22,14 @@ from .handoffs import (
     PhaseOutTransition,
     TwoLineRule,
     _answer_upload_to,  # noqa: F401 - named by migration 0004
+)
+from .registry_api import (
+    RegistryCall,
+    RegistryClient,
+    RegistryDelivery,
+    RegistryNotification,
+    RegistrySubscription,
+    RegistryTransaction,
 )
 
 __all__ = [

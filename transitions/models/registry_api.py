@@ -8,6 +8,7 @@ region are queued as `RegistryNotification`s and each delivery attempt is a `Reg
 Which fields exist is declared once in transitions.registry_api.fields.
 """
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -53,7 +54,7 @@ class RegistryClient(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def is_expired(self, now: "timezone.datetime | None" = None) -> bool:
+    def is_expired(self, now: dt.datetime | None = None) -> bool:
         return (now or timezone.now()) >= self.expires_at
 
 
@@ -71,7 +72,9 @@ class RegistryTransaction(models.Model):
         REJECTED = "rjct", _("Rejected")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    client = models.ForeignKey(RegistryClient, on_delete=models.PROTECT, related_name="transactions")
+    client = models.ForeignKey(
+        RegistryClient, on_delete=models.PROTECT, related_name="transactions"
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     reference_id = models.CharField(_("client's reference"), max_length=64, blank=True)
     status = models.CharField(_("status"), max_length=4, choices=Status.choices)

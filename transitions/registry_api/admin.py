@@ -19,9 +19,7 @@ from .fields import FIELDS
 class RegistryClientForm(forms.ModelForm):
     allowed_fields = forms.MultipleChoiceField(
         label=_("allowed fields"),
-        choices=[
-            (f.name, f"{f.label} ({f.name})" + (" ⚠" if f.personal else "")) for f in FIELDS
-        ],
+        choices=[(f.name, f"{f.label} ({f.name})" + (" ⚠" if f.personal else "")) for f in FIELDS],
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text=_("⚠ personal fields: the client sees them in full."),
@@ -95,8 +93,10 @@ class RegistryClientAdmin(CityLevelOnly, admin.ModelAdmin):
             obj.created_by = request.user
             self.message_user(
                 request,
-                _("Client id %(id)s, secret %(secret)s — shown once, stored hashed; hand it to "
-                  "the system's operator securely.")
+                _(
+                    "Client id %(id)s, secret %(secret)s — shown once, stored hashed; hand it to "
+                    "the system's operator securely."
+                )
                 % {"id": obj.application.client_id, "secret": secret},
                 messages.WARNING,
             )

@@ -3,12 +3,12 @@ RegistryClient, active and not expired. Each refusal names its reason (logged by
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.utils import timezone
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from oauth2_provider.models import AccessToken, Application
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
@@ -37,7 +37,9 @@ class ClientPrincipal:
         return False
 
 
-def client_refusal(client: RegistryClient | None, application: Application | None) -> tuple[str, str] | None:
+def client_refusal(
+    client: RegistryClient | None, application: Application | None
+) -> tuple[str, str] | None:
     """Why `client` may not call now, or None."""
     if client is None or application is None:
         return "foreign_client", _("These credentials belong to no registry client.")
@@ -97,7 +99,7 @@ class ClientThrottle(SimpleRateThrottle):
     scope = "registry"
 
     def get_rate(self) -> str | None:
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)  # type: ignore[no-any-return]
+        return cast("str | None", api_settings.DEFAULT_THROTTLE_RATES.get(self.scope or ""))
 
     def get_cache_key(self, request: Any, view: Any) -> str | None:
         user = request.user
@@ -118,7 +120,9 @@ class RegistryOAuth2Validator(OAuth2Validator):
         registry = RegistryClient.objects.filter(application=client).first()
         if client_refusal(registry, client) is not None:
             return False
-        return bool(super().validate_grant_type(client_id, grant_type, client, request, *args, **kwargs))
+        return bool(
+            super().validate_grant_type(client_id, grant_type, client, request, *args, **kwargs)
+        )
 
 
 class RegistryAuthenticationScheme(OpenApiAuthenticationExtension):

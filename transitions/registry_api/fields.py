@@ -9,8 +9,8 @@ every call is logged with what it asked).
 
 from dataclasses import dataclass
 
-from django.utils.translation import gettext_lazy as _
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from core import personal_data
 

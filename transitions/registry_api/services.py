@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -74,7 +75,8 @@ def check_region(client: RegistryClient, code: str | None) -> list[str]:
     region = region_by_code(code)
     if region is None:
         raise RegistryError(
-            "unknown_region", _("No region has the code %(code)s.") % {"code": code},
+            "unknown_region",
+            _("No region has the code %(code)s.") % {"code": code},
             field="search_criteria.region_code",
         )
     if not any(region.path.startswith(p) for p in paths):
@@ -92,8 +94,11 @@ def check_as_of(value: dt.date | None, *, today: dt.date) -> dt.date:
     if value > today:
         raise RegistryError(
             "as_of_in_future",
-            _("The as-of date %(date)s is in the future; the registry answers only for today "
-              "or earlier.") % {"date": value.isoformat()},
+            _(
+                "The as-of date %(date)s is in the future; the registry answers only for today "
+                "or earlier."
+            )
+            % {"date": value.isoformat()},
             field="search_criteria.as_of",
         )
     return value
@@ -111,13 +116,15 @@ def check_pagination(page_size: int | None, page_number: int | None) -> tuple[in
         )
     if size < 1:
         raise RegistryError(
-            "bad_pagination", _("page_size must be at least 1."),
+            "bad_pagination",
+            _("page_size must be at least 1."),
             field="search_criteria.pagination.page_size",
         )
     number = 1 if page_number is None else page_number
     if number < 1:
         raise RegistryError(
-            "bad_pagination", _("page_number starts at 1."),
+            "bad_pagination",
+            _("page_number starts at 1."),
             field="search_criteria.pagination.page_number",
         )
     return size, number
@@ -129,7 +136,8 @@ def _typed(name: str, value: Any, *, where: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
             raise RegistryError(
                 "malformed_expression",
-                _("%(name)s takes a whole number.") % {"name": name}, field=where,
+                _("%(name)s takes a whole number.") % {"name": name},
+                field=where,
             )
         return int(value)
     if kind == "date":
@@ -137,7 +145,8 @@ def _typed(name: str, value: Any, *, where: str) -> Any:
         if parsed is None:
             raise RegistryError(
                 "malformed_expression",
-                _("%(name)s takes a date YYYY-MM-DD.") % {"name": name}, field=where,
+                _("%(name)s takes a date YYYY-MM-DD.") % {"name": name},
+                field=where,
             )
         return parsed
     if not isinstance(value, str):
@@ -153,20 +162,24 @@ def parse_expression(client: RegistryClient, expression: Any) -> list[tuple[str,
     if not isinstance(expression, list) or len(expression) > 20:
         raise RegistryError(
             "malformed_expression",
-            _('The expression is a list of up to 20 conditions {"attribute_name", "operator", '
-              '"attribute_value"}, all of which must hold (an empty list: every record).'),
+            _(
+                'The expression is a list of up to 20 conditions {"attribute_name", "operator", '
+                '"attribute_value"}, all of which must hold (an empty list: every record).'
+            ),
             field=where,
         )
     conditions = []
     for i, cond in enumerate(expression):
         at = f"{where}.{i}"
         if not isinstance(cond, dict) or set(cond) != {
-            "attribute_name", "operator", "attribute_value"
+            "attribute_name",
+            "operator",
+            "attribute_value",
         }:
             raise RegistryError(
                 "malformed_expression",
-                _("Condition %(i)d must have exactly attribute_name, operator and "
-                  "attribute_value.") % {"i": i},
+                _("Condition %(i)d must have exactly attribute_name, operator and attribute_value.")
+                % {"i": i},
                 field=at,
             )
         name, operator, value = cond["attribute_name"], cond["operator"], cond["attribute_value"]
@@ -204,7 +217,8 @@ def parse_id_query(client: RegistryClient, query: Any) -> list[tuple[str, str, A
     if not isinstance(query, dict) or set(query) != {"type", "value"}:
         raise RegistryError(
             "invalid_request",
-            _('An idtype-value query is {"type": <ID type>, "value": <value>}.'), field=where,
+            _('An idtype-value query is {"type": <ID type>, "value": <value>}.'),
+            field=where,
         )
     id_type, value = query["type"], query["value"]
     if id_type not in ID_TYPES:
@@ -228,7 +242,8 @@ def parse_id_query(client: RegistryClient, query: Any) -> list[tuple[str, str, A
     else:
         if isinstance(value, bool) or not str(value).isdigit():
             raise RegistryError(
-                "bad_id_value", _("%(type)s takes a whole number.") % {"type": id_type},
+                "bad_id_value",
+                _("%(type)s takes a whole number.") % {"type": id_type},
                 field=f"{where}.value",
             )
         value = int(value)
@@ -238,7 +253,9 @@ def parse_id_query(client: RegistryClient, query: Any) -> list[tuple[str, str, A
 # ----------------------------------------------------------------- transactions
 
 
-def transaction_open(*, client: RegistryClient, kind: str, reference_id: str = "") -> RegistryTransaction:
+def transaction_open(
+    *, client: RegistryClient, kind: str, reference_id: str = ""
+) -> RegistryTransaction:
     return RegistryTransaction.objects.create(
         client=client,
         kind=kind,
@@ -260,7 +277,8 @@ def transaction_get(*, client: RegistryClient, transaction_id: Any) -> RegistryT
     txn = RegistryTransaction.objects.filter(client=client, pk=transaction_id).first()
     if txn is None:
         raise RegistryError(
-            "not_found", _("This client has no transaction with that id."),
+            "not_found",
+            _("This client has no transaction with that id."),
             field="transaction_id",
         )
     return txn
@@ -329,15 +347,20 @@ def check_callback_url(url: str) -> str:
     secure = parts.scheme == "https" or (parts.scheme == "http" and settings.DEBUG)
     if not secure or not parts.hostname:
         raise RegistryError(
-            "bad_callback_url", _("The callback URL must be an https:// address."),
+            "bad_callback_url",
+            _("The callback URL must be an https:// address."),
             field="callback_url",
         )
     return url
 
 
 def subscription_create(
-    *, client: RegistryClient, txn: RegistryTransaction, region_code: str,
-    event_types: list[str], callback_url: str,
+    *,
+    client: RegistryClient,
+    txn: RegistryTransaction,
+    region_code: str,
+    event_types: list[str],
+    callback_url: str,
 ) -> RegistrySubscription:
     known = RegistrySubscription.Event.values
     unknown = [e for e in event_types if e not in known]
@@ -372,7 +395,8 @@ def subscription_end(*, client: RegistryClient, subscription_id: Any) -> Registr
         )
         if sub is None:
             raise RegistryError(
-                "not_found", _("This client has no active subscription with that id."),
+                "not_found",
+                _("This client has no active subscription with that id."),
                 field="subscription_id",
             )
         sub.is_active, sub.ended_at = False, timezone.now()
@@ -421,10 +445,12 @@ def notifications_queue(*, event_type: str, village: Region, record: dict[str, A
                 if k in EVENT_KEYS or k.removeprefix("previous_") in allowed
             },
         }
-        created.append(RegistryNotification(subscription=sub, event_type=event_type, payload=payload))
+        created.append(
+            RegistryNotification(subscription=sub, event_type=event_type, payload=payload)
+        )
     RegistryNotification.objects.bulk_create(created)
     for n in created:
-        transaction.on_commit(lambda pk=n.pk: deliver_registry_notification.delay(str(pk)))
+        transaction.on_commit(partial(deliver_registry_notification.delay, str(n.pk)))
     return len(created)
 
 

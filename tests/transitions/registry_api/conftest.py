@@ -68,9 +68,7 @@ def hrss(db):  # type: ignore[no-untyped-def]
 
 
 def call(api, raw_token: str, endpoint: str, body: dict):  # type: ignore[no-untyped-def]
-    return api.post(
-        URL + endpoint, body, format="json", HTTP_AUTHORIZATION=f"Bearer {raw_token}"
-    )
+    return api.post(URL + endpoint, body, format="json", HTTP_AUTHORIZATION=f"Bearer {raw_token}")
 
 
 def search(api, raw_token: str, **criteria):  # type: ignore[no-untyped-def]

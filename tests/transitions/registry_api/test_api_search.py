@@ -31,12 +31,18 @@ def test_sees_only_its_regions_and_fields(api, hrss, household_a, household_taic
     assert set(ids(r)) == mine  # 台山's household is outside 蓬江区
     assert body["pagination"]["total_count"] == 3
     assert set(body["reg_records"][0]) == {
-        "person_id", "name", "household_id", "region_code", "dibao_status"
+        "person_id",
+        "name",
+        "household_id",
+        "region_code",
+        "dibao_status",
     }  # no id_number, phone, birth_date: not granted
     assert body["reg_records"][0]["region_code"] == household_a.village.code
     # The outsider's person, looked up by id, is not found.
     outsider = household_taicheng.memberships.first().person_id
-    r = search(api, token, query_type="idtype-value", query={"type": "person_id", "value": outsider})
+    r = search(
+        api, token, query_type="idtype-value", query={"type": "person_id", "value": outsider}
+    )
     assert r.status_code == 200 and r.json()["reg_records"] == []
     # Another client granted 台山 only sees that one.
     taishan = make_client(name="台山系统", regions=("440781",))
@@ -53,21 +59,61 @@ def test_sees_only_its_regions_and_fields(api, hrss, household_a, household_taic
         ({"region_code": "999999"}, 400, "unknown_region"),
         ({"pagination": {"page_size": 101}}, 400, "page_size_over_limit"),
         ({"pagination": {"page_size": 0}}, 400, "bad_pagination"),
-        ({"query_type": "idtype-value", "query": {"type": "passport", "value": "E1"}}, 400,
-         "unknown_id_type"),
+        (
+            {"query_type": "idtype-value", "query": {"type": "passport", "value": "E1"}},
+            400,
+            "unknown_id_type",
+        ),
         # Looking up by ID number confirms a guess: needs id_number in the grant.
-        ({"query_type": "idtype-value", "query": {"type": "id_number",
-          "value": "440524188001010014"}}, 403, "field_not_granted"),
+        (
+            {
+                "query_type": "idtype-value",
+                "query": {"type": "id_number", "value": "440524188001010014"},
+            },
+            403,
+            "field_not_granted",
+        ),
         ({"query_type": "sql"}, 400, "unknown_query_type"),
         ({"query": {"expression": "name = 1"}}, 400, "malformed_expression"),
         ({"query": {"expression": [{"attribute_name": "name"}]}}, 400, "malformed_expression"),
-        ({"query": {"expression": [{"attribute_name": "name", "operator": "like",
-                                    "attribute_value": "张"}]}}, 400, "malformed_expression"),
-        ({"query": {"expression": [{"attribute_name": "household_id", "operator": "eq",
-                                    "attribute_value": "x"}]}}, 400, "malformed_expression"),
+        (
+            {
+                "query": {
+                    "expression": [
+                        {"attribute_name": "name", "operator": "like", "attribute_value": "张"}
+                    ]
+                }
+            },
+            400,
+            "malformed_expression",
+        ),
+        (
+            {
+                "query": {
+                    "expression": [
+                        {"attribute_name": "household_id", "operator": "eq", "attribute_value": "x"}
+                    ]
+                }
+            },
+            400,
+            "malformed_expression",
+        ),
         # Filtering on a field outside the grant would leak it.
-        ({"query": {"expression": [{"attribute_name": "birth_date", "operator": "lt",
-                                    "attribute_value": "1990-01-01"}]}}, 403, "field_not_granted"),
+        (
+            {
+                "query": {
+                    "expression": [
+                        {
+                            "attribute_name": "birth_date",
+                            "operator": "lt",
+                            "attribute_value": "1990-01-01",
+                        }
+                    ]
+                }
+            },
+            403,
+            "field_not_granted",
+        ),
         ({"as_of": (TODAY + dt.timedelta(days=1)).isoformat()}, 400, "as_of_in_future"),
     ],
 )
@@ -150,9 +196,19 @@ def test_total_count_right_across_pages(api, hrss, village_a, village_b):
         seen += ids(r)
     assert len(seen) == 9 == len(set(seen)) and seen == sorted(seen)
     # A filtered search counts the filtered records.
-    r = search(api, token, query={"expression": [
-        {"attribute_name": "region_code", "operator": "eq", "attribute_value": village_b.code}
-    ]})
+    r = search(
+        api,
+        token,
+        query={
+            "expression": [
+                {
+                    "attribute_name": "region_code",
+                    "operator": "eq",
+                    "attribute_value": village_b.code,
+                }
+            ]
+        },
+    )
     assert r.json()["pagination"]["total_count"] == 3 and len(ids(r)) == 3
 
 
@@ -162,7 +218,9 @@ def test_as_of_answers_a_past_state(api, hrss, household_a, village_b, data_admi
     leaver = household_a.memberships.order_by("id").last()
     leaver.end_date = dt.date(2026, 3, 31)
     leaver.save()
-    case = DibaoCase.objects.create(household=household_a, created_by=data_admin, status="suspended")
+    case = DibaoCase.objects.create(
+        household=household_a, created_by=data_admin, status="suspended"
+    )
 
     def step(day: dt.date, frm: str, to: str) -> None:
         t = CaseTransition.objects.create(case=case, from_status=frm, to_status=to)
@@ -188,27 +246,44 @@ def test_as_of_answers_a_past_state(api, hrss, household_a, village_b, data_admi
     assert search(api, token).json()["as_of"] == TODAY.isoformat()
     # A new membership after a move shows the new household from its first day.
     Membership.objects.create(
-        household=household_with_members(village_b, members=1), person=leaver.person,
-        relation="spouse", start_date=dt.date(2026, 4, 1),
+        household=household_with_members(village_b, members=1),
+        person=leaver.person,
+        relation="spouse",
+        start_date=dt.date(2026, 4, 1),
     )
-    r = search(api, token, as_of="2026-04-01", query_type="idtype-value",
-               query={"type": "person_id", "value": leaver.person_id})
+    r = search(
+        api,
+        token,
+        as_of="2026-04-01",
+        query_type="idtype-value",
+        query={"type": "person_id", "value": leaver.person_id},
+    )
     assert r.json()["reg_records"][0]["region_code"] == village_b.code
 
 
 def test_search_by_id_number_when_granted(api, household_a):
     client = make_client(name="医保系统", fields=("name", "id_number", "birth_date"))
     person = household_a.memberships.first().person
-    r = search(api, token_for(client.application), query_type="idtype-value",
-               query={"type": "id_number", "value": person.id_number.lower()})
+    r = search(
+        api,
+        token_for(client.application),
+        query_type="idtype-value",
+        query={"type": "id_number", "value": person.id_number.lower()},
+    )
     assert r.status_code == 200
     [rec] = r.json()["reg_records"]
-    assert rec["id_number"] == person.id_number and rec["birth_date"] == person.birth_date.isoformat()
+    assert (
+        rec["id_number"] == person.id_number and rec["birth_date"] == person.birth_date.isoformat()
+    )
     # The log keeps the number masked.
     logged = RegistryCall.objects.get().request_summary["search_criteria"]["query"]["value"]
     assert "*" in logged and logged != person.id_number
-    r = search(api, token_for(client.application), query_type="idtype-value",
-               query={"type": "id_number", "value": "440524188001010015"})
+    r = search(
+        api,
+        token_for(client.application),
+        query_type="idtype-value",
+        query={"type": "id_number", "value": "440524188001010015"},
+    )
     assert r.status_code == 400 and r.json()["code"] == "bad_id_value"
 
 
@@ -235,8 +310,14 @@ def test_transaction_status_own_only(api, hrss, household_a):
     r = call(api, token, "txn/status/", {"transaction_id": txn})
     assert r.status_code == 200
     assert r.json() | {"created_at": "", "completed_at": ""} == {
-        "transaction_id": txn, "kind": "search", "reference_id": "t", "status": "succ",
-        "record_count": 3, "total_count": 3, "error_code": "", "created_at": "",
+        "transaction_id": txn,
+        "kind": "search",
+        "reference_id": "t",
+        "status": "succ",
+        "record_count": 3,
+        "total_count": 3,
+        "error_code": "",
+        "created_at": "",
         "completed_at": "",
     }
     other = make_client(name="民政外系统")

@@ -38,7 +38,11 @@ def posts(monkeypatch):  # type: ignore[no-untyped-def]
 
 
 def subscribe(api, client, **body):  # type: ignore[no-untyped-def]
-    body = {"region_code": "440703002", "event_types": ["dibao_status"], "callback_url": HOOK} | body
+    body = {
+        "region_code": "440703002",
+        "event_types": ["dibao_status"],
+        "callback_url": HOOK,
+    } | body
     return call(api, token_for(client.application), "subscribe/", body)
 
 
@@ -67,11 +71,17 @@ def test_subscribe_checks_region_events_and_url(api, hrss):
 
 
 def test_change_queues_granted_fields_and_task_delivers(
-    api, hrss, household_a, household_taicheng, data_admin, posts, django_capture_on_commit_callbacks,
+    api,
+    hrss,
+    household_a,
+    household_taicheng,
+    data_admin,
+    posts,
+    django_capture_on_commit_callbacks,
     settings,
 ):
     settings.CELERY_TASK_ALWAYS_EAGER = True
-    sent, answers = posts
+    sent, _answers = posts
     assert subscribe(api, hrss, event_types=["dibao_status", "membership"]).status_code == 200
     narrow = make_client(name="只看户号", fields=("household_id",))
     assert subscribe(api, narrow, callback_url=HOOK + "/2").status_code == 200
@@ -110,7 +120,10 @@ def test_failed_delivery_recorded_and_given_up_after_the_limit(hrss, household_a
     person = household_with_members(household_a.village, members=1).memberships.get().person
     sub = RegistrySubscription.objects.create(
         transaction=services.transaction_open(client=hrss, kind="subscribe"),
-        client=hrss, region=household_a.village, event_types=["membership"], callback_url=HOOK,
+        client=hrss,
+        region=household_a.village,
+        event_types=["membership"],
+        callback_url=HOOK,
     )
     Membership.objects.filter(person=person).update(end_date=dt.date(2026, 12, 1))
     Membership.objects.create(
@@ -129,7 +142,10 @@ def test_failed_delivery_recorded_and_given_up_after_the_limit(hrss, household_a
 def test_expired_client_is_not_notified(hrss, household_a, data_admin, posts):
     RegistrySubscription.objects.create(
         transaction=services.transaction_open(client=hrss, kind="subscribe"),
-        client=hrss, region=household_a.village, event_types=["dibao_status"], callback_url=HOOK,
+        client=hrss,
+        region=household_a.village,
+        event_types=["dibao_status"],
+        callback_url=HOOK,
     )
     hrss.expires_at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     hrss.save()

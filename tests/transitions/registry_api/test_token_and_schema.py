@@ -25,34 +25,50 @@ def basic(client_id: str, secret: str) -> str:
 
 def test_client_credentials_token_then_search(api, hrss, household_a):
     app = hrss.application
-    r = api.post(TOKEN_URL, {"grant_type": "client_credentials"},
-                 HTTP_AUTHORIZATION=basic(app.client_id, "s3cret-人社局系统"))
+    r = api.post(
+        TOKEN_URL,
+        {"grant_type": "client_credentials"},
+        HTTP_AUTHORIZATION=basic(app.client_id, "s3cret-人社局系统"),
+    )
     assert r.status_code == 200, r.content
     token = r.json()["access_token"]
     assert r.json()["expires_in"] == 3600
     assert search(api, token).json()["pagination"]["total_count"] == 3
     # The wrong secret, another grant, an expired client: no token.
-    r = api.post(TOKEN_URL, {"grant_type": "client_credentials"},
-                 HTTP_AUTHORIZATION=basic(app.client_id, "wrong"))
+    r = api.post(
+        TOKEN_URL,
+        {"grant_type": "client_credentials"},
+        HTTP_AUTHORIZATION=basic(app.client_id, "wrong"),
+    )
     assert r.status_code == 401
-    r = api.post(TOKEN_URL, {"grant_type": "password", "username": "x", "password": "y"},
-                 HTTP_AUTHORIZATION=basic(app.client_id, "s3cret-人社局系统"))
+    r = api.post(
+        TOKEN_URL,
+        {"grant_type": "password", "username": "x", "password": "y"},
+        HTTP_AUTHORIZATION=basic(app.client_id, "s3cret-人社局系统"),
+    )
     assert r.status_code in (400, 401) and "access_token" not in r.json()
     RegistryClient.objects.filter(pk=hrss.pk).update(
         expires_at=timezone.now() - dt.timedelta(days=1)
     )
-    r = api.post(TOKEN_URL, {"grant_type": "client_credentials"},
-                 HTTP_AUTHORIZATION=basic(app.client_id, "s3cret-人社局系统"))
+    r = api.post(
+        TOKEN_URL,
+        {"grant_type": "client_credentials"},
+        HTTP_AUTHORIZATION=basic(app.client_id, "s3cret-人社局系统"),
+    )
     assert r.status_code == 400 and r.json()["error"] == "unauthorized_client"
 
 
 def test_foreign_application_gets_no_token(api, db):
     Application.objects.create(
-        name="其他", client_id="other", client_secret="pw", client_type="confidential",
+        name="其他",
+        client_id="other",
+        client_secret="pw",
+        client_type="confidential",
         authorization_grant_type="client-credentials",
     )
-    r = api.post(TOKEN_URL, {"grant_type": "client_credentials"},
-                 HTTP_AUTHORIZATION=basic("other", "pw"))
+    r = api.post(
+        TOKEN_URL, {"grant_type": "client_credentials"}, HTTP_AUTHORIZATION=basic("other", "pw")
+    )
     assert r.status_code == 400 and r.json()["error"] == "unauthorized_client"
 
 
@@ -79,9 +95,7 @@ def test_admin_city_level_only(client, data_admin, ca_pengjiang, hrss):
     # A district reviewer, even with the permission, sees none.
     ca_pengjiang.is_staff = True
     ca_pengjiang.save()
-    ca_pengjiang.user_permissions.add(
-        Permission.objects.get(codename="view_registryclient")
-    )
+    ca_pengjiang.user_permissions.add(Permission.objects.get(codename="view_registryclient"))
     login(client, ca_pengjiang)
     assert client.get("/admin/transitions/registryclient/").status_code in (302, 403)
     from django.contrib.admin.sites import site

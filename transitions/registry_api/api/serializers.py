@@ -24,7 +24,7 @@ class SearchCriteriaSerializer(serializers.Serializer):
         )
         % {"types": ", ".join(ID_TYPES)}
     )
-    fields = serializers.ListField(
+    fields = serializers.ListField(  # type: ignore[assignment]  # a body key, not .fields
         child=serializers.CharField(),
         required=False,
         help_text=_("Fields of each record (default: all the client is granted). Known: %(f)s.")

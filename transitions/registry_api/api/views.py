@@ -39,7 +39,9 @@ from .serializers import (
 TAG = ["DCI social registry"]
 REFUSALS = {
     400: OpenApiResponse(ErrorSerializer, description=_("Bad request (code says what).")),
-    401: OpenApiResponse(ErrorSerializer, description=_("Expired, unknown or foreign credentials.")),
+    401: OpenApiResponse(
+        ErrorSerializer, description=_("Expired, unknown or foreign credentials.")
+    ),
     403: OpenApiResponse(ErrorSerializer, description=_("Fields or regions outside the grant.")),
 }
 ERROR_EXAMPLES = [
@@ -56,15 +58,20 @@ ERROR_EXAMPLES = [
     ),
     OpenApiExample(
         "Expired client",
-        value={"detail": "This registry client's access expired on 2026-06-30 23:59.",
-               "code": "client_expired"},
+        value={
+            "detail": "This registry client's access expired on 2026-06-30 23:59.",
+            "code": "client_expired",
+        },
         response_only=True,
         status_codes=["401"],
     ),
     OpenApiExample(
         "Field outside the grant",
-        value={"detail": "Field(s) outside this client's grant: phone.",
-               "code": "field_not_granted", "field": "search_criteria.fields"},
+        value={
+            "detail": "Field(s) outside this client's grant: phone.",
+            "code": "field_not_granted",
+            "field": "search_criteria.fields",
+        },
         response_only=True,
         status_codes=["403"],
     ),
@@ -179,10 +186,16 @@ SEARCH_EXAMPLES = [
                 "query_type": "expression",
                 "query": {
                     "expression": [
-                        {"attribute_name": "dibao_status", "operator": "in",
-                         "attribute_value": ["active", "confirmed"]},
-                        {"attribute_name": "birth_date", "operator": "lte",
-                         "attribute_value": "1966-12-31"},
+                        {
+                            "attribute_name": "dibao_status",
+                            "operator": "in",
+                            "attribute_value": ["active", "confirmed"],
+                        },
+                        {
+                            "attribute_name": "birth_date",
+                            "operator": "lte",
+                            "attribute_value": "1966-12-31",
+                        },
                     ]
                 },
                 "region_code": "440703002",
@@ -201,8 +214,13 @@ SEARCH_EXAMPLES = [
             "as_of": "2026-06-30",
             "pagination": {"page_size": 50, "page_number": 2, "total_count": 73},
             "reg_records": [
-                {"person_id": 812, "name": "陈大文", "household_id": 301,
-                 "region_code": "440703002201", "dibao_status": "active"}
+                {
+                    "person_id": 812,
+                    "name": "陈大文",
+                    "household_id": 301,
+                    "region_code": "440703002201",
+                    "dibao_status": "active",
+                }
             ],
         },
         response_only=True,
@@ -227,8 +245,11 @@ class SearchView(RegistryView):
     def post(self, request: Request) -> Response:
         client = self.client
         self.txn = transaction_open(
-            client=client, kind=RegistryTransaction.Kind.SEARCH,
-            reference_id=str(request.data.get("reference_id", "")) if isinstance(request.data, dict) else "",
+            client=client,
+            kind=RegistryTransaction.Kind.SEARCH,
+            reference_id=str(request.data.get("reference_id", ""))
+            if isinstance(request.data, dict)
+            else "",
         )
         data = self.shape(SearchRequestSerializer)
         result = registry_search(client=client, criteria=dict(data["search_criteria"]))
@@ -274,8 +295,12 @@ class SubscribeView(RegistryView):
             ),
             OpenApiExample(
                 "Subscribed",
-                value={"transaction_id": "6f1d2c3b-4a59-4e8f-8d7c-6b5a4f3e2d1c",
-                       "reference_id": "sub-1", "status": "succ", "subscription_id": 7},
+                value={
+                    "transaction_id": "6f1d2c3b-4a59-4e8f-8d7c-6b5a4f3e2d1c",
+                    "reference_id": "sub-1",
+                    "status": "succ",
+                    "subscription_id": 7,
+                },
                 response_only=True,
                 status_codes=["200"],
             ),
@@ -284,18 +309,28 @@ class SubscribeView(RegistryView):
     def post(self, request: Request) -> Response:
         client = self.client
         self.txn = transaction_open(
-            client=client, kind=RegistryTransaction.Kind.SUBSCRIBE,
-            reference_id=str(request.data.get("reference_id", "")) if isinstance(request.data, dict) else "",
+            client=client,
+            kind=RegistryTransaction.Kind.SUBSCRIBE,
+            reference_id=str(request.data.get("reference_id", ""))
+            if isinstance(request.data, dict)
+            else "",
         )
         data = self.shape(SubscribeRequestSerializer)
         sub = subscription_create(
-            client=client, txn=self.txn, region_code=data["region_code"],
-            event_types=list(data["event_types"]), callback_url=data["callback_url"],
+            client=client,
+            txn=self.txn,
+            region_code=data["region_code"],
+            event_types=list(data["event_types"]),
+            callback_url=data["callback_url"],
         )
         transaction_close(self.txn, ok=True)
         return Response(
-            {"transaction_id": str(self.txn.pk), "reference_id": self.txn.reference_id,
-             "status": self.txn.status, "subscription_id": sub.pk}
+            {
+                "transaction_id": str(self.txn.pk),
+                "reference_id": self.txn.reference_id,
+                "status": self.txn.status,
+                "subscription_id": sub.pk,
+            }
         )
 
 
@@ -316,15 +351,22 @@ class UnsubscribeView(RegistryView):
     def post(self, request: Request) -> Response:
         client = self.client
         self.txn = transaction_open(
-            client=client, kind=RegistryTransaction.Kind.UNSUBSCRIBE,
-            reference_id=str(request.data.get("reference_id", "")) if isinstance(request.data, dict) else "",
+            client=client,
+            kind=RegistryTransaction.Kind.UNSUBSCRIBE,
+            reference_id=str(request.data.get("reference_id", ""))
+            if isinstance(request.data, dict)
+            else "",
         )
         data = self.shape(UnsubscribeRequestSerializer)
         sub = subscription_end(client=client, subscription_id=data["subscription_id"])
         transaction_close(self.txn, ok=True)
         return Response(
-            {"transaction_id": str(self.txn.pk), "reference_id": self.txn.reference_id,
-             "status": self.txn.status, "subscription_id": sub.pk}
+            {
+                "transaction_id": str(self.txn.pk),
+                "reference_id": self.txn.reference_id,
+                "status": self.txn.status,
+                "subscription_id": sub.pk,
+            }
         )
 
 
@@ -347,9 +389,13 @@ class TxnStatusView(RegistryView):
             OpenApiExample(
                 "Answer",
                 value={
-                    "transaction_id": "0b5c3f2e-8d7a-4c1e-9f00-2a4b6c8d0e11", "kind": "search",
-                    "reference_id": "sic-2026-12-0002", "status": "succ", "record_count": 23,
-                    "total_count": 73, "error_code": "",
+                    "transaction_id": "0b5c3f2e-8d7a-4c1e-9f00-2a4b6c8d0e11",
+                    "kind": "search",
+                    "reference_id": "sic-2026-12-0002",
+                    "status": "succ",
+                    "record_count": 23,
+                    "total_count": 73,
+                    "error_code": "",
                     "created_at": "2026-12-03T10:00:00+08:00",
                     "completed_at": "2026-12-03T10:00:00+08:00",
                 },
