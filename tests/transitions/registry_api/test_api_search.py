@@ -287,14 +287,17 @@ def test_search_by_id_number_when_granted(api, household_a):
     assert r.status_code == 400 and r.json()["code"] == "bad_id_value"
 
 
-def test_query_count_of_a_page_is_constant(api, hrss, village_a, village_b, data_admin):
+@pytest.mark.parametrize("as_of", [None, "2026-06-30"])
+def test_query_count_of_a_page_is_constant(api, hrss, village_a, village_b, data_admin, as_of):
     token = token_for(hrss.application)
     household_with_members(village_a, members=2)
+    extra = {"as_of": as_of} if as_of else {}
 
     def queries(size: int) -> int:
         with CaptureQueriesContext(connection) as ctx:
-            r = search(api, token, pagination={"page_size": size})
+            r = search(api, token, pagination={"page_size": size}, **extra)
         assert r.status_code == 200
+        assert len(r.json()["reg_records"]) == min(size, r.json()["pagination"]["total_count"])
         return len(ctx.captured_queries)
 
     small = queries(2)
@@ -326,3 +329,28 @@ def test_transaction_status_own_only(api, hrss, household_a):
     r = call(api, token, "txn/status/", {"transaction_id": "nope"})
     assert r.status_code == 400 and r.json()["code"] == "invalid_request"
     assert RegistryCall.objects.filter(endpoint="txn_status").count() == 3
+
+
+def test_as_of_follows_a_household_move(api, household_a, village_b):
+    """The household moved from village_a to village_b on 1 October: a client granted village_a
+    sees it as of September, not today; the village reported is the one of that day."""
+    village_a = household_a.village
+    history = household_a.history.model
+    history.objects.filter(id=household_a.pk).update(
+        history_date=timezone.make_aware(dt.datetime(2020, 1, 1))
+    )
+    household_a.village = village_b
+    household_a.save()
+    history.objects.filter(id=household_a.pk, village=village_b).update(
+        history_date=timezone.make_aware(dt.datetime(2026, 10, 1, 9))
+    )
+    only_a = make_client(name="甲社区系统", regions=(village_a.code,))
+    token = token_for(only_a.application)
+    r = search(api, token, as_of="2026-09-30")
+    assert r.json()["pagination"]["total_count"] == 3
+    assert {x["region_code"] for x in r.json()["reg_records"]} == {village_a.code}
+    assert search(api, token, as_of="2026-10-01").json()["pagination"]["total_count"] == 0
+    assert search(api, token).json()["pagination"]["total_count"] == 0
+    wide = make_client(name="白沙系统", regions=("440703002",))
+    r = search(api, token_for(wide.application), as_of="2026-10-02")
+    assert {x["region_code"] for x in r.json()["reg_records"]} == {village_b.code}
