@@ -10,7 +10,7 @@ from django.utils import timezone
 from drf_spectacular.drainage import GENERATOR_STATS
 from oauth2_provider.models import Application
 
-from transitions.models import RegistryClient
+from transitions.models import RegistryCall, RegistryClient
 
 from ...conftest import login
 from .conftest import make_client, search
@@ -56,6 +56,15 @@ def test_client_credentials_token_then_search(api, hrss, household_a):
         HTTP_AUTHORIZATION=basic(app.client_id, "s3cret-人社局系统"),
     )
     assert r.status_code == 400 and r.json()["error"] == "unauthorized_client"
+    assert "expired" in r.json()["error_description"]
+    calls = list(RegistryCall.objects.filter(endpoint="token").order_by("id"))
+    assert [(c.status_code, c.error_code) for c in calls] == [
+        (200, ""),
+        (401, "invalid_client"),
+        (400, "unsupported_grant_type"),  # never reaches a password check
+        (400, "client_expired"),
+    ], [(c.status_code, c.error_code) for c in calls]
+    assert all(c.client == hrss for c in calls) and "s3cret" not in str(calls[0].request_summary)
 
 
 def test_foreign_application_gets_no_token(api, db):
@@ -70,6 +79,7 @@ def test_foreign_application_gets_no_token(api, db):
         TOKEN_URL, {"grant_type": "client_credentials"}, HTTP_AUTHORIZATION=basic("other", "pw")
     )
     assert r.status_code == 400 and r.json()["error"] == "unauthorized_client"
+    assert RegistryCall.objects.get(endpoint="token").error_code == "foreign_client"
 
 
 def test_schema_has_the_endpoints_with_examples(api, data_admin, tmp_path):

@@ -2,12 +2,12 @@
 token endpoint (client credentials only: RegistryOAuth2Validator)."""
 
 from django.urls import path
-from oauth2_provider.views import TokenView
 
+from .token import RegistryTokenView
 from .views import SearchView, SubscribeView, TxnStatusView, UnsubscribeView
 
 urlpatterns = [
-    path("oauth2/token/", TokenView.as_view(), name="dci-token"),
+    path("oauth2/token/", RegistryTokenView.as_view(), name="dci-token"),
     path("registry/sync/search/", SearchView.as_view(), name="dci-search"),
     path("registry/subscribe/", SubscribeView.as_view(), name="dci-subscribe"),
     path("registry/unsubscribe/", UnsubscribeView.as_view(), name="dci-unsubscribe"),
