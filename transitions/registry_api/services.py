@@ -5,7 +5,9 @@ log the call (transitions.registry_api.views.RegistryView)."""
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import logging
+import socket
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -342,13 +344,30 @@ def registry_search(*, client: RegistryClient, criteria: dict[str, Any]) -> Sear
 # ----------------------------------------------------------------- subscriptions
 
 
+def _internal_address(host: str) -> bool:
+    """A loopback, private, link-local or reserved IP address (a callback must not reach the
+    server's own network)."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return not address.is_global
+
+
 def check_callback_url(url: str) -> str:
     parts = urlsplit(url)
     secure = parts.scheme == "https" or (parts.scheme == "http" and settings.DEBUG)
-    if not secure or not parts.hostname:
+    host = (parts.hostname or "").lower()
+    if not secure or not host:
         raise RegistryError(
             "bad_callback_url",
             _("The callback URL must be an https:// address."),
+            field="callback_url",
+        )
+    if host == "localhost" or host.endswith(".localhost") or _internal_address(host):
+        raise RegistryError(
+            "bad_callback_url",
+            _("The callback URL may not point to an internal address."),
             field="callback_url",
         )
     return url
@@ -458,6 +477,11 @@ def http_post(url: str, payload: dict[str, Any], *, timeout: float) -> int:
     """POST the JSON payload; the HTTP status. Tests replace this function."""
     import requests
 
+    host = urlsplit(url).hostname or ""
+    # Checked again when sending: a name may resolve to an internal address by then.
+    for *_rest, sockaddr in socket.getaddrinfo(host, 443):
+        if _internal_address(str(sockaddr[0])):
+            raise ValueError(f"{host} resolves to an internal address")
     response = requests.post(url, json=payload, timeout=timeout, allow_redirects=False)
     return response.status_code
 

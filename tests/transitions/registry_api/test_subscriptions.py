@@ -55,13 +55,16 @@ def test_subscribe_checks_region_events_and_url(api, hrss):
         ({"region_code": "440781"}, 403, "region_not_granted"),
         ({"event_types": ["births"]}, 400, "unknown_event_type"),
         ({"callback_url": "http://hrss.example.gov.cn/hook"}, 400, "bad_callback_url"),
+        ({"callback_url": "https://127.0.0.1/hook"}, 400, "bad_callback_url"),
+        ({"callback_url": "https://10.2.3.4/hook"}, 400, "bad_callback_url"),
+        ({"callback_url": "https://localhost:8000/hook"}, 400, "bad_callback_url"),
     ]
     for body, status, code in bad:
         r = subscribe(api, hrss, **body)
         assert (r.status_code, r.json()["code"]) == (status, code), body
         assert r.json()["field"] in ("region_code", "event_types", "callback_url")
     assert RegistrySubscription.objects.count() == 1
-    assert RegistryCall.objects.filter(endpoint="subscribe").count() == 4
+    assert RegistryCall.objects.filter(endpoint="subscribe").count() == 7
     r = call(api, token_for(hrss.application), "unsubscribe/", {"subscription_id": sub.pk})
     assert r.status_code == 200
     sub.refresh_from_db()
@@ -152,3 +155,13 @@ def test_expired_client_is_not_notified(hrss, household_a, data_admin, posts):
     case = DibaoCase.objects.create(household=household_a, created_by=data_admin)
     CaseTransition.objects.create(case=case, from_status="confirmed", to_status="active")
     assert not RegistryNotification.objects.exists()
+
+
+def test_http_post_refuses_a_name_resolving_inside(monkeypatch):
+    import socket
+
+    monkeypatch.setattr(
+        socket, "getaddrinfo", lambda host, port: [(2, 1, 6, "", ("192.168.1.5", port))]
+    )
+    with pytest.raises(ValueError, match="internal"):
+        services.http_post("https://intranet.example.gov.cn/x", {}, timeout=1)
