@@ -11,7 +11,7 @@ from assistance.models import CaseTransition
 from households.models import Membership
 from transitions.models import RegistrySubscription
 
-from .services import notifications_queue
+from .services import anyone_subscribed, notifications_queue
 
 EV = RegistrySubscription.Event
 
@@ -19,6 +19,8 @@ EV = RegistrySubscription.Event
 @receiver(post_save, sender=CaseTransition, dispatch_uid="registry_api.case_transition")
 def on_case_transition(sender: Any, instance: CaseTransition, created: bool, **kwargs: Any) -> None:
     if not created or instance.from_status == instance.to_status:
+        return
+    if not anyone_subscribed(EV.DIBAO_STATUS):
         return
     household = instance.case.household
     notifications_queue(
@@ -41,6 +43,8 @@ def on_membership(sender: Any, instance: Membership, created: bool, **kwargs: An
     elif instance.end_date is not None and (update_fields is None or "end_date" in update_fields):
         change, on = "left", instance.end_date
     else:
+        return
+    if not anyone_subscribed(EV.MEMBERSHIP):
         return
     household = instance.household
     notifications_queue(

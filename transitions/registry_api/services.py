@@ -431,6 +431,20 @@ def _prefixes(path: str) -> list[str]:
     return out
 
 
+def _live_subscriptions(event_type: str) -> Any:
+    return RegistrySubscription.objects.filter(
+        is_active=True,
+        event_types__contains=[event_type],
+        client__is_active=True,
+        client__expires_at__gt=timezone.now(),
+    )
+
+
+def anyone_subscribed(event_type: str) -> bool:
+    """One query, so that a save no one listens to costs no more (the receivers ask first)."""
+    return bool(_live_subscriptions(event_type).exists())
+
+
 def notifications_queue(*, event_type: str, village: Region, record: dict[str, Any]) -> int:
     """Queue `record` for every active subscription to `event_type` covering `village`, of an
     active, unexpired client whose grant still covers the subscription's region; each gets only
@@ -439,13 +453,8 @@ def notifications_queue(*, event_type: str, village: Region, record: dict[str, A
 
     now = timezone.now()
     subs = (
-        RegistrySubscription.objects.filter(
-            is_active=True,
-            event_types__contains=[event_type],
-            region__path__in=_prefixes(village.path),
-            client__is_active=True,
-            client__expires_at__gt=now,
-        )
+        _live_subscriptions(event_type)
+        .filter(region__path__in=_prefixes(village.path))
         .select_related("client", "region")
         .prefetch_related("client__regions")
     )

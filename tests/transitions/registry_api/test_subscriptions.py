@@ -165,3 +165,11 @@ def test_http_post_refuses_a_name_resolving_inside(monkeypatch):
     )
     with pytest.raises(ValueError, match="internal"):
         services.http_post("https://intranet.example.gov.cn/x", {}, timeout=1)
+
+
+def test_a_save_no_one_listens_to_costs_one_query(
+    household_a, data_admin, django_assert_num_queries
+):
+    case = DibaoCase.objects.create(household=household_a, created_by=data_admin)
+    with django_assert_num_queries(2):  # the insert, and "anyone subscribed?"
+        CaseTransition.objects.create(case=case, from_status="confirmed", to_status="active")
