@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "rest_framework",
     "rest_framework.authtoken",
+    # The registry API's clients (transitions.registry_api): client-credentials grant only.
+    "oauth2_provider",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -200,6 +202,7 @@ CELERY_IMPORTS = (
     "assistance.payroll.tasks",
     "transitions.exchange.tasks",
     "transitions.supervision.tasks",
+    "transitions.registry_api.tasks",
 )
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Dynamic management: periodic reviews that are due are opened every night (Asia/Shanghai).
@@ -353,6 +356,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_RATE_ANON", default="60/min"),
         "user": env.str("API_RATE_USER", default="600/min"),
+        "registry": env.str("API_RATE_REGISTRY", default="300/min"),
     },
     # The client address is REMOTE_ADDR: X-Forwarded-For is not trusted unless NUM_PROXIES says
     # how many proxies stand in front.
@@ -376,6 +380,31 @@ REST_FRAMEWORK = {
 # API tokens expire this long after they were issued; revoked by POST /api/v1/auth/token/revoke/,
 # in the admin, and whenever the user's password changes.
 API_TOKEN_TTL = timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=30))
+
+# The registry API for other systems (transitions.registry_api, docs/decisions/0025): OAuth2
+# client credentials; tokens stored only as their SHA-256 (RFC 9700), valid one hour.
+OAUTH2_PROVIDER = {
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("REGISTRY_TOKEN_SECONDS", default=3600),
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    # Only client credentials are used; the other grants' security-BCP behaviour on regardless.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    "OAUTH2_VALIDATOR_CLASS": "transitions.registry_api.auth.RegistryOAuth2Validator",
+    "SCOPES": {"registry": "Read the social registry"},
+    "DEFAULT_SCOPES": ["registry"],
+}
+# Named by the registry client's foreign key (DOT's model is swappable).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+REGISTRY_API_MAX_PAGE_SIZE = env.int("REGISTRY_API_MAX_PAGE_SIZE", default=100)
+REGISTRY_API_DEFAULT_PAGE_SIZE = 20
+# Attempts to deliver one notification to a subscriber before it is marked failed.
+REGISTRY_NOTIFY_MAX_ATTEMPTS = 5
 
 SPECTACULAR_SETTINGS = {
     # core.converters.YearConverter (<year:…>) is an integer in the schema.

@@ -105,3 +105,6 @@ class MonitoringRuleAdmin(EffectiveDatedAdmin):
         "valid_to",
     ]
     list_filter = ["kind"]
+
+
+from .registry_api import admin as registry_admin  # noqa: E402, F401

@@ -384,6 +384,16 @@ BEFORE_REGISTRY["caseworker"] |= {
     "transitions.view_monitoringcase",
     "transitions.change_monitoringcase",
 }
+# Issue 10, registry API: the city's data administrators manage the external clients (admin,
+# city level only) and read the calls log and subscriptions; supervisors read the calls log.
+BEFORE_REGISTRY["data_admin"] |= {
+    "transitions.view_registryclient",
+    "transitions.add_registryclient",
+    "transitions.change_registryclient",
+    "transitions.view_registrycall",
+    "transitions.view_registrysubscription",
+}
+BEFORE_REGISTRY["supervisor"] |= {"transitions.view_registrycall"}
 
 
 def test_registry_grants_exactly_the_former_table():

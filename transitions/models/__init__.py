@@ -23,6 +23,14 @@ from .handoffs import (
     TwoLineRule,
     _answer_upload_to,  # noqa: F401 - named by migration 0004
 )
+from .registry_api import (
+    RegistryCall,
+    RegistryClient,
+    RegistryDelivery,
+    RegistryNotification,
+    RegistrySubscription,
+    RegistryTransaction,
+)
 from .supervision import (
     Fund,
     FundBudget,
@@ -54,5 +62,11 @@ __all__ = [
     "PublicObjectionTransition",
     "Publication",
     "PublicationTransition",
+    "RegistryCall",
+    "RegistryClient",
+    "RegistryDelivery",
+    "RegistryNotification",
+    "RegistrySubscription",
+    "RegistryTransaction",
     "TwoLineRule",
 ]
