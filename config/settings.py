@@ -126,7 +126,6 @@ AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "core.backends
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 # Working days the town has to answer an objection to a public disclosure (transitions.disclosure).
-DISCLOSURE_OBJECTION_WORKING_DAYS = env.int("DISCLOSURE_OBJECTION_WORKING_DAYS", default=15)
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -293,7 +292,6 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 # after the visibility timeout, which must outlast the longest job or a slow job runs twice.
 JOB_TIME_LIMIT = env.int("JOB_TIME_LIMIT", default=30 * 60)  # seconds, hard limit of one task
 # An exchange batch not acknowledged this many days after it was built is overdue.
-EXCHANGE_ACKNOWLEDGE_DAYS = env.int("EXCHANGE_ACKNOWLEDGE_DAYS", default=10)
 JOB_STALE_AFTER_MINUTES = env.int("JOB_STALE_AFTER_MINUTES", default=10)
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

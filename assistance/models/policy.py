@@ -191,6 +191,15 @@ class PolicyParameter(EffectiveDated):
             _("Review every 6 months: partial labour capacity counts as able to work (1 = yes)"),
         )
 
+        OBJECTION_ANSWER_WD = (
+            "objection_answer_wd",
+            _("Public objection to a disclosure list: answer within (working days)"),
+        )
+        EXCHANGE_RECEIPT_DAYS = (
+            "exchange_receipt_days",
+            _("Exchange batch: the receiver acknowledges within (days)"),
+        )
+
     key = models.CharField(_("parameter"), max_length=40, choices=Key.choices)
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=4)
     overlap_fields = ("key",)

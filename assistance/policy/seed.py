@@ -118,6 +118,10 @@ PARAMETERS = {
     "supplement_aged_high_from": Decimal("70"),
     "notice_start_horizon_days": Decimal("30"),
     "review_partial_capacity_counts": Decimal("1"),
+    # Oversight (domain.md §5.9, §8): a public objection to a disclosure list is answered within
+    # 15 working days; a receiving department acknowledges an exchange batch within 10 days.
+    "objection_answer_wd": Decimal("15"),
+    "exchange_receipt_days": Decimal("10"),
 }
 # Top-up level targets (补差水平) from 2018 on: the Seed's own figures (江府办〔2017〕23号 §二(三)).
 TARGETS = {"topup_target_urban_pct": Decimal("75"), "topup_target_rural_pct": Decimal("50")}

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assistance.models import PolicyParameter
+from assistance.policy.selectors import parameter
 from core.calendar import add_working_days
 from core.models import Region, User
 from core.months import month_start
@@ -19,13 +20,12 @@ from transitions.models import Publication, PublicObjection
 from . import selectors
 from .workflow import OBJECTION, PUBLICATION
 
-#: Working days the town has to answer an objection (settings may change it).
-DEFAULT_ANSWER_WORKING_DAYS = 15
 PUBLIC_FIELDS = ("ref", "kind", "village", "name", "members", "amount")
 
 
-def answer_working_days() -> int:
-    return int(getattr(settings, "DISCLOSURE_OBJECTION_WORKING_DAYS", DEFAULT_ANSWER_WORKING_DAYS))
+def answer_working_days(on: dt.date) -> int:
+    """The working days the town has to answer an objection filed on `on` (policy data)."""
+    return int(parameter(PolicyParameter.Key.OBJECTION_ANSWER_WD, on))
 
 
 @transaction.atomic
@@ -93,7 +93,9 @@ def objection_file(
         text=text.strip(),
         contact=contact.strip(),
         received_at=now,
-        due_on=add_working_days(timezone.localdate(now), answer_working_days()),
+        due_on=add_working_days(
+            timezone.localdate(now), answer_working_days(timezone.localdate(now))
+        ),
     )
     OBJECTION.history.objects.create(  # type: ignore[attr-defined]
         objection=objection, action="file", from_status="", to_status=objection.status, by=None

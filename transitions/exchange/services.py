@@ -13,7 +13,6 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
@@ -22,6 +21,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from assistance.models import PolicyParameter
+from assistance.policy.selectors import parameter
 from core.exports import write_csv, write_xlsx
 from core.models import Job, Region, User
 from core.months import add_months, month_start, parse_month
@@ -290,7 +291,7 @@ def exchange_batch_acknowledge(
 
 def overdue_before(on: dt.date) -> dt.datetime:
     """Batches built before this moment and still unacknowledged are overdue on `on`."""
-    days = settings.EXCHANGE_ACKNOWLEDGE_DAYS
+    days = int(parameter(PolicyParameter.Key.EXCHANGE_RECEIPT_DAYS, on))  # policy data
     start = dt.datetime.combine(on - dt.timedelta(days=days), dt.time.min)
     return timezone.make_aware(start)
 

@@ -196,3 +196,14 @@ def test_monthly_job_republishes_standing_lists_once(published, village_a, villa
     latest = Publication.objects.filter(region=village_a).first()
     assert latest.published_by is None and latest.transitions.get().action == "republish"
     assert Publication.objects.filter(region=village_b).count() == 1
+
+
+@time_machine.travel(dt.datetime(2026, 12, 3, 10, tzinfo=dt.UTC), tick=False)
+def test_the_answer_limit_is_policy_data(client, published):
+    from assistance.models import PolicyParameter
+
+    PolicyParameter.objects.filter(key=PolicyParameter.Key.OBJECTION_ANSWER_WD).update(value=5)
+    row = next(r for r in published.rows if r["kind"] == "dibao")
+    client.post(url(published), {"row_ref": row["ref"], "text": "他家有车", "contact": ""})
+    # 5 working days after Thursday 2026-12-03.
+    assert PublicObjection.objects.get().due_on == dt.date(2026, 12, 10)

@@ -1,6 +1,7 @@
 """Building, verifying and acknowledging exchange batches (domain.md §8)."""
 
 import csv
+import datetime as dt
 import io
 import json
 
@@ -156,7 +157,6 @@ def test_the_receiver_acknowledges_and_it_is_recorded(case, data_admin, ss_city,
 def test_an_unacknowledged_batch_is_overdue_after_the_limit(
     case, data_admin, ss_city, settings, django_capture_on_commit_callbacks
 ):
-    settings.EXCHANGE_ACKNOWLEDGE_DAYS = 10
     batch = build("dibao_to_social_security", DEC, data_admin)
     day_10 = IN_JAN.replace(day=15)
     day_11 = IN_JAN.replace(day=16)
@@ -194,3 +194,24 @@ def test_the_build_job_reports_the_batch(case, data_admin, django_capture_on_com
             stream="dibao_to_poverty", period="2026-12", by=data_admin
         )
     assert again.pk == batch_id
+
+
+def test_the_receipt_limit_is_the_policy_in_force_on_the_day(case, data_admin, ss_city):
+    """Policy data, effective-dated: from 2027-01-10 the limit is 3 days, so the batch built on
+    the 5th is overdue on the 9th only under the new limit's period (the 11th and after)."""
+    from assistance.models import PolicyParameter
+
+    key = PolicyParameter.Key.EXCHANGE_RECEIPT_DAYS
+    old = PolicyParameter.objects.get(key=key, valid_to__isnull=True)
+    assert old.value == 10  # the seeded default
+    batch = build("dibao_to_social_security", DEC, data_admin)  # on IN_JAN, the 5th
+    old.valid_to = dt.date(2027, 1, 9)
+    old.save()
+    PolicyParameter.objects.create(key=key, value=3, valid_from=dt.date(2027, 1, 10))
+
+    def overdue(on: dt.date) -> list[int]:
+        listed = exchange_batch_list(user=ss_city, filters=BatchFilters(status="overdue"), on=on)
+        return [b.pk for b in listed]
+
+    assert overdue(dt.date(2027, 1, 9)) == []  # 4 days, under the 10-day limit then in force
+    assert overdue(dt.date(2027, 1, 10)) == [batch.pk]  # 5 days, over the 3-day limit
