@@ -188,13 +188,21 @@ def _build(spec: Stream, month: dt.date, by: User | None, progress: Progress) ->
         built_by=by,
     )
     BATCH.move(batch, "build", by, _("Built for %(month)s") % {"month": manifest["period"]})
-    for i, (name, body) in enumerate(files.items(), start=1):
-        progress(i, 4, _("Writing %(name)s") % {"name": name})
-        record = ExchangeBatchFile(
-            batch=batch, name=name, sha256=sha256(body), rows=len(rows), size=len(body)
-        )
-        record.file.save(name, ContentFile(body), save=False)
-        record.save()
+    written: list[Any] = []
+    try:
+        for i, (name, body) in enumerate(files.items(), start=1):
+            progress(i, 4, _("Writing %(name)s") % {"name": name})
+            record = ExchangeBatchFile(
+                batch=batch, name=name, sha256=sha256(body), rows=len(rows), size=len(body)
+            )
+            record.file.save(name, ContentFile(body), save=False)
+            written.append(record.file)
+            record.save()
+    except BaseException:
+        # The rows roll back: the files written so far go too (no orphans holding ID numbers).
+        for f in written:
+            f.storage.delete(f.name)
+        raise
     return batch
 
 

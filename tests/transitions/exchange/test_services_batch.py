@@ -215,3 +215,24 @@ def test_the_receipt_limit_is_the_policy_in_force_on_the_day(case, data_admin, s
 
     assert overdue(dt.date(2027, 1, 9)) == []  # 4 days, under the 10-day limit then in force
     assert overdue(dt.date(2027, 1, 10)) == [batch.pk]  # 5 days, over the 3-day limit
+
+
+def test_a_build_that_fails_half_way_leaves_no_files(case, data_admin, monkeypatch):
+    from django.core.files.storage import default_storage
+
+    from transitions.models import ExchangeBatchFile
+
+    saved: list[str] = []
+    real = ExchangeBatchFile.save
+
+    def failing(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        saved.append(self.file.name)
+        if len(saved) == 2:
+            raise RuntimeError("disk full")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(ExchangeBatchFile, "save", failing)
+    with pytest.raises(RuntimeError):
+        build("dibao_to_social_security", DEC, data_admin)
+    assert len(saved) == 2 and not any(default_storage.exists(n) for n in saved)
+    assert not ExchangeBatch.objects.exists()
