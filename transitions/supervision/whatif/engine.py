@@ -1,0 +1,344 @@
+"""The set-based what-if: `compute_benefit`'s amounts for every case under the current and the
+proposed policy, in one SQL statement, summed per district.
+
+`resolve` reads the policy in force on the effective month (a handful of queries) and applies the
+proposal to a copy of it (the real policy rows are never written); `simulate` runs one statement
+over the whole register. The statement mirrors `assistance.policy.rules.compute_benefit` field by
+field (the equivalence is tested against it, to the fen):
+
+- the unit: the household's open memberships, or the single person;
+- counted income of the unit's members, minus their deductible rigid and employment costs, not
+  below zero, divided by the members and rounded to the fen: the per-capita income;
+- per member, the full standard (no counted income, no labour capacity, no legal supporter) or
+  the top-up max(0, standard − per-capita income);
+- eligible when that base is above zero; then per member the highest applicable category
+  supplement, fen(standard × percent ÷ 100);
+- the price subsidy as the payroll adds it: fen(standard × subsidy % ÷ 100 × members) when the
+  month's CPI (else the latest reading before it) is above the trigger;
+- the household's total rounded once, up to the yuan.
+
+Ages and the default labour capacity are taken on the first day of the effective month, as
+`case_breakdown(case, on=month)` does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.utils.translation import gettext as _
+
+from assistance.models import (
+    CategorySupplement,
+    CpiReading,
+    DibaoCase,
+    DibaoStandard,
+    PolicyParameter,
+)
+from assistance.models.policy import SupplementCategory
+from assistance.policy import selectors as policy_data
+from assistance.policy.rules import SupplementAges
+from core.models import Region
+from core.money import ZERO
+from core.months import month_start
+from households.ages import AgeBands
+
+S = DibaoCase.Status
+ACTIVE_STATUSES = (S.CONFIRMED, S.ACTIVE, S.UNDER_REVIEW)
+PENDING_STATUSES = (S.APPLIED, S.ACCEPTED, S.INVESTIGATING, S.PROPOSED, S.IN_NOTICE)
+CATEGORIES = tuple(SupplementCategory.values)
+MONTHS_A_YEAR = 12
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """What the data administrator proposes; anything left out stays as in force."""
+
+    month: dt.date
+    # county id -> (urban, rural); None keeps the standard in force
+    standards: dict[int, tuple[Decimal | None, Decimal | None]] = field(default_factory=dict)
+    supplements: dict[str, Decimal] = field(default_factory=dict)  # category -> percent
+    price_trigger_pct: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Side:
+    """One policy (the current or the proposed) as the statement needs it."""
+
+    standards: dict[int, tuple[Decimal, Decimal]]  # county id -> (urban, rural)
+    percents: dict[str, Decimal]  # categories in force
+    price_trigger_pct: Decimal
+
+
+@dataclass(frozen=True)
+class Pair:
+    month: dt.date
+    counties: dict[int, Region]  # the districts simulated
+    current: Side
+    proposed: Side
+    ages: SupplementAges
+    bands: AgeBands
+    price_subsidy_pct: Decimal
+    cpi_yoy_pct: Decimal | None
+
+
+@dataclass
+class DistrictResult:
+    county_id: int
+    households: int = 0
+    active: int = 0
+    pending: int = 0
+    changed: int = 0
+    became_eligible: int = 0
+    became_ineligible: int = 0
+    current_monthly: Decimal = ZERO
+    proposed_monthly: Decimal = ZERO
+
+    @property
+    def monthly_difference(self) -> Decimal:
+        return self.proposed_monthly - self.current_monthly
+
+    @property
+    def yearly_difference(self) -> Decimal:
+        return self.monthly_difference * MONTHS_A_YEAR
+
+
+def cpi_for(month: dt.date) -> Decimal | None:
+    """The month's CPI reading, else the latest one before it (a future month has none yet)."""
+    row = CpiReading.objects.filter(month__lte=month).order_by("-month").first()
+    return row.yoy_percent if row else None
+
+
+def resolve(proposal: Proposal, *, counties: list[Region]) -> Pair:
+    """The policy in force on the proposal's month and the proposed one beside it. Raises a
+    field error when something the simulation needs is not in force."""
+    month = month_start(proposal.month)
+    by_id = {c.pk: c for c in counties}
+    standards: dict[int, tuple[Decimal, Decimal]] = {}
+    for row in DibaoStandard.objects.in_force(month).filter(county__in=counties):
+        standards[row.county_id] = (row.urban, row.rural)
+    missing = [by_id[k] for k in proposal.standards if k in by_id and k not in standards]
+    if missing:
+        raise ValidationError(
+            {
+                "effective_month": [
+                    _("No dibao standard of %(county)s is in force in %(month)s.")
+                    % {"county": missing[0].name, "month": f"{month:%Y-%m}"}
+                ]
+            }
+        )
+    percents: dict[str, Decimal] = {}
+    for srow in CategorySupplement.objects.in_force(month).order_by("category", "-valid_from"):
+        percents.setdefault(srow.category, srow.percent)
+    try:
+        trigger = policy_data.parameter(PolicyParameter.Key.PRICE_TRIGGER_PCT, month)
+        subsidy = policy_data.parameter(PolicyParameter.Key.PRICE_SUBSIDY_PCT, month)
+        ages = policy_data.supplement_ages(month)
+        bands = policy_data.age_bands(month)
+    except ValidationError as e:
+        raise ValidationError({"effective_month": e.messages}) from None
+    current = Side(standards=standards, percents=percents, price_trigger_pct=trigger)
+    new_standards = dict(standards)
+    for county_id, (urban, rural) in proposal.standards.items():
+        if county_id in new_standards:
+            old_u, old_r = new_standards[county_id]
+            new_standards[county_id] = (
+                old_u if urban is None else urban,
+                old_r if rural is None else rural,
+            )
+    proposed = replace(
+        current,
+        standards=new_standards,
+        percents={**percents, **proposal.supplements},
+        price_trigger_pct=(
+            trigger if proposal.price_trigger_pct is None else proposal.price_trigger_pct
+        ),
+    )
+    return Pair(
+        month=month,
+        counties={k: v for k, v in by_id.items() if k in standards},
+        current=current,
+        proposed=proposed,
+        ages=ages,
+        bands=bands,
+        price_subsidy_pct=subsidy,
+        cpi_yoy_pct=cpi_for(month),
+    )
+
+
+def subsidy_applies(pair: Pair, side: Side) -> bool:
+    return pair.cpi_yoy_pct is not None and pair.cpi_yoy_pct > side.price_trigger_pct
+
+
+def _pct_expr(prefix: str) -> str:
+    """The highest applicable category percent of a member (NULL: none applies)."""
+    flags = {
+        "aged_70": "m.age >= %(aged_high_from)s",
+        "aged_60": "m.age >= %(aged_from)s AND m.age < %(aged_high_from)s",
+        "severe_disability": "m.disability_grade IN (1, 2)",
+        "minor": "m.age < %(adult_from)s",
+        "serious_illness": "m.serious_illness_id IS NOT NULL",
+    }
+    parts = [
+        f"CASE WHEN {cond} THEN %({prefix}_{cat})s::numeric END" for cat, cond in flags.items()
+    ]
+    return "GREATEST(" + ", ".join(parts) + ")"
+
+
+# Table names are the models' (fixed); every value is a parameter.
+SIMULATION_SQL = f"""
+WITH std AS (
+    SELECT * FROM unnest(%(codes)s::text[], %(ids)s::int[], %(cu)s::numeric[],
+                         %(cr)s::numeric[], %(nu)s::numeric[], %(nr)s::numeric[])
+           AS s(code, county_id, cu, cr, nu, nr)
+),
+cases AS (
+    SELECT c.id, c.household_id, c.unit, c.single_person_id,
+           c.status = ANY(%(pending)s) AS pending, s.county_id,
+           CASE WHEN h.hukou_type = 'urban' THEN s.cu ELSE s.cr END AS sc,
+           CASE WHEN h.hukou_type = 'urban' THEN s.nu ELSE s.nr END AS sn
+    FROM assistance_dibaocase c
+    JOIN households_household h ON h.id = c.household_id
+    JOIN core_region v ON v.id = h.village_id
+    JOIN std s ON s.code = split_part(v.path, '.', 2)
+    WHERE c.status = ANY(%(statuses)s)
+),
+unit AS (
+    SELECT c.id AS case_id, mb.person_id
+    FROM cases c
+    JOIN households_membership mb ON mb.household_id = c.household_id AND mb.end_date IS NULL
+    WHERE c.unit = 'household'
+    UNION ALL
+    SELECT c.id, c.single_person_id FROM cases c
+    WHERE c.unit = 'single_person' AND c.single_person_id IS NOT NULL
+),
+inc AS (
+    SELECT d.case_id, d.person_id, sum(d.monthly_amount) AS amount,
+           bool_or(d.monthly_amount > 0) AS earner
+    FROM assistance_incomedeclaration d
+    JOIN assistance_incometype t ON t.id = d.income_type_id AND t.counted
+    GROUP BY d.case_id, d.person_id
+),
+ded AS (
+    SELECT d.case_id, d.person_id, sum(d.monthly_amount) AS amount
+    FROM assistance_expendituredeclaration d
+    JOIN assistance_expendituretype t ON t.id = d.expenditure_type_id
+         AND t.deductible AND t.kind IN ('rigid', 'employment')
+    GROUP BY d.case_id, d.person_id
+),
+m AS (
+    SELECT u.case_id, p.disability_grade, p.serious_illness_id,
+           COALESCE(i.amount, 0) AS income, COALESCE(e.amount, 0) AS deduction,
+           (COALESCE(i.earner, false) = false AND w.person_id IS NOT NULL AND
+            COALESCE(NULLIF(p.labour_capacity_assessed, ''),
+                     CASE WHEN a.age < %(working_from)s OR a.age >= %(elderly_from)s
+                               OR p.in_school OR p.disability_grade <= 2
+                               OR (p.disability_grade = 3
+                                   AND p.disability_category IN ('intellectual', 'mental'))
+                          THEN 'none' ELSE 'full' END) = 'none') AS full_standard,
+           a.age
+    FROM unit u
+    JOIN households_person p ON p.id = u.person_id
+    CROSS JOIN LATERAL (
+        SELECT date_part('year', age(%(on)s::date, p.birth_date))::int AS age) a
+    LEFT JOIN inc i ON i.case_id = u.case_id AND i.person_id = u.person_id
+    LEFT JOIN ded e ON e.case_id = u.case_id AND e.person_id = u.person_id
+    LEFT JOIN assistance_dibaocase_persons_without_supporter w
+           ON w.dibaocase_id = u.case_id AND w.person_id = u.person_id
+),
+agg AS (
+    SELECT m.case_id, count(*) AS n, sum(m.income) AS income, sum(m.deduction) AS deduction,
+           count(*) FILTER (WHERE m.full_standard) AS k,
+           sum(round(c.sc * {_pct_expr("cur")} / 100, 2)) AS sup_c,
+           sum(round(c.sn * {_pct_expr("new")} / 100, 2)) AS sup_n
+    FROM m JOIN cases c ON c.id = m.case_id
+    GROUP BY m.case_id
+),
+pc AS (
+    SELECT c.id, c.county_id, c.pending, c.sc, c.sn, a.n, a.k,
+           COALESCE(a.sup_c, 0) AS sup_c, COALESCE(a.sup_n, 0) AS sup_n,
+           round(GREATEST(0, a.income - a.deduction) / a.n, 2) AS per_capita
+    FROM cases c JOIN agg a ON a.case_id = c.id
+),
+b AS (
+    SELECT pc.*,
+           pc.k * pc.sc + (pc.n - pc.k) * GREATEST(0, pc.sc - pc.per_capita) AS base_c,
+           pc.k * pc.sn + (pc.n - pc.k) * GREATEST(0, pc.sn - pc.per_capita) AS base_n
+    FROM pc
+),
+t AS (
+    SELECT b.id, b.county_id, b.pending, b.base_c > 0 AS elig_c, b.base_n > 0 AS elig_n,
+           CASE WHEN b.base_c > 0 THEN ceil(b.base_c + b.sup_c
+                + CASE WHEN %(subsidy_c)s THEN round(b.sc * %(subsidy_pct)s / 100 * b.n, 2)
+                       ELSE 0 END) ELSE 0 END AS total_c,
+           CASE WHEN b.base_n > 0 THEN ceil(b.base_n + b.sup_n
+                + CASE WHEN %(subsidy_n)s THEN round(b.sn * %(subsidy_pct)s / 100 * b.n, 2)
+                       ELSE 0 END) ELSE 0 END AS total_n
+    FROM b
+)
+"""  # noqa: S608
+
+DISTRICT_SQL = (
+    SIMULATION_SQL
+    + """
+SELECT county_id, count(*), count(*) FILTER (WHERE NOT pending), count(*) FILTER (WHERE pending),
+       count(*) FILTER (WHERE total_c <> total_n),
+       count(*) FILTER (WHERE elig_n AND NOT elig_c),
+       count(*) FILTER (WHERE elig_c AND NOT elig_n),
+       COALESCE(sum(total_c), 0), COALESCE(sum(total_n), 0)
+FROM t GROUP BY county_id ORDER BY county_id
+"""
+)
+
+CASE_SQL = SIMULATION_SQL + "SELECT id, total_c, total_n FROM t ORDER BY id"
+
+
+def _params(pair: Pair) -> dict[str, object]:
+    ids = sorted(pair.counties)
+    params: dict[str, object] = {
+        "codes": [pair.counties[i].code for i in ids],
+        "ids": ids,
+        "cu": [pair.current.standards[i][0] for i in ids],
+        "cr": [pair.current.standards[i][1] for i in ids],
+        "nu": [pair.proposed.standards[i][0] for i in ids],
+        "nr": [pair.proposed.standards[i][1] for i in ids],
+        "statuses": [*ACTIVE_STATUSES, *PENDING_STATUSES],
+        "pending": list(PENDING_STATUSES),
+        "on": pair.month,
+        "working_from": pair.bands.working_from,
+        "elderly_from": pair.bands.elderly_from,
+        "aged_from": pair.ages.aged_from,
+        "aged_high_from": pair.ages.aged_high_from,
+        "adult_from": pair.ages.adult_from,
+        "subsidy_pct": pair.price_subsidy_pct,
+        "subsidy_c": subsidy_applies(pair, pair.current),
+        "subsidy_n": subsidy_applies(pair, pair.proposed),
+    }
+    for cat in CATEGORIES:
+        params[f"cur_{cat}"] = pair.current.percents.get(cat)
+        params[f"new_{cat}"] = pair.proposed.percents.get(cat)
+    return params
+
+
+def simulate(pair: Pair) -> list[DistrictResult]:
+    """One statement over the register: per district, the counts and the monthly costs."""
+    out = {k: DistrictResult(county_id=k) for k in sorted(pair.counties)}
+    if not pair.counties:
+        return []
+    with connection.cursor() as cur:
+        cur.execute(DISTRICT_SQL, _params(pair))
+        for row in cur.fetchall():
+            out[row[0]] = DistrictResult(*row)
+    return list(out.values())
+
+
+def simulate_cases(pair: Pair) -> dict[int, tuple[Decimal, Decimal]]:
+    """Per case (current total, proposed total): for checks and tests."""
+    if not pair.counties:
+        return {}
+    with connection.cursor() as cur:
+        cur.execute(CASE_SQL, _params(pair))
+        return {r[0]: (r[1], r[2]) for r in cur.fetchall()}
