@@ -18,6 +18,7 @@ class TransitionsConfig(AppConfig):
         from .disclosure import permissions as disclosure_permissions  # noqa: F401
         from .exchange import permissions as exchange_permissions  # noqa: F401
         from .links import dibao_households
+        from .supervision.whatif import permissions as whatif_permissions  # noqa: F401
 
         disclosure_inbox.register()
 

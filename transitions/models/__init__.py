@@ -23,6 +23,7 @@ from .handoffs import (
     TwoLineRule,
     _answer_upload_to,  # noqa: F401 - named by migration 0004
 )
+from .whatif import WhatIfDistrict, WhatIfScenario, WhatIfTransition
 
 __all__ = [
     "ApprovalPolicy",
@@ -43,4 +44,7 @@ __all__ = [
     "Publication",
     "PublicationTransition",
     "TwoLineRule",
+    "WhatIfDistrict",
+    "WhatIfScenario",
+    "WhatIfTransition",
 ]

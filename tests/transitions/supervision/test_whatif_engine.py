@@ -49,7 +49,11 @@ HOUSEHOLDS: dict[str, tuple[str, dict]] = {
     "serious_illness": (XINHUI, {"members": [{"age": 50, "ill": True}], "wages": [(0, "100")]}),
     "highest_supplement_only": (
         XINHUI,
-        {"members": [{"age": 75, "ill": True, "disability_grade": 1, "disability_category": "physical"}]},
+        {
+            "members": [
+                {"age": 75, "ill": True, "disability_grade": 1, "disability_category": "physical"}
+            ]
+        },
     ),
     "supplements_only_when_eligible": (
         PENGJIANG,
@@ -92,14 +96,22 @@ HOUSEHOLDS: dict[str, tuple[str, dict]] = {
     "single_person_unit": (
         PENGJIANG,
         {
-            "members": [{"age": 50}, {"age": 30, "disability_grade": 1, "disability_category": "mental"}],
+            "members": [
+                {"age": 50},
+                {"age": 30, "disability_grade": 1, "disability_category": "mental"},
+            ],
             "wages": [(0, "5000")],
             "single": 1,
         },
     ),
     "pending_application": (
         TAISHAN,
-        {"hukou": R, "members": [{"age": 40}, {"age": 5}], "wages": [(0, "1150")], "status": S.IN_NOTICE},
+        {
+            "hukou": R,
+            "members": [{"age": 40}, {"age": 5}],
+            "wages": [(0, "1150")],
+            "status": S.IN_NOTICE,
+        },
     ),
     "applied_only": (PENGJIANG, {"members": [{"age": 33}], "status": S.APPLIED}),
 }

@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -293,12 +294,12 @@ FROM t GROUP BY county_id ORDER BY county_id
 """
 )
 
-CASE_SQL = SIMULATION_SQL + "SELECT id, total_c, total_n FROM t ORDER BY id"
+CASE_SQL = SIMULATION_SQL + "SELECT id, total_c, total_n FROM t ORDER BY id"  # noqa: S608
 
 
-def _params(pair: Pair) -> dict[str, object]:
+def _params(pair: Pair) -> dict[str, Any]:
     ids = sorted(pair.counties)
-    params: dict[str, object] = {
+    params: dict[str, Any] = {
         "codes": [pair.counties[i].code for i in ids],
         "ids": ids,
         "cu": [pair.current.standards[i][0] for i in ids],

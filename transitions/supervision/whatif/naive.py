@@ -74,16 +74,21 @@ def simulate_naive_cases(pair: Pair) -> dict[int, tuple[int, bool, Decimal, Deci
     ).iterator(chunk_size=20_000):
         incomes[case_id].append(IncomeItem(person_id, code, name, counted, amount))
     expenditures: dict[int, list[ExpenditureItem]] = defaultdict(list)
-    for case_id, person_id, name, kind, deductible, amount in (
-        ExpenditureDeclaration.objects.values_list(
-            "case_id",
-            "person_id",
-            "expenditure_type__name",
-            "expenditure_type__kind",
-            "expenditure_type__deductible",
-            "monthly_amount",
-        ).iterator(chunk_size=20_000)
-    ):
+    for (
+        case_id,
+        person_id,
+        name,
+        kind,
+        deductible,
+        amount,
+    ) in ExpenditureDeclaration.objects.values_list(
+        "case_id",
+        "person_id",
+        "expenditure_type__name",
+        "expenditure_type__kind",
+        "expenditure_type__deductible",
+        "monthly_amount",
+    ).iterator(chunk_size=20_000):
         expenditures[case_id].append(ExpenditureItem(person_id, name, kind, deductible, amount))
     no_supporter: set[tuple[int, int]] = set(
         DibaoCase.persons_without_supporter.through.objects.values_list("dibaocase_id", "person_id")
