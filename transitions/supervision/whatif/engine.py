@@ -29,7 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from assistance.models import (
@@ -43,7 +43,7 @@ from assistance.models.policy import SupplementCategory
 from assistance.policy import selectors as policy_data
 from assistance.policy.rules import SupplementAges
 from core.models import Region
-from core.money import ZERO
+from core.money import HUNDRED, ZERO, fen
 from core.months import month_start
 from households.ages import AgeBands
 
@@ -84,6 +84,7 @@ class Pair:
     bands: AgeBands
     price_subsidy_pct: Decimal
     cpi_yoy_pct: Decimal | None
+    villages: list[tuple[int, int]] = field(default_factory=list)  # (village id, county id)
 
 
 @dataclass
@@ -158,9 +159,17 @@ def resolve(proposal: Proposal, *, counties: list[Region]) -> Pair:
             trigger if proposal.price_trigger_pct is None else proposal.price_trigger_pct
         ),
     )
+    simulated = {k: v for k, v in by_id.items() if k in standards}
+    county_of_code = {c.code: k for k, c in simulated.items()}
+    villages = [
+        (pk, county_of_code[path.split(".")[1]])
+        for pk, path in Region.objects.filter(level=Region.Level.VILLAGE).values_list("pk", "path")
+        if path.split(".")[1] in county_of_code
+    ]
     return Pair(
         month=month,
-        counties={k: v for k, v in by_id.items() if k in standards},
+        counties=simulated,
+        villages=villages,
         current=current,
         proposed=proposed,
         ages=ages,
@@ -174,47 +183,34 @@ def subsidy_applies(pair: Pair, side: Side) -> bool:
     return pair.cpi_yoy_pct is not None and pair.cpi_yoy_pct > side.price_trigger_pct
 
 
-def _pct_expr(prefix: str) -> str:
-    """The highest applicable category percent of a member (NULL: none applies)."""
-    flags = {
-        "aged_70": "m.age >= %(aged_high_from)s",
-        "aged_60": "m.age >= %(aged_from)s AND m.age < %(aged_high_from)s",
-        "severe_disability": "m.disability_grade IN (1, 2)",
-        "minor": "m.age < %(adult_from)s",
-        "serious_illness": "m.serious_illness_id IS NOT NULL",
-    }
-    parts = [
-        f"CASE WHEN {cond} THEN %({prefix}_{cat})s::numeric END" for cat, cond in flags.items()
-    ]
-    return "GREATEST(" + ", ".join(parts) + ")"
+# A member's applicable supplement categories as bits (the statement computes the mask; the
+# amount of each mask is computed here, once per district, hukou and policy).
+FLAGS = {
+    "aged_70": ("(a.age >= %(aged_high_from)s)", 1),
+    "aged_60": ("(a.age >= %(aged_from)s AND a.age < %(aged_high_from)s)", 2),
+    "severe_disability": ("(COALESCE(p.disability_grade IN (1, 2), false))", 4),
+    "minor": ("(a.age < %(adult_from)s)", 8),
+    "serious_illness": ("(p.serious_illness_id IS NOT NULL)", 16),
+}
+MASKS = 32
+MASK_SQL = " | ".join(f"({cond})::int * {bit}" for cond, bit in FLAGS.values())
+
+
+def _supplement(standard: Decimal, mask: int, percents: dict[str, Decimal]) -> Decimal:
+    """As rules.supplement_category: the highest applicable percent, fen(standard × % ÷ 100)."""
+    applicable = [percents[c] for c, (_cond, bit) in FLAGS.items() if mask & bit and c in percents]
+    if not applicable:
+        return ZERO
+    return fen(standard * max(applicable) / HUNDRED)
 
 
 # Table names are the models' (fixed); every value is a parameter.
 SIMULATION_SQL = f"""
 WITH std AS (
-    SELECT * FROM unnest(%(codes)s::text[], %(ids)s::int[], %(cu)s::numeric[],
-                         %(cr)s::numeric[], %(nu)s::numeric[], %(nr)s::numeric[])
-           AS s(code, county_id, cu, cr, nu, nr)
+    SELECT * FROM unnest(%(ids)s::int[]) WITH ORDINALITY AS s(county_id, idx)
 ),
-cases AS (
-    SELECT c.id, c.household_id, c.unit, c.single_person_id,
-           c.status = ANY(%(pending)s) AS pending, s.county_id,
-           CASE WHEN h.hukou_type = 'urban' THEN s.cu ELSE s.cr END AS sc,
-           CASE WHEN h.hukou_type = 'urban' THEN s.nu ELSE s.nr END AS sn
-    FROM assistance_dibaocase c
-    JOIN households_household h ON h.id = c.household_id
-    JOIN core_region v ON v.id = h.village_id
-    JOIN std s ON s.code = split_part(v.path, '.', 2)
-    WHERE c.status = ANY(%(statuses)s)
-),
-unit AS (
-    SELECT c.id AS case_id, mb.person_id
-    FROM cases c
-    JOIN households_membership mb ON mb.household_id = c.household_id AND mb.end_date IS NULL
-    WHERE c.unit = 'household'
-    UNION ALL
-    SELECT c.id, c.single_person_id FROM cases c
-    WHERE c.unit = 'single_person' AND c.single_person_id IS NOT NULL
+vc AS (
+    SELECT * FROM unnest(%(villages)s::int[], %(village_counties)s::int[]) AS x(village_id, county_id)
 ),
 inc AS (
     SELECT d.case_id, d.person_id, sum(d.monthly_amount) AS amount,
@@ -230,8 +226,12 @@ ded AS (
          AND t.deductible AND t.kind IN ('rigid', 'employment')
     GROUP BY d.case_id, d.person_id
 ),
-m AS (
-    SELECT u.case_id, p.disability_grade, p.serious_illness_id,
+m AS NOT MATERIALIZED (
+    -- One row per member of each case's unit: the household's open memberships, or the
+    -- single person (an open member of the household).
+    SELECT c.id AS case_id, c.status = ANY(%(pending)s) AS pending,
+           s.idx * 2 + (h.hukou_type <> 'urban')::int AS std_idx,
+           {MASK_SQL} AS mask,
            COALESCE(i.amount, 0) AS income, COALESCE(e.amount, 0) AS deduction,
            (COALESCE(i.earner, false) = false AND w.person_id IS NOT NULL AND
             COALESCE(NULLIF(p.labour_capacity_assessed, ''),
@@ -239,36 +239,42 @@ m AS (
                                OR p.in_school OR p.disability_grade <= 2
                                OR (p.disability_grade = 3
                                    AND p.disability_category IN ('intellectual', 'mental'))
-                          THEN 'none' ELSE 'full' END) = 'none') AS full_standard,
-           a.age
-    FROM unit u
-    JOIN households_person p ON p.id = u.person_id
+                          THEN 'none' ELSE 'full' END) = 'none') AS full_standard
+    FROM assistance_dibaocase c
+    JOIN households_household h ON h.id = c.household_id
+    JOIN vc ON vc.village_id = h.village_id
+    JOIN std s ON s.county_id = vc.county_id
+    JOIN households_membership mb ON mb.household_id = c.household_id AND mb.end_date IS NULL
+         AND (c.unit = 'household' OR mb.person_id = c.single_person_id)
+    JOIN households_person p ON p.id = mb.person_id
     CROSS JOIN LATERAL (
         SELECT date_part('year', age(%(on)s::date, p.birth_date))::int AS age) a
-    LEFT JOIN inc i ON i.case_id = u.case_id AND i.person_id = u.person_id
-    LEFT JOIN ded e ON e.case_id = u.case_id AND e.person_id = u.person_id
+    LEFT JOIN inc i ON i.case_id = c.id AND i.person_id = p.id
+    LEFT JOIN ded e ON e.case_id = c.id AND e.person_id = p.id
     LEFT JOIN assistance_dibaocase_persons_without_supporter w
-           ON w.dibaocase_id = u.case_id AND w.person_id = u.person_id
-),
-agg AS (
-    SELECT m.case_id, count(*) AS n, sum(m.income) AS income, sum(m.deduction) AS deduction,
-           count(*) FILTER (WHERE m.full_standard) AS k,
-           sum(round(c.sc * {_pct_expr("cur")} / 100, 2)) AS sup_c,
-           sum(round(c.sn * {_pct_expr("new")} / 100, 2)) AS sup_n
-    FROM m JOIN cases c ON c.id = m.case_id
-    GROUP BY m.case_id
+           ON w.dibaocase_id = c.id AND w.person_id = p.id
+    WHERE c.status = ANY(%(statuses)s)
 ),
 pc AS (
-    SELECT c.id, c.county_id, c.pending, c.sc, c.sn, a.n, a.k,
-           COALESCE(a.sup_c, 0) AS sup_c, COALESCE(a.sup_n, 0) AS sup_n,
-           round(GREATEST(0, a.income - a.deduction) / a.n, 2) AS per_capita
-    FROM cases c JOIN agg a ON a.case_id = c.id
+    SELECT m.case_id AS id, min(m.std_idx) AS std_idx, bool_and(m.pending) AS pending,
+           count(*) AS n, count(*) FILTER (WHERE m.full_standard) AS k,
+           round(GREATEST(0, sum(m.income) - sum(m.deduction)) / count(*), 2) AS per_capita,
+           sum((%(sup_c)s::numeric[])[m.std_idx * {MASKS} + m.mask - {2 * MASKS - 1}]) AS sup_c,
+           sum((%(sup_n)s::numeric[])[m.std_idx * {MASKS} + m.mask - {2 * MASKS - 1}]) AS sup_n
+    FROM m
+    GROUP BY m.case_id
+),
+pcs AS (
+    SELECT pc.*, (%(county_of)s::int[])[pc.std_idx / 2] AS county_id,
+           (%(std_c)s::numeric[])[pc.std_idx - 1] AS sc,
+           (%(std_n)s::numeric[])[pc.std_idx - 1] AS sn
+    FROM pc
 ),
 b AS (
     SELECT pc.*,
            pc.k * pc.sc + (pc.n - pc.k) * GREATEST(0, pc.sc - pc.per_capita) AS base_c,
            pc.k * pc.sn + (pc.n - pc.k) * GREATEST(0, pc.sn - pc.per_capita) AS base_n
-    FROM pc
+    FROM pcs pc
 ),
 t AS (
     SELECT b.id, b.county_id, b.pending, b.base_c > 0 AS elig_c, b.base_n > 0 AS elig_n,
@@ -298,14 +304,26 @@ CASE_SQL = SIMULATION_SQL + "SELECT id, total_c, total_n FROM t ORDER BY id"  # 
 
 
 def _params(pair: Pair) -> dict[str, Any]:
+    """Indices: a district's ordinal i (1-based) and the hukou (0 urban, 1 rural) give the
+    standard's index 2i + hukou (2-based: the arrays are 1-based, so std_idx − 1); a member's
+    supplement is at std_idx × 32 + mask − 63."""
     ids = sorted(pair.counties)
-    params: dict[str, Any] = {
-        "codes": [pair.counties[i].code for i in ids],
+    std: dict[str, list[Decimal]] = {"c": [], "n": []}
+    sup: dict[str, list[Decimal]] = {"c": [], "n": []}
+    for key, side in (("c", pair.current), ("n", pair.proposed)):
+        for county_id in ids:
+            for standard in side.standards[county_id]:  # urban, rural
+                std[key].append(standard)
+                sup[key].extend(_supplement(standard, m, side.percents) for m in range(MASKS))
+    return {
         "ids": ids,
-        "cu": [pair.current.standards[i][0] for i in ids],
-        "cr": [pair.current.standards[i][1] for i in ids],
-        "nu": [pair.proposed.standards[i][0] for i in ids],
-        "nr": [pair.proposed.standards[i][1] for i in ids],
+        "county_of": ids,
+        "villages": [v for v, _c in pair.villages],
+        "village_counties": [c for _v, c in pair.villages],
+        "std_c": std["c"],
+        "std_n": std["n"],
+        "sup_c": sup["c"],
+        "sup_n": sup["n"],
         "statuses": [*ACTIVE_STATUSES, *PENDING_STATUSES],
         "pending": list(PENDING_STATUSES),
         "on": pair.month,
@@ -318,10 +336,6 @@ def _params(pair: Pair) -> dict[str, Any]:
         "subsidy_c": subsidy_applies(pair, pair.current),
         "subsidy_n": subsidy_applies(pair, pair.proposed),
     }
-    for cat in CATEGORIES:
-        params[f"cur_{cat}"] = pair.current.percents.get(cat)
-        params[f"new_{cat}"] = pair.proposed.percents.get(cat)
-    return params
 
 
 def simulate(pair: Pair) -> list[DistrictResult]:
@@ -329,7 +343,9 @@ def simulate(pair: Pair) -> list[DistrictResult]:
     out = {k: DistrictResult(county_id=k) for k in sorted(pair.counties)}
     if not pair.counties:
         return []
-    with connection.cursor() as cur:
+    with transaction.atomic(), connection.cursor() as cur:
+        # The case aggregate of 300,000 households fits in memory (no spill to disk).
+        cur.execute("SET LOCAL work_mem = '256MB'")
         cur.execute(DISTRICT_SQL, _params(pair))
         for row in cur.fetchall():
             out[row[0]] = DistrictResult(*row)
