@@ -206,11 +206,9 @@ def _supplement(standard: Decimal, mask: int, percents: dict[str, Decimal]) -> D
 
 # Table names are the models' (fixed); every value is a parameter.
 SIMULATION_SQL = f"""
-WITH std AS (
-    SELECT * FROM unnest(%(ids)s::int[]) WITH ORDINALITY AS s(county_id, idx)
-),
-vc AS (
-    SELECT * FROM unnest(%(villages)s::int[], %(village_counties)s::int[]) AS x(village_id, county_id)
+WITH vc AS (
+    -- Each village with its district's ordinal (1-based) in `county_of`.
+    SELECT * FROM unnest(%(villages)s::int[], %(village_counties)s::int[]) AS x(village_id, idx)
 ),
 inc AS (
     SELECT d.case_id, d.person_id, sum(d.monthly_amount) AS amount,
@@ -230,7 +228,7 @@ m AS NOT MATERIALIZED (
     -- One row per member of each case's unit: the household's open memberships, or the
     -- single person (an open member of the household).
     SELECT c.id AS case_id, c.status = ANY(%(pending)s) AS pending,
-           s.idx * 2 + (h.hukou_type <> 'urban')::int AS std_idx,
+           vc.idx * 2 + (h.hukou_type <> 'urban')::int AS std_idx,
            {MASK_SQL} AS mask,
            COALESCE(i.amount, 0) AS income, COALESCE(e.amount, 0) AS deduction,
            (COALESCE(i.earner, false) = false AND w.person_id IS NOT NULL AND
@@ -243,7 +241,6 @@ m AS NOT MATERIALIZED (
     FROM assistance_dibaocase c
     JOIN households_household h ON h.id = c.household_id
     JOIN vc ON vc.village_id = h.village_id
-    JOIN std s ON s.county_id = vc.county_id
     JOIN households_membership mb ON mb.household_id = c.household_id AND mb.end_date IS NULL
          AND (c.unit = 'household' OR mb.person_id = c.single_person_id)
     JOIN households_person p ON p.id = mb.person_id
@@ -308,6 +305,7 @@ def _params(pair: Pair) -> dict[str, Any]:
     standard's index 2i + hukou (2-based: the arrays are 1-based, so std_idx − 1); a member's
     supplement is at std_idx × 32 + mask − 63."""
     ids = sorted(pair.counties)
+    ordinal = {county_id: i for i, county_id in enumerate(ids, start=1)}
     std: dict[str, list[Decimal]] = {"c": [], "n": []}
     sup: dict[str, list[Decimal]] = {"c": [], "n": []}
     for key, side in (("c", pair.current), ("n", pair.proposed)):
@@ -316,10 +314,9 @@ def _params(pair: Pair) -> dict[str, Any]:
                 std[key].append(standard)
                 sup[key].extend(_supplement(standard, m, side.percents) for m in range(MASKS))
     return {
-        "ids": ids,
         "county_of": ids,
         "villages": [v for v, _c in pair.villages],
-        "village_counties": [c for _v, c in pair.villages],
+        "village_counties": [ordinal[c] for _v, c in pair.villages],
         "std_c": std["c"],
         "std_n": std["n"],
         "sup_c": sup["c"],
