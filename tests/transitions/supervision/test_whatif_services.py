@@ -216,3 +216,30 @@ def test_the_api_starts_and_shows_a_scenario(
     with django_assert_max_num_queries(8):
         r = api.get(URL)
     assert r.status_code == 200 and len(r.json()["results"]) == 4
+
+
+def test_the_detail_shows_progress_then_the_results(client, register, data_admin):  # type: ignore[no-untyped-def]
+    scenario = start(data_admin)
+    login(client, data_admin)
+    url = reverse("transitions:whatif_detail", args=[scenario.pk])
+    r = client.get(url)
+    assert r.status_code == 200 and 'data-testid="job-progress"' in r.content.decode()
+    r = client.get(url, headers={"HX-Request": "true"})
+    assert r.status_code == 200 and "hx-get" in r.content.decode()
+    run(scenario)
+    r = client.get(url, headers={"HX-Request": "true"})
+    assert r.status_code == 204 and r["HX-Refresh"] == "true"
+    page = client.get(url).content.decode()
+    assert 'data-testid="districts"' in page and "Done" in page
+    assert "857.00" in page and "900" in page  # in force → proposed
+
+
+def test_the_list_page_queries_do_not_grow_with_the_scenarios(  # type: ignore[no-untyped-def]
+    client, register, data_admin, django_assert_max_num_queries
+):
+    for _ in range(5):
+        start(data_admin)
+    login(client, data_admin)
+    with on_day(TODAY), django_assert_max_num_queries(16):
+        r = client.get(reverse("transitions:whatif_list"))
+    assert r.status_code == 200 and len(r.context["page"]) == 5

@@ -185,6 +185,7 @@ def whatif_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             {"job": scenario.job, "poll_url": reverse("transitions:whatif_detail", args=[pk])},
         )
     districts = list(selectors.whatif_districts(scenario))
+    labels = dict(WhatIfScenario.Status.choices)
     return render(
         request,
         "transitions/whatif/detail.html",
@@ -196,6 +197,10 @@ def whatif_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "districts": districts,
             "totals": services.export_rows(scenario)[-1] if districts else None,
             "formats": exports.FORMATS,
+            "history": [
+                (t, labels.get(t.to_status, t.to_status))
+                for t in scenario.transitions.select_related("by").order_by("at", "id")
+            ],
         },
     )
 
