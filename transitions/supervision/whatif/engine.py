@@ -205,73 +205,97 @@ def _supplement(standard: Decimal, mask: int, percents: dict[str, Decimal]) -> D
 
 
 # Table names are the models' (fixed); every value is a parameter.
+UNIT_JOIN = """households_membership mb ON mb.household_id = uc.household_id
+         AND mb.end_date IS NULL
+         AND (uc.unit = 'household' OR mb.person_id = uc.single_person_id)"""
+AGE_SQL = "date_part('year', age(%(on)s::date, p.birth_date))::int"
+
 SIMULATION_SQL = f"""
 WITH vc AS (
     -- Each village with its district's ordinal (1-based) in `county_of`.
     SELECT * FROM unnest(%(villages)s::int[], %(village_counties)s::int[]) AS x(village_id, idx)
 ),
-inc AS (
-    SELECT d.case_id, d.person_id, sum(d.monthly_amount) AS amount,
-           bool_or(d.monthly_amount > 0) AS earner
-    FROM assistance_incomedeclaration d
-    JOIN assistance_incometype t ON t.id = d.income_type_id AND t.counted
-    GROUP BY d.case_id, d.person_id
-),
-ded AS (
-    SELECT d.case_id, d.person_id, sum(d.monthly_amount) AS amount
-    FROM assistance_expendituredeclaration d
-    JOIN assistance_expendituretype t ON t.id = d.expenditure_type_id
-         AND t.deductible AND t.kind IN ('rigid', 'employment')
-    GROUP BY d.case_id, d.person_id
-),
-m AS NOT MATERIALIZED (
-    -- One row per member of each case's unit: the household's open memberships, or the
-    -- single person (an open member of the household).
-    SELECT c.id AS case_id, c.status = ANY(%(pending)s) AS pending,
-           vc.idx * 2 + (h.hukou_type <> 'urban')::int AS std_idx,
-           {MASK_SQL} AS mask,
-           COALESCE(i.amount, 0) AS income, COALESCE(e.amount, 0) AS deduction,
-           (COALESCE(i.earner, false) = false AND w.person_id IS NOT NULL AND
-            COALESCE(NULLIF(p.labour_capacity_assessed, ''),
-                     CASE WHEN a.age < %(working_from)s OR a.age >= %(elderly_from)s
-                               OR p.in_school OR p.disability_grade <= 2
-                               OR (p.disability_grade = 3
-                                   AND p.disability_category IN ('intellectual', 'mental'))
-                          THEN 'none' ELSE 'full' END) = 'none') AS full_standard
+uc AS (
+    -- The cases simulated, with the index of their standard (district ordinal × 2 + hukou).
+    SELECT c.id, c.household_id, c.unit, c.single_person_id,
+           c.status = ANY(%(pending)s) AS pending,
+           vc.idx * 2 + (h.hukou_type <> 'urban')::int AS std_idx
     FROM assistance_dibaocase c
     JOIN households_household h ON h.id = c.household_id
     JOIN vc ON vc.village_id = h.village_id
-    JOIN households_membership mb ON mb.household_id = c.household_id AND mb.end_date IS NULL
-         AND (c.unit = 'household' OR mb.person_id = c.single_person_id)
-    JOIN households_person p ON p.id = mb.person_id
-    CROSS JOIN LATERAL (
-        SELECT date_part('year', age(%(on)s::date, p.birth_date))::int AS age) a
-    LEFT JOIN inc i ON i.case_id = c.id AND i.person_id = p.id
-    LEFT JOIN ded e ON e.case_id = c.id AND e.person_id = p.id
-    LEFT JOIN assistance_dibaocase_persons_without_supporter w
-           ON w.dibaocase_id = c.id AND w.person_id = p.id
     WHERE c.status = ANY(%(statuses)s)
 ),
-pc AS (
-    SELECT m.case_id AS id, min(m.std_idx) AS std_idx, bool_and(m.pending) AS pending,
-           count(*) AS n, count(*) FILTER (WHERE m.full_standard) AS k,
-           round(GREATEST(0, sum(m.income) - sum(m.deduction)) / count(*), 2) AS per_capita,
-           sum((%(sup_c)s::numeric[])[m.std_idx * {MASKS} + m.mask - {2 * MASKS - 1}]) AS sup_c,
-           sum((%(sup_n)s::numeric[])[m.std_idx * {MASKS} + m.mask - {2 * MASKS - 1}]) AS sup_n
-    FROM m
-    GROUP BY m.case_id
+mem AS (
+    -- The unit (the household's open memberships, or the single person as an open member):
+    -- members, and the sum of their category supplements (looked up by the mask).
+    SELECT uc.id, count(*) AS n,
+           sum((%(sup_c)s::numeric[])[uc.std_idx * {MASKS} + m.mask - {2 * MASKS - 1}]) AS sup_c,
+           sum((%(sup_n)s::numeric[])[uc.std_idx * {MASKS} + m.mask - {2 * MASKS - 1}]) AS sup_n
+    FROM uc
+    JOIN {UNIT_JOIN}
+    JOIN households_person p ON p.id = mb.person_id
+    CROSS JOIN LATERAL (SELECT {AGE_SQL} AS age) a
+    CROSS JOIN LATERAL (SELECT {MASK_SQL} AS mask) m
+    GROUP BY uc.id
 ),
-pcs AS (
-    SELECT pc.*, (%(county_of)s::int[])[pc.std_idx / 2] AS county_id,
-           (%(std_c)s::numeric[])[pc.std_idx - 1] AS sc,
-           (%(std_n)s::numeric[])[pc.std_idx - 1] AS sn
-    FROM pc
+inc AS (
+    -- Counted income of the unit's members.
+    SELECT uc.id, sum(d.monthly_amount) AS amount
+    FROM uc
+    JOIN assistance_incomedeclaration d ON d.case_id = uc.id
+    JOIN assistance_incometype t ON t.id = d.income_type_id AND t.counted
+    JOIN {UNIT_JOIN} AND mb.person_id = d.person_id
+    GROUP BY uc.id
+),
+ded AS (
+    -- Deductible rigid and employment costs of the unit's members.
+    SELECT uc.id, sum(d.monthly_amount) AS amount
+    FROM uc
+    JOIN assistance_expendituredeclaration d ON d.case_id = uc.id
+    JOIN assistance_expendituretype t ON t.id = d.expenditure_type_id
+         AND t.deductible AND t.kind IN ('rigid', 'employment')
+    JOIN {UNIT_JOIN} AND mb.person_id = d.person_id
+    GROUP BY uc.id
+),
+fs AS (
+    -- Members with the full standard: no counted income above zero, no labour capacity, no
+    -- legal supporter.
+    SELECT uc.id, count(*) AS k
+    FROM uc
+    JOIN assistance_dibaocase_persons_without_supporter w ON w.dibaocase_id = uc.id
+    JOIN {UNIT_JOIN} AND mb.person_id = w.person_id
+    JOIN households_person p ON p.id = w.person_id
+    CROSS JOIN LATERAL (SELECT {AGE_SQL} AS age) a
+    WHERE COALESCE(NULLIF(p.labour_capacity_assessed, ''),
+                   CASE WHEN a.age < %(working_from)s OR a.age >= %(elderly_from)s
+                             OR p.in_school OR p.disability_grade <= 2
+                             OR (p.disability_grade = 3
+                                 AND p.disability_category IN ('intellectual', 'mental'))
+                        THEN 'none' ELSE 'full' END) = 'none'
+      AND NOT EXISTS (
+          SELECT 1 FROM assistance_incomedeclaration d
+          JOIN assistance_incometype t ON t.id = d.income_type_id AND t.counted
+          WHERE d.case_id = uc.id AND d.person_id = w.person_id AND d.monthly_amount > 0)
+    GROUP BY uc.id
+),
+pc AS (
+    SELECT uc.id, uc.pending, mem.n, COALESCE(fs.k, 0) AS k, mem.sup_c, mem.sup_n,
+           round(GREATEST(0, COALESCE(inc.amount, 0) - COALESCE(ded.amount, 0)) / mem.n, 2)
+               AS per_capita,
+           (%(county_of)s::int[])[uc.std_idx / 2] AS county_id,
+           (%(std_c)s::numeric[])[uc.std_idx - 1] AS sc,
+           (%(std_n)s::numeric[])[uc.std_idx - 1] AS sn
+    FROM uc
+    JOIN mem ON mem.id = uc.id
+    LEFT JOIN inc ON inc.id = uc.id
+    LEFT JOIN ded ON ded.id = uc.id
+    LEFT JOIN fs ON fs.id = uc.id
 ),
 b AS (
     SELECT pc.*,
            pc.k * pc.sc + (pc.n - pc.k) * GREATEST(0, pc.sc - pc.per_capita) AS base_c,
            pc.k * pc.sn + (pc.n - pc.k) * GREATEST(0, pc.sn - pc.per_capita) AS base_n
-    FROM pcs pc
+    FROM pc
 ),
 t AS (
     SELECT b.id, b.county_id, b.pending, b.base_c > 0 AS elig_c, b.base_n > 0 AS elig_n,
