@@ -205,9 +205,6 @@ def _supplement(standard: Decimal, mask: int, percents: dict[str, Decimal]) -> D
 
 
 # Table names are the models' (fixed); every value is a parameter.
-UNIT_JOIN = """households_membership mb ON mb.household_id = uc.household_id
-         AND mb.end_date IS NULL
-         AND (uc.unit = 'household' OR mb.person_id = uc.single_person_id)"""
 AGE_SQL = "date_part('year', age(%(on)s::date, p.birth_date))::int"
 
 SIMULATION_SQL = f"""
@@ -215,7 +212,7 @@ WITH vc AS (
     -- Each village with its district's ordinal (1-based) in `county_of`.
     SELECT * FROM unnest(%(villages)s::int[], %(village_counties)s::int[]) AS x(village_id, idx)
 ),
-uc AS (
+uc AS NOT MATERIALIZED (
     -- The cases simulated, with the index of their standard (district ordinal × 2 + hukou).
     SELECT c.id, c.household_id, c.unit, c.single_person_id,
            c.status = ANY(%(pending)s) AS pending,
@@ -225,45 +222,54 @@ uc AS (
     JOIN vc ON vc.village_id = h.village_id
     WHERE c.status = ANY(%(statuses)s)
 ),
-mem AS (
-    -- The unit (the household's open memberships, or the single person as an open member):
-    -- members, and the sum of their category supplements (looked up by the mask).
-    SELECT uc.id, count(*) AS n,
-           sum((%(sup_c)s::numeric[])[uc.std_idx * {MASKS} + m.mask - {2 * MASKS - 1}]) AS sup_c,
-           sum((%(sup_n)s::numeric[])[uc.std_idx * {MASKS} + m.mask - {2 * MASKS - 1}]) AS sup_n
+units AS (
+    -- The unit: the household's open memberships, or the single person (an open member).
+    SELECT uc.id, uc.std_idx, uc.pending, mb.person_id
     FROM uc
-    JOIN {UNIT_JOIN}
-    JOIN households_person p ON p.id = mb.person_id
+    JOIN households_membership mb ON mb.household_id = uc.household_id AND mb.end_date IS NULL
+    WHERE uc.unit = 'household'
+    UNION ALL
+    SELECT uc.id, uc.std_idx, uc.pending, mb.person_id
+    FROM uc
+    JOIN households_membership mb ON mb.household_id = uc.household_id AND mb.end_date IS NULL
+         AND mb.person_id = uc.single_person_id
+    WHERE uc.unit = 'single_person'
+),
+mem AS (
+    -- Members, and the sum of their category supplements in fen (looked up by the mask).
+    SELECT u.id, min(u.std_idx) AS std_idx, bool_and(u.pending) AS pending, count(*) AS n,
+           sum((%(sup_c)s::bigint[])[u.std_idx * {MASKS} + m.mask - {2 * MASKS - 1}]) AS sup_c,
+           sum((%(sup_n)s::bigint[])[u.std_idx * {MASKS} + m.mask - {2 * MASKS - 1}]) AS sup_n
+    FROM units u
+    JOIN households_person p ON p.id = u.person_id
     CROSS JOIN LATERAL (SELECT {AGE_SQL} AS age) a
     CROSS JOIN LATERAL (SELECT {MASK_SQL} AS mask) m
-    GROUP BY uc.id
+    GROUP BY u.id
 ),
 inc AS (
     -- Counted income of the unit's members.
-    SELECT uc.id, sum(d.monthly_amount) AS amount
-    FROM uc
-    JOIN assistance_incomedeclaration d ON d.case_id = uc.id
+    SELECT u.id, sum(d.monthly_amount) AS amount
+    FROM units u
+    JOIN assistance_incomedeclaration d ON d.case_id = u.id AND d.person_id = u.person_id
     JOIN assistance_incometype t ON t.id = d.income_type_id AND t.counted
-    JOIN {UNIT_JOIN} AND mb.person_id = d.person_id
-    GROUP BY uc.id
+    GROUP BY u.id
 ),
 ded AS (
     -- Deductible rigid and employment costs of the unit's members.
-    SELECT uc.id, sum(d.monthly_amount) AS amount
-    FROM uc
-    JOIN assistance_expendituredeclaration d ON d.case_id = uc.id
+    SELECT u.id, sum(d.monthly_amount) AS amount
+    FROM units u
+    JOIN assistance_expendituredeclaration d ON d.case_id = u.id AND d.person_id = u.person_id
     JOIN assistance_expendituretype t ON t.id = d.expenditure_type_id
          AND t.deductible AND t.kind IN ('rigid', 'employment')
-    JOIN {UNIT_JOIN} AND mb.person_id = d.person_id
-    GROUP BY uc.id
+    GROUP BY u.id
 ),
 fs AS (
     -- Members with the full standard: no counted income above zero, no labour capacity, no
     -- legal supporter.
-    SELECT uc.id, count(*) AS k
-    FROM uc
-    JOIN assistance_dibaocase_persons_without_supporter w ON w.dibaocase_id = uc.id
-    JOIN {UNIT_JOIN} AND mb.person_id = w.person_id
+    SELECT u.id, count(*) AS k
+    FROM units u
+    JOIN assistance_dibaocase_persons_without_supporter w
+         ON w.dibaocase_id = u.id AND w.person_id = u.person_id
     JOIN households_person p ON p.id = w.person_id
     CROSS JOIN LATERAL (SELECT {AGE_SQL} AS age) a
     WHERE COALESCE(NULLIF(p.labour_capacity_assessed, ''),
@@ -275,21 +281,21 @@ fs AS (
       AND NOT EXISTS (
           SELECT 1 FROM assistance_incomedeclaration d
           JOIN assistance_incometype t ON t.id = d.income_type_id AND t.counted
-          WHERE d.case_id = uc.id AND d.person_id = w.person_id AND d.monthly_amount > 0)
-    GROUP BY uc.id
+          WHERE d.case_id = u.id AND d.person_id = w.person_id AND d.monthly_amount > 0)
+    GROUP BY u.id
 ),
 pc AS (
-    SELECT uc.id, uc.pending, mem.n, COALESCE(fs.k, 0) AS k, mem.sup_c, mem.sup_n,
+    SELECT mem.id, mem.pending, mem.n, COALESCE(fs.k, 0) AS k,
+           mem.sup_c / 100.0 AS sup_c, mem.sup_n / 100.0 AS sup_n,
            round(GREATEST(0, COALESCE(inc.amount, 0) - COALESCE(ded.amount, 0)) / mem.n, 2)
                AS per_capita,
-           (%(county_of)s::int[])[uc.std_idx / 2] AS county_id,
-           (%(std_c)s::numeric[])[uc.std_idx - 1] AS sc,
-           (%(std_n)s::numeric[])[uc.std_idx - 1] AS sn
-    FROM uc
-    JOIN mem ON mem.id = uc.id
-    LEFT JOIN inc ON inc.id = uc.id
-    LEFT JOIN ded ON ded.id = uc.id
-    LEFT JOIN fs ON fs.id = uc.id
+           (%(county_of)s::int[])[mem.std_idx / 2] AS county_id,
+           (%(std_c)s::numeric[])[mem.std_idx - 1] AS sc,
+           (%(std_n)s::numeric[])[mem.std_idx - 1] AS sn
+    FROM mem
+    LEFT JOIN inc ON inc.id = mem.id
+    LEFT JOIN ded ON ded.id = mem.id
+    LEFT JOIN fs ON fs.id = mem.id
 ),
 b AS (
     SELECT pc.*,
@@ -331,12 +337,14 @@ def _params(pair: Pair) -> dict[str, Any]:
     ids = sorted(pair.counties)
     ordinal = {county_id: i for i, county_id in enumerate(ids, start=1)}
     std: dict[str, list[Decimal]] = {"c": [], "n": []}
-    sup: dict[str, list[Decimal]] = {"c": [], "n": []}
+    sup: dict[str, list[int]] = {"c": [], "n": []}  # in fen
     for key, side in (("c", pair.current), ("n", pair.proposed)):
         for county_id in ids:
             for standard in side.standards[county_id]:  # urban, rural
                 std[key].append(standard)
-                sup[key].extend(_supplement(standard, m, side.percents) for m in range(MASKS))
+                sup[key].extend(
+                    int(_supplement(standard, m, side.percents) * 100) for m in range(MASKS)
+                )
     return {
         "county_of": ids,
         "villages": [v for v, _c in pair.villages],
