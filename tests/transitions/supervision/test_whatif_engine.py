@@ -119,7 +119,7 @@ HOUSEHOLDS: dict[str, tuple[str, dict]] = {
 # name -> (standards {district: (urban, rural)}, supplements, trigger)
 PROPOSALS = {
     "raise": (
-        {TAISHAN: ("900", "650"), PENGJIANG: ("950", None)},
+        {TAISHAN: ("900", "650"), PENGJIANG: ("950.55", None)},
         {"aged_70": "25", "minor": "15"},
         None,
     ),

@@ -238,8 +238,8 @@ units AS (
 mem AS (
     -- Members, and the sum of their category supplements in fen (looked up by the mask).
     SELECT u.id, min(u.std_idx) AS std_idx, bool_and(u.pending) AS pending, count(*) AS n,
-           sum((%(sup_c)s::bigint[])[u.std_idx * {MASKS} + m.mask - {2 * MASKS - 1}]) AS sup_c,
-           sum((%(sup_n)s::bigint[])[u.std_idx * {MASKS} + m.mask - {2 * MASKS - 1}]) AS sup_n
+           sum((%(sup_c)s::bigint[])[u.std_idx * {MASKS} + m.mask - {2 * MASKS - 1}])::bigint AS sup_c,
+           sum((%(sup_n)s::bigint[])[u.std_idx * {MASKS} + m.mask - {2 * MASKS - 1}])::bigint AS sup_n
     FROM units u
     JOIN households_person p ON p.id = u.person_id
     CROSS JOIN LATERAL (SELECT {AGE_SQL} AS age) a
@@ -248,7 +248,7 @@ mem AS (
 ),
 inc AS (
     -- Counted income of the unit's members.
-    SELECT u.id, sum(d.monthly_amount) AS amount
+    SELECT u.id, sum((d.monthly_amount * 100)::bigint)::bigint AS amount
     FROM units u
     JOIN assistance_incomedeclaration d ON d.case_id = u.id AND d.person_id = u.person_id
     JOIN assistance_incometype t ON t.id = d.income_type_id AND t.counted
@@ -256,7 +256,7 @@ inc AS (
 ),
 ded AS (
     -- Deductible rigid and employment costs of the unit's members.
-    SELECT u.id, sum(d.monthly_amount) AS amount
+    SELECT u.id, sum((d.monthly_amount * 100)::bigint)::bigint AS amount
     FROM units u
     JOIN assistance_expendituredeclaration d ON d.case_id = u.id AND d.person_id = u.person_id
     JOIN assistance_expendituretype t ON t.id = d.expenditure_type_id
@@ -285,13 +285,14 @@ fs AS (
     GROUP BY u.id
 ),
 pc AS (
-    SELECT mem.id, mem.pending, mem.n, COALESCE(fs.k, 0) AS k,
-           mem.sup_c / 100.0 AS sup_c, mem.sup_n / 100.0 AS sup_n,
-           round(GREATEST(0, COALESCE(inc.amount, 0) - COALESCE(ded.amount, 0)) / mem.n, 2)
-               AS per_capita,
+    -- From here on every amount is in fen (bigint): exact, and cheaper than numeric.
+    -- Half up for x >= 0: (2x + d) / (2d); up to the yuan: (x + 99) / 100.
+    SELECT mem.id, mem.pending, mem.n, COALESCE(fs.k, 0) AS k, mem.sup_c, mem.sup_n,
+           (2 * GREATEST(0, COALESCE(inc.amount, 0) - COALESCE(ded.amount, 0)) + mem.n)
+               / (2 * mem.n) AS per_capita,
            (%(county_of)s::int[])[mem.std_idx / 2] AS county_id,
-           (%(std_c)s::numeric[])[mem.std_idx - 1] AS sc,
-           (%(std_n)s::numeric[])[mem.std_idx - 1] AS sn
+           (%(std_c)s::bigint[])[mem.std_idx - 1] AS sc,
+           (%(std_n)s::bigint[])[mem.std_idx - 1] AS sn
     FROM mem
     LEFT JOIN inc ON inc.id = mem.id
     LEFT JOIN ded ON ded.id = mem.id
@@ -304,13 +305,16 @@ b AS (
     FROM pc
 ),
 t AS (
+    -- The price subsidy fen(standard × pct ÷ 100 × members), pct in ten-thousandths.
     SELECT b.id, b.county_id, b.pending, b.base_c > 0 AS elig_c, b.base_n > 0 AS elig_n,
-           CASE WHEN b.base_c > 0 THEN ceil(b.base_c + b.sup_c
-                + CASE WHEN %(subsidy_c)s THEN round(b.sc * %(subsidy_pct)s / 100 * b.n, 2)
-                       ELSE 0 END) ELSE 0 END AS total_c,
-           CASE WHEN b.base_n > 0 THEN ceil(b.base_n + b.sup_n
-                + CASE WHEN %(subsidy_n)s THEN round(b.sn * %(subsidy_pct)s / 100 * b.n, 2)
-                       ELSE 0 END) ELSE 0 END AS total_n
+           (CASE WHEN b.base_c > 0 THEN (b.base_c + b.sup_c
+                + CASE WHEN %(subsidy_c)s
+                       THEN (2 * b.sc * %(subsidy_pct4)s * b.n + 1000000) / 2000000
+                       ELSE 0 END + 99) / 100 ELSE 0 END)::numeric AS total_c,
+           (CASE WHEN b.base_n > 0 THEN (b.base_n + b.sup_n
+                + CASE WHEN %(subsidy_n)s
+                       THEN (2 * b.sn * %(subsidy_pct4)s * b.n + 1000000) / 2000000
+                       ELSE 0 END + 99) / 100 ELSE 0 END)::numeric AS total_n
     FROM b
 )
 """  # noqa: S608
@@ -330,20 +334,30 @@ FROM t GROUP BY county_id ORDER BY county_id
 CASE_SQL = SIMULATION_SQL + "SELECT id, total_c, total_n FROM t ORDER BY id"  # noqa: S608
 
 
+def _exact_int(x: Decimal) -> int:
+    if x != x.to_integral_value():
+        raise ValueError(f"{x} is not whole")  # amounts have 2 places, percents 4
+    return int(x)
+
+
+def _fen_int(yuan: Decimal) -> int:
+    return _exact_int(yuan * 100)
+
+
 def _params(pair: Pair) -> dict[str, Any]:
     """Indices: a district's ordinal i (1-based) and the hukou (0 urban, 1 rural) give the
     standard's index 2i + hukou (2-based: the arrays are 1-based, so std_idx − 1); a member's
     supplement is at std_idx × 32 + mask − 63."""
     ids = sorted(pair.counties)
     ordinal = {county_id: i for i, county_id in enumerate(ids, start=1)}
-    std: dict[str, list[Decimal]] = {"c": [], "n": []}
+    std: dict[str, list[int]] = {"c": [], "n": []}  # in fen
     sup: dict[str, list[int]] = {"c": [], "n": []}  # in fen
     for key, side in (("c", pair.current), ("n", pair.proposed)):
         for county_id in ids:
             for standard in side.standards[county_id]:  # urban, rural
-                std[key].append(standard)
+                std[key].append(_fen_int(standard))
                 sup[key].extend(
-                    int(_supplement(standard, m, side.percents) * 100) for m in range(MASKS)
+                    _fen_int(_supplement(standard, m, side.percents)) for m in range(MASKS)
                 )
     return {
         "county_of": ids,
@@ -361,7 +375,7 @@ def _params(pair: Pair) -> dict[str, Any]:
         "aged_from": pair.ages.aged_from,
         "aged_high_from": pair.ages.aged_high_from,
         "adult_from": pair.ages.adult_from,
-        "subsidy_pct": pair.price_subsidy_pct,
+        "subsidy_pct4": _exact_int(pair.price_subsidy_pct * 10_000),
         "subsidy_c": subsidy_applies(pair, pair.current),
         "subsidy_n": subsidy_applies(pair, pair.proposed),
     }
