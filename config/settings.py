@@ -403,6 +403,7 @@ SPECTACULAR_SETTINGS = {
         "PovertyCauseEnum": "poverty.models.PovertyCause",
         "PovertyConfirmingLevelEnum": "poverty.models.PovertyRecord.ConfirmingLevel",
         "ExchangeBatchStatusEnum": "transitions.models.ExchangeBatch.Status",
+        "WhatIfScenarioStatusEnum": "transitions.models.WhatIfScenario.Status",
     },
 }
 

@@ -243,3 +243,17 @@ def test_the_list_page_queries_do_not_grow_with_the_scenarios(  # type: ignore[n
     with on_day(TODAY), django_assert_max_num_queries(16):
         r = client.get(reverse("transitions:whatif_list"))
     assert r.status_code == 200 and len(r.context["page"]) == 5
+
+
+def test_a_run_that_cannot_read_the_policy_fails_and_saves_nothing(register, data_admin):  # type: ignore[no-untyped-def]
+    from assistance.models import PolicyParameter
+
+    scenario = start(data_admin)
+    # The trigger's row ends before the effective month after the scenario was queued.
+    PolicyParameter.objects.filter(key="price_trigger_pct").update(valid_to=dt.date(2026, 12, 31))
+    scenario = run(scenario)
+    assert scenario.status == "failed" and scenario.job.status == Job.Status.FAILED
+    assert "price_trigger_pct" in scenario.job.message
+    assert not scenario.districts.exists()
+    with pytest.raises(ValidationError):
+        services.whatif_export(scenario, "csv")

@@ -19,6 +19,12 @@ field (the equivalence is tested against it, to the fen):
 
 Ages and the default labour capacity are taken on the first day of the effective month, as
 `case_breakdown(case, on=month)` does.
+
+Shape (for the planner): the cases and their unit's members are read once (`units`); income,
+deductions and full-standard members are aggregated per case beside them and joined to the
+per-case member aggregate; the village → district map and the supplement amounts (per district,
+hukou and mask of applicable categories) are parameters computed here; after the declarations
+every amount is an integer number of fen, so the arithmetic is exact and cheap.
 """
 
 from __future__ import annotations
