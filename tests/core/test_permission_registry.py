@@ -376,6 +376,12 @@ _DISCLOSURE = {
 BEFORE_REGISTRY["caseworker"] |= _DISCLOSURE | {"transitions.change_publicobjection"}
 BEFORE_REGISTRY["civil_affairs_reviewer"] |= _DISCLOSURE
 
+# Issue 10, what-if of a standard change: the data administrators only.
+BEFORE_REGISTRY["data_admin"] |= {
+    "transitions.view_whatifscenario",
+    "transitions.add_whatifscenario",
+}
+
 
 def test_registry_grants_exactly_the_former_table():
     assert {role: set(perms) for role, perms in PERMISSIONS.items()} == BEFORE_REGISTRY
