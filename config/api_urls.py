@@ -42,5 +42,6 @@ urlpatterns = [
     path("", include("transitions.exchange.api.urls")),
     path("", include("transitions.supervision.api")),
     path("", include("transitions.supervision.monitoring.api")),
+    path("", include("transitions.supervision.whatif.api")),
     path("", include("core.notifications.api")),
 ]

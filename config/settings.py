@@ -202,6 +202,7 @@ CELERY_IMPORTS = (
     "transitions.exchange.tasks",
     "transitions.supervision.tasks",
     "transitions.registry_api.tasks",
+    "transitions.supervision.whatif.tasks",
 )
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Dynamic management: periodic reviews that are due are opened every night (Asia/Shanghai).
@@ -451,6 +452,7 @@ SPECTACULAR_SETTINGS = {
         "AuditDiscrepancyEnum": "verification.models.AuditSample.Discrepancy",
         "MonitoringCaseOutcomeEnum": "transitions.models.MonitoringCase.Outcome",
         "MonitoringCaseStatusEnum": "transitions.models.MonitoringCase.Status",
+        "WhatIfScenarioStatusEnum": "transitions.models.WhatIfScenario.Status",
     },
 }
 

@@ -22,6 +22,7 @@ class TransitionsConfig(AppConfig):
         from .registry_api import receivers as registry_receivers  # noqa: F401
         from .supervision import permissions as supervision_permissions  # noqa: F401
         from .supervision.monitoring import inbox as monitoring_inbox
+        from .supervision.whatif import permissions as whatif_permissions  # noqa: F401
 
         disclosure_inbox.register()
         monitoring_inbox.register()

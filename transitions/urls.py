@@ -4,6 +4,7 @@ from . import views
 from .disclosure.urls import staff_urlpatterns
 from .exchange import views as exchange_views
 from .supervision.urls import staff_urlpatterns as supervision_urlpatterns
+from .supervision.whatif import views as whatif_views
 
 app_name = "transitions"
 
@@ -18,6 +19,9 @@ urlpatterns = [
     ),
     path("exchange/<int:pk>/files/<str:name>", exchange_views.batch_file, name="exchange_file"),
     path("exchange/jobs/<int:job_id>/", exchange_views.build_job, name="exchange_job"),
+    path("what-if/", whatif_views.whatif_list, name="whatif_list"),
+    path("what-if/<int:pk>/", whatif_views.whatif_detail, name="whatif_detail"),
+    path("what-if/<int:pk>/export.<str:fmt>", whatif_views.whatif_export, name="whatif_export"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/<str:action>/", views.act, name="act"),
     path("phase-outs/", views.phase_outs, name="phase_outs"),

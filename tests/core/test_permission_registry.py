@@ -394,6 +394,11 @@ BEFORE_REGISTRY["data_admin"] |= {
     "transitions.view_registrysubscription",
 }
 BEFORE_REGISTRY["supervisor"] |= {"transitions.view_registrycall"}
+# Issue 10, what-if of a standard change: the data administrators only.
+BEFORE_REGISTRY["data_admin"] |= {
+    "transitions.view_whatifscenario",
+    "transitions.add_whatifscenario",
+}
 
 
 def test_registry_grants_exactly_the_former_table():

@@ -38,6 +38,7 @@ from .supervision import (
     MonitoringCaseTransition,
     MonitoringRule,
 )
+from .whatif import WhatIfDistrict, WhatIfScenario, WhatIfTransition
 
 __all__ = [
     "ApprovalPolicy",
@@ -69,4 +70,7 @@ __all__ = [
     "RegistrySubscription",
     "RegistryTransaction",
     "TwoLineRule",
+    "WhatIfDistrict",
+    "WhatIfScenario",
+    "WhatIfTransition",
 ]
