@@ -40,5 +40,6 @@ urlpatterns = [
     path("", include("verification.api.urls")),
     path("", include("transitions.api.urls")),
     path("", include("transitions.exchange.api.urls")),
+    path("", include("transitions.reconciliation.api.urls")),
     path("", include("core.notifications.api")),
 ]

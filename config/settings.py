@@ -199,6 +199,7 @@ CELERY_IMPORTS = (
     "assistance.dibao.tasks",
     "assistance.payroll.tasks",
     "transitions.exchange.tasks",
+    "transitions.reconciliation.tasks",
 )
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Dynamic management: periodic reviews that are due are opened every night (Asia/Shanghai).

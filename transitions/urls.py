@@ -3,6 +3,7 @@ from django.urls import path
 from . import views
 from .disclosure.urls import staff_urlpatterns
 from .exchange import views as exchange_views
+from .reconciliation import views as reconciliation_views
 
 app_name = "transitions"
 
@@ -17,6 +18,13 @@ urlpatterns = [
     ),
     path("exchange/<int:pk>/files/<str:name>", exchange_views.batch_file, name="exchange_file"),
     path("exchange/jobs/<int:job_id>/", exchange_views.build_job, name="exchange_job"),
+    path("reconciliation/", reconciliation_views.difference_list, name="reconciliation_list"),
+    path("reconciliation/run/", reconciliation_views.run, name="reconciliation_run"),
+    path(
+        "reconciliation/<int:pk>/explain/",
+        reconciliation_views.difference_explain,
+        name="reconciliation_explain",
+    ),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/<str:action>/", views.act, name="act"),
     path("phase-outs/", views.phase_outs, name="phase_outs"),

@@ -23,10 +23,22 @@ from .handoffs import (
     TwoLineRule,
     _answer_upload_to,  # noqa: F401 - named by migration 0004
 )
+from .reconciliation import (
+    Difference,
+    DifferenceTransition,
+    InboundBatch,
+    InboundBatchTransition,
+    InboundResult,
+    InboundRow,
+    InboundRowError,
+    ReconciliationRun,
+)
 
 __all__ = [
     "ApprovalPolicy",
     "Department",
+    "Difference",
+    "DifferenceTransition",
     "EnrolmentImport",
     "ExchangeBatch",
     "ExchangeBatchFile",
@@ -35,6 +47,11 @@ __all__ = [
     "HandoffDecision",
     "HandoffKind",
     "HandoffTransition",
+    "InboundBatch",
+    "InboundBatchTransition",
+    "InboundResult",
+    "InboundRow",
+    "InboundRowError",
     "InsuranceEnrolment",
     "PhaseOut",
     "PhaseOutTransition",
@@ -42,5 +59,6 @@ __all__ = [
     "PublicObjectionTransition",
     "Publication",
     "PublicationTransition",
+    "ReconciliationRun",
     "TwoLineRule",
 ]
