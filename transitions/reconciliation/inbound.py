@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import logging
 from functools import partial
 from typing import IO, Any
@@ -66,9 +67,9 @@ def _header(f: IO[bytes], fmt: str) -> list[Any]:
         if fmt in SPREADSHEETS:
             _height, rows = workbook_rows(f)
         else:
+            # The first block only (a wrapper around the upload would close it when collected).
             head = f.read(SNIFF_BYTES)
-            f.seek(0)
-            rows = csv_rows(f, encoding=detect_encoding(head))
+            rows = csv_rows(io.BytesIO(head), encoding=detect_encoding(head))
         for row in rows:
             if any(c is not None and str(c).strip() for c in row):
                 return row
