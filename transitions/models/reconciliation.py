@@ -104,12 +104,15 @@ class InboundRow(models.Model):
     )
     row_no = models.PositiveIntegerField(_("row"))
     id_number = models.CharField(_("ID number"), max_length=18)
-    name = models.CharField(_("name"), max_length=50, blank=True)
-    household_no = models.CharField(_("household no."), max_length=32, blank=True)
-    head_id_number = models.CharField(_("head's ID number"), max_length=18, blank=True)
+    name = models.CharField(_("name"), max_length=50, blank=True, db_default="")
+    household_no = models.CharField(_("household no."), max_length=32, blank=True, db_default="")
+    # A stream without the column leaves it empty (COPY names only the stream's columns).
+    head_id_number = models.CharField(
+        _("head's ID number"), max_length=18, blank=True, db_default=""
+    )
     members = models.IntegerField(_("members"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=20, blank=True)
-    village_code = models.CharField(_("village code"), max_length=12, blank=True)
+    status = models.CharField(_("status"), max_length=20, blank=True, db_default="")
+    village_code = models.CharField(_("village code"), max_length=12, blank=True, db_default="")
     per_capita_income = models.DecimalField(
         _("per-capita monthly income"), max_digits=16, decimal_places=2, null=True, blank=True
     )

@@ -209,7 +209,8 @@ def field_mismatch() -> str:
             o.village_id AS region_id,
             jsonb_build_object('fields', to_jsonb(x.f), 'row_no', t.row_no) AS detail
         FROM {THEIRS} t
-        JOIN {OURS} o ON o.id_number = t.id_number AND o.reg_status IS NOT NULL
+        JOIN (SELECT *, reg_status AS status FROM {OURS}) o
+            ON o.id_number = t.id_number AND o.reg_status IS NOT NULL
         CROSS JOIN LATERAL (SELECT {_differs("t", "o")} AS f) x
         WHERE cardinality(x.f) > 0
     """  # noqa: S608
