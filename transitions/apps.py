@@ -17,8 +17,8 @@ class TransitionsConfig(AppConfig):
         from .disclosure import inbox as disclosure_inbox
         from .disclosure import permissions as disclosure_permissions  # noqa: F401
         from .exchange import permissions as exchange_permissions  # noqa: F401
-        from .reconciliation import permissions as reconciliation_permissions  # noqa: F401
         from .links import dibao_households
+        from .reconciliation import permissions as reconciliation_permissions  # noqa: F401
 
         disclosure_inbox.register()
 

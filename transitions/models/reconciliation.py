@@ -122,6 +122,9 @@ class InboundRow(models.Model):
         verbose_name_plural = _("inbound rows")
         indexes = [models.Index(fields=["batch", "id_number"], name="inbound_row_person")]
 
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.row_no}"
+
 
 class InboundRowError(models.Model):
     batch = models.ForeignKey(
@@ -137,6 +140,9 @@ class InboundRowError(models.Model):
         verbose_name_plural = _("inbound row errors")
         ordering = ["batch", "row_no", "id"]
         indexes = [models.Index(fields=["batch", "row_no"], name="inbound_error_row")]
+
+    def __str__(self) -> str:
+        return f"{self.row_no} {self.column}: {self.message}"
 
 
 class InboundResult(models.Model):
@@ -160,6 +166,9 @@ class InboundResult(models.Model):
         verbose_name = _("inbound comparison")
         verbose_name_plural = _("inbound comparisons")
         indexes = [models.Index(fields=["batch", "outcome"], name="inbound_result_outcome")]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} {self.outcome} {self.row_no or '—'}"
 
 
 class ReconciliationRun(models.Model):
@@ -186,14 +195,17 @@ class ReconciliationRun(models.Model):
 
 class Difference(models.Model):
     class Category(models.TextChoices):
-        REGISTERED_NOT_DIBAO = "registered_not_dibao", _(
-            "Registered household qualifying for dibao, not in it"
+        REGISTERED_NOT_DIBAO = (
+            "registered_not_dibao",
+            _("Registered household qualifying for dibao, not in it"),
         )
-        DIBAO_NOT_REGISTERED = "dibao_not_registered", _(
-            "Dibao household qualifying for registration, not registered"
+        DIBAO_NOT_REGISTERED = (
+            "dibao_not_registered",
+            _("Dibao household qualifying for registration, not registered"),
         )
-        EXITED_FULL_DIBAO = "exited_full_dibao", _(
-            "Exited household on full dibao past its phase-out"
+        EXITED_FULL_DIBAO = (
+            "exited_full_dibao",
+            _("Exited household on full dibao past its phase-out"),
         )
         UNKNOWN_PERSON = "unknown_person", _("Person on one list unknown to the other")
         FIELD_MISMATCH = "field_mismatch", _("Field mismatch between registers")
@@ -246,9 +258,7 @@ class Difference(models.Model):
 
 
 class DifferenceTransition(TransitionBase):
-    difference = models.ForeignKey(
-        Difference, on_delete=models.CASCADE, related_name="transitions"
-    )
+    difference = models.ForeignKey(Difference, on_delete=models.CASCADE, related_name="transitions")
 
     class Meta(TransitionBase.Meta):
         verbose_name = _("difference history")

@@ -55,7 +55,7 @@ def _error(field: str, message: str, code: str) -> ValidationError:
 
 def _sha256(f: IO[bytes]) -> str:
     f.seek(0)
-    digest = hashlib.file_digest(f, "sha256").hexdigest()
+    digest = hashlib.file_digest(f, "sha256").hexdigest()  # type: ignore[arg-type]
     f.seek(0)
     return digest
 
@@ -195,7 +195,7 @@ def inbound_batch_receive(
             job=job,
         )
         f.seek(0)
-        batch.file.save(name, f, save=False)
+        batch.file.save(name, upload, save=False)
         try:
             with transaction.atomic():
                 batch.save()
@@ -353,11 +353,16 @@ def inbound_batch_import(*, batch_id: int) -> str | None:
             locked.problems, locked.message, locked.status = problems, message, S.IMPORTED
             locked.save()
             InboundBatchTransition.objects.create(
-                batch=locked, action="import", from_status=S.RECEIVED, to_status=S.IMPORTED,
+                batch=locked,
+                action="import",
+                from_status=S.RECEIVED,
+                to_status=S.IMPORTED,
                 reason=message,
             )
             if job:
-                job_finish(job.pk, status=Job.Status.DONE, message=message, result={"batch": batch_id})
+                job_finish(
+                    job.pk, status=Job.Status.DONE, message=message, result={"batch": batch_id}
+                )
             transaction.on_commit(_rerun)
         return str(S.IMPORTED)
     except FileRefused as e:
@@ -386,7 +391,10 @@ def _fail(batch_id: int, message: str) -> str | None:
         batch.status, batch.message = S.FAILED, message
         batch.save(update_fields=["status", "message"])
         InboundBatchTransition.objects.create(
-            batch=batch, action="refuse", from_status=S.RECEIVED, to_status=S.FAILED,
+            batch=batch,
+            action="refuse",
+            from_status=S.RECEIVED,
+            to_status=S.FAILED,
             reason=message,
         )
         if batch.job_id:

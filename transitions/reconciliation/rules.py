@@ -219,7 +219,7 @@ def field_mismatch() -> str:
 def no_insurance(with_batch: bool) -> str:
     e = _t(InsuranceEnrolment)
     batch = (
-        f"AND NOT EXISTS (SELECT 1 FROM {INSURED} i WHERE i.id_number = o.id_number "
+        f"AND NOT EXISTS (SELECT 1 FROM {INSURED} i WHERE i.id_number = o.id_number "  # noqa: S608
         "AND i.status IN ('enrolled', 'exempt'))"
         if with_batch
         else ""

@@ -14,8 +14,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.months import month_start
 from core.models import Job, User
+from core.months import month_start
 from poverty.models import PovertyLine
 
 from ..models import Difference, InboundBatch, ReconciliationRun
@@ -78,7 +78,10 @@ def reconciliation_run(
             for table in (R.OURS, R.THEIRS, R.INSURED):
                 cur.execute(f"DROP TABLE IF EXISTS {table}")
             cur.execute(R.ours_sql(), params)
-            for key, table in (("national_register", R.THEIRS), ("insurance_enrolments", R.INSURED)):
+            for key, table in (
+                ("national_register", R.THEIRS),
+                ("insurance_enrolments", R.INSURED),
+            ):
                 if key in batches:
                     sql, extra = R.theirs_sql(table, INBOUND[key].statuses)
                     cur.execute(sql, {**params, **extra, "batch": batches[key].pk})
@@ -93,7 +96,12 @@ def reconciliation_run(
                     sql = build()
                 cur.execute(R.wrap(sql), {**params, "category": category})
                 found, new, reopened, fixed = cur.fetchone()
-                counts[category] = {"found": found, "new": new, "reopened": reopened, "fixed": fixed}
+                counts[category] = {
+                    "found": found,
+                    "new": new,
+                    "reopened": reopened,
+                    "fixed": fixed,
+                }
                 tick(i, steps, str(Difference.Category(category).label))
             for table in (R.OURS, R.THEIRS, R.INSURED):
                 cur.execute(f"DROP TABLE IF EXISTS {table}")
@@ -155,9 +163,7 @@ def difference_explain(
     """The owner department explains why the difference stands (a reason is required)."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError(
-            {"reason": ValidationError(_("Give the reason."), code="required")}
-        )
+        raise ValidationError({"reason": ValidationError(_("Give the reason."), code="required")})
     locked = DIFFERENCE.lock(difference, by)
     if version is not None and locked.version != version:
         raise ValidationError(

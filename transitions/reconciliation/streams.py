@@ -60,7 +60,9 @@ HEAD_ID = _f(
     "head_id_number", "Head's ID number", ("户主身份证号", "户主证件号码", "head id"), K._id
 )
 MEMBERS = _f("members", "Members", ("家庭人口数", "家庭人数", "人口数", "members"), K._count)
-VILLAGE = _f("village_code", "Village code", ("行政区划代码", "村代码", "village code"), K._text(12))
+VILLAGE = _f(
+    "village_code", "Village code", ("行政区划代码", "村代码", "village code"), K._text(12)
+)
 INCOME = _f(
     "per_capita_income",
     "Per-capita monthly income",

@@ -18,8 +18,16 @@ from ...assistance.conftest import on_day
 from ...factories import UserFactory, region
 
 DAY = dt.date(2027, 1, 5)
-REGISTER_HEADERS = ["姓名", "身份证号", "户编号", "户主身份证号", "家庭人口数", "贫困户状态",
-                    "行政区划代码", "人均月收入"]
+REGISTER_HEADERS = [
+    "姓名",
+    "身份证号",
+    "户编号",
+    "户主身份证号",
+    "家庭人口数",
+    "贫困户状态",
+    "行政区划代码",
+    "人均月收入",
+]
 INSURANCE_HEADERS = ["姓名", "身份证号", "参保状态"]
 
 
@@ -46,8 +54,18 @@ def register_rows(household: Household, *, income="100", status="在册", names=
     out = []
     for m in members:
         name = (names or {}).get(m.person.id_number, m.person.name)
-        out.append([name, m.person.id_number, f"N{household.pk}", head.id_number,
-                    str(len(members)), status, household.village.code, income])
+        out.append(
+            [
+                name,
+                m.person.id_number,
+                f"N{household.pk}",
+                head.id_number,
+                str(len(members)),
+                status,
+                household.village.code,
+                income,
+            ]
+        )
     return out
 
 
@@ -57,8 +75,13 @@ def receive(stream, rows, *, by, sequence=1, sender=None, headers=None, name=Non
     upload = csv_file(headers, rows, name or f"{stream}_{sequence}.csv")
     with on_day(DAY):
         return inbound.inbound_batch_receive(
-            stream=stream, sender=sender, period="2026-12", sequence=sequence, upload=upload,
-            by=by, **kw,
+            stream=stream,
+            sender=sender,
+            period="2026-12",
+            sequence=sequence,
+            upload=upload,
+            by=by,
+            **kw,
         )
 
 

@@ -29,7 +29,11 @@ def test_import_reports_matched_new_changed_unmatched(household_a, household_b, 
 
     assert batch.status == InboundBatch.Status.IMPORTED
     assert (batch.rows_total, batch.matched, batch.new, batch.changed, batch.unmatched) == (
-        4, 2, 1, 1, 2,
+        4,
+        2,
+        1,
+        1,
+        2,
     )
     changed = InboundResult.objects.get(batch=batch, outcome="changed")
     assert changed.fields == ["name"]
@@ -48,8 +52,12 @@ def test_unknown_sender_refused_nothing_written(data_admin):
 
 def test_wrong_sender_for_the_stream_refused(data_admin):
     with pytest.raises(ValidationError) as e:
-        receive("insurance_enrolments", [["张三", unique_id_number(), "已参保"]],
-                by=data_admin, sender="national_register")
+        receive(
+            "insurance_enrolments",
+            [["张三", unique_id_number(), "已参保"]],
+            by=data_admin,
+            sender="national_register",
+        )
     assert _code(e, "sender") == "wrong_sender"
 
 
@@ -65,16 +73,18 @@ def test_same_file_twice_refused(household_a, data_admin):
 
 def test_declared_checksum_must_match(household_a, data_admin):
     with pytest.raises(ValidationError) as e:
-        receive("national_register", register_rows(household_a), by=data_admin,
-                declared_sha256="0" * 64)
+        receive(
+            "national_register", register_rows(household_a), by=data_admin, declared_sha256="0" * 64
+        )
     assert _code(e, "sha256") == "checksum_mismatch"
     assert not InboundBatch.objects.exists()
 
 
 def test_gap_in_the_sequence_reported(household_a, data_admin):
     imported("national_register", register_rows(household_a), by=data_admin, sequence=1)
-    batch = imported("national_register", register_rows(household_a, income="90"),
-                     by=data_admin, sequence=4)
+    batch = imported(
+        "national_register", register_rows(household_a, income="90"), by=data_admin, sequence=4
+    )
     assert batch.status == InboundBatch.Status.IMPORTED
     assert batch.problems[0]["code"] == "sequence_gap"
     assert "2–3" in batch.problems[0]["message"]
@@ -83,15 +93,20 @@ def test_gap_in_the_sequence_reported(household_a, data_admin):
 def test_sequence_received_already_refused(household_a, data_admin):
     imported("national_register", register_rows(household_a), by=data_admin, sequence=2)
     with pytest.raises(ValidationError) as e:
-        receive("national_register", register_rows(household_a, income="1"), by=data_admin,
-                sequence=2)
+        receive(
+            "national_register", register_rows(household_a, income="1"), by=data_admin, sequence=2
+        )
     assert _code(e, "sequence") == "sequence_used"
 
 
 def test_headers_of_another_stream_refused(data_admin):
     with pytest.raises(ValidationError) as e:
-        receive("national_register", [["张三", unique_id_number(), "已参保"]], by=data_admin,
-                headers=INSURANCE_HEADERS)
+        receive(
+            "national_register",
+            [["张三", unique_id_number(), "已参保"]],
+            by=data_admin,
+            headers=INSURANCE_HEADERS,
+        )
     assert _code(e, "file") == "other_stream"
     assert "Social-insurance enrolments" in str(e.value)
     assert not InboundBatch.objects.exists()
@@ -120,11 +135,15 @@ def test_bad_cells_in_the_row_report_with_masked_ids(household_a, data_admin):
 
 
 def test_unreadable_file_refused_nothing_kept(data_admin):
-    batch = receive("national_register", [["张三", "x", "", "", "", "在册", "", ""]],
-                    by=data_admin)
+    batch = receive("national_register", [["张三", "x", "", "", "", "在册", "", ""]], by=data_admin)
     # Every row invalid is still an import; a file that is not text at all is refused:
-    batch.file.save("bad.csv", __import__("django.core.files.base", fromlist=["ContentFile"])
-                    .ContentFile(b"\xff\xfe\x00garbage"), save=True)
+    batch.file.save(
+        "bad.csv",
+        __import__("django.core.files.base", fromlist=["ContentFile"]).ContentFile(
+            b"\xff\xfe\x00garbage"
+        ),
+        save=True,
+    )
     from transitions.reconciliation.inbound import inbound_batch_import
 
     inbound_batch_import(batch_id=batch.pk)

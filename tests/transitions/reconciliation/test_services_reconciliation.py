@@ -33,9 +33,7 @@ def diffs(category: str, status: str = "open") -> list[Difference]:
 @pytest.fixture
 def case(cw_baisha, cw_baisha_2, ca_pengjiang, village_a):  # type: ignore[no-untyped-def]
     with on_day(dt.date(2026, 11, 13)):
-        return build_confirmed(
-            village_a, maker=cw_baisha, second=cw_baisha_2, checker=ca_pengjiang
-        )
+        return build_confirmed(village_a, maker=cw_baisha, second=cw_baisha_2, checker=ca_pengjiang)
 
 
 def _income(case, value: str) -> None:  # type: ignore[no-untyped-def]
@@ -54,8 +52,9 @@ def test_registered_household_qualifying_for_dibao(household_a, data_admin):
     assert first.counts[C.REGISTERED_NOT_DIBAO]["new"] == 1
 
     # The next batch reports an income above the standard: fixed, with its history row.
-    imported("national_register", register_rows(household_a, income="5000"), by=data_admin,
-             sequence=2)
+    imported(
+        "national_register", register_rows(household_a, income="5000"), by=data_admin, sequence=2
+    )
     run()
     d.refresh_from_db()
     assert d.status == "fixed"
@@ -77,19 +76,33 @@ def test_dibao_household_qualifying_for_registration(case):
 def test_exited_household_on_full_dibao_past_its_phase_out(case, ca_pengjiang):
     award = BenefitAward.objects.filter(case=case).latest("id")
     PhaseOut.objects.create(
-        case=case, household=case.household, county=case.village.parent.parent,
-        region=case.village, decision="lower", decided_on=dt.date(2026, 5, 20),
-        start_month=dt.date(2026, 6, 1), kept_until=dt.date(2026, 11, 1),
-        due_on=dt.date(2026, 12, 1), award=award, status="overdue", created_by=ca_pengjiang,
+        case=case,
+        household=case.household,
+        county=case.village.parent.parent,
+        region=case.village,
+        decision="lower",
+        decided_on=dt.date(2026, 5, 20),
+        start_month=dt.date(2026, 6, 1),
+        kept_until=dt.date(2026, 11, 1),
+        due_on=dt.date(2026, 12, 1),
+        award=award,
+        status="overdue",
+        created_by=ca_pengjiang,
     )
     run()
     [d] = diffs(C.EXITED_FULL_DIBAO)
     assert d.household_id == case.household_id
     # The lower amount is recorded: fixed.
     BenefitAward.objects.create(
-        case=case, effective_month=dt.date(2027, 1, 1), base_amount=Decimal("10"),
-        supplement_amount=0, total=Decimal("10"), members=award.members, reason=award.reason,
-        decided_by=ca_pengjiang, decided_on=DAY,
+        case=case,
+        effective_month=dt.date(2027, 1, 1),
+        base_amount=Decimal("10"),
+        supplement_amount=0,
+        total=Decimal("10"),
+        members=award.members,
+        reason=award.reason,
+        decided_by=ca_pengjiang,
+        decided_on=DAY,
     )
     run()
     d.refresh_from_db()
@@ -111,8 +124,12 @@ def test_persons_unknown_to_the_other_and_field_mismatch(household_a, household_
     assert m.person.id_number == head_id and m.detail["fields"] == ["name"]
 
     # The next batch is right and complete: both fixed.
-    imported("national_register", register_rows(household_a) + register_rows(household_b),
-             by=data_admin, sequence=2)
+    imported(
+        "national_register",
+        register_rows(household_a) + register_rows(household_b),
+        by=data_admin,
+        sequence=2,
+    )
     run()
     assert not diffs(C.UNKNOWN_PERSON) and not diffs(C.FIELD_MISMATCH)
     assert len(diffs(C.UNKNOWN_PERSON, "fixed")) == 2
@@ -123,8 +140,9 @@ def test_person_known_only_to_theirs(household_a, data_admin):
 
     register(household_a)
     stranger = unique_id_number()
-    rows = register_rows(household_a) + [
-        ["陌生人", stranger, "N9", stranger, "1", "在册", "440703002201", "50"]
+    rows = [
+        *register_rows(household_a),
+        ["陌生人", stranger, "N9", stranger, "1", "在册", "440703002201", "50"],
     ]
     imported("national_register", rows, by=data_admin)
     run()
@@ -162,7 +180,7 @@ def test_rerun_adds_nothing_and_fixed_reopens(household_a, data_admin):
     second = run()
     assert list(Difference.objects.values_list("id", "status", "version")) == before
     assert sum(d.transitions.count() for d in Difference.objects.all()) == history
-    assert all(c is None or c["new"] == 0 and c["fixed"] == 0 for c in second.counts.values())
+    assert all(c is None or (c["new"] == 0 and c["fixed"] == 0) for c in second.counts.values())
 
     d = Difference.objects.get(category=C.REGISTERED_NOT_DIBAO)
     PovertyRecord.objects.filter(household=household_a).delete()
@@ -201,15 +219,19 @@ def test_explained_by_the_owner_department_only(
     assert done.status == "explained" and done.reason == "申请在办"
     t = done.transitions.last()
     assert (t.action, t.from_status, t.to_status, t.by) == (
-        "explain", "open", "explained", ca_pengjiang,
+        "explain",
+        "open",
+        "explained",
+        ca_pengjiang,
     )
     # Stale: the second explanation gets a clear message.
     with pytest.raises(ValidationError) as e:
         difference_explain(difference=d, reason="again", by=ca_pengjiang)
     assert e.value.code == "wrong_status"
     # An explained difference no longer found is fixed too.
-    imported("national_register", register_rows(household_a, income="5000"), by=data_admin,
-             sequence=2)
+    imported(
+        "national_register", register_rows(household_a, income="5000"), by=data_admin, sequence=2
+    )
     run()
     d.refresh_from_db()
     assert d.status == "fixed"
