@@ -94,7 +94,8 @@ def reconciliation_run(
                     sql = build("insurance_enrolments" in batches)
                 else:
                     sql = build()
-                cur.execute(R.wrap(sql), {**params, "category": category})
+                cur.execute(R.hits_sql(sql), params)
+                cur.execute(R.wrap(), {**params, "category": category})
                 found, new, reopened, fixed = cur.fetchone()
                 counts[category] = {
                     "found": found,
@@ -103,7 +104,7 @@ def reconciliation_run(
                     "fixed": fixed,
                 }
                 tick(i, steps, str(Difference.Category(category).label))
-            for table in (R.OURS, R.THEIRS, R.INSURED):
+            for table in (R.OURS, R.THEIRS, R.INSURED, R.HITS):
                 cur.execute(f"DROP TABLE IF EXISTS {table}")
         run.counts = counts
         run.finished_at = timezone.now()
