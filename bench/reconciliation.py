@@ -87,9 +87,12 @@ def _load(persons: int) -> dict[str, Any]:
             status=InboundBatch.Status.IMPORTED,
             received_by=user,
         ).pk
-    p = {"user": user.pk, "nat": batches["national_register"], "ins": batches[
-        "insurance_enrolments"
-    ], "persons": persons}
+    p = {
+        "user": user.pk,
+        "nat": batches["national_register"],
+        "ins": batches["insurance_enrolments"],
+        "persons": persons,
+    }
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute(
             """
@@ -318,9 +321,11 @@ def naive(sample: int, batches: dict[str, int]) -> tuple[float, int, int]:
     # Their rows unknown to us: every n-th row of the national batch, one lookup each.
     rows = InboundRow.objects.filter(batch_id=nat).count()
     row_step = max(rows // max(sample, 1), 1)
-    for id_number in InboundRow.objects.filter(batch_id=nat).order_by("row_no").values_list(
-        "id_number", flat=True
-    )[::row_step]:
+    for id_number in (
+        InboundRow.objects.filter(batch_id=nat)
+        .order_by("row_no")
+        .values_list("id_number", flat=True)[::row_step]
+    ):
         found += not Person.objects.filter(id_number=id_number).exists()
     return time.perf_counter() - t0, len(ids), found
 

@@ -152,3 +152,16 @@ def test_unreadable_file_refused_nothing_kept(data_admin):
     assert batch.message
     assert not InboundRow.objects.filter(batch=batch).exists()
     assert not InboundResult.objects.filter(batch=batch).exists()
+
+
+def test_an_imported_batch_reruns_the_reconciliation(
+    household_a, data_admin, django_capture_on_commit_callbacks, monkeypatch
+):
+    from transitions.reconciliation import tasks
+
+    calls = []
+    monkeypatch.setattr(tasks.run_reconciliation, "delay", lambda *a: calls.append(a))
+    monkeypatch.setattr(tasks.import_inbound_batch, "delay", lambda *a: calls.append(("import",)))
+    with django_capture_on_commit_callbacks(execute=True):
+        imported("national_register", register_rows(household_a), by=data_admin)
+    assert calls == [("import",), (None,)]
