@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from core.job_progress import job_finish, job_progress_writer
 from core.models import Job, User
+from households.models import Person
 from households.tabular import (
     SNIFF_BYTES,
     CellError,
@@ -263,7 +264,7 @@ def _ours_for(spec: Inbound) -> str:
     if spec.key == "national_register":
         return f"""SELECT person_id, id_number, name, head_id_number, members,
             reg_status AS status FROM {R.OURS} WHERE reg_status IS NOT NULL"""  # noqa: S608
-    e, p = InsuranceEnrolment._meta.db_table, "households_person"
+    e, p = InsuranceEnrolment._meta.db_table, Person._meta.db_table
     return f"""SELECT en.person_id, p.id_number, p.name, NULL::varchar AS head_id_number,
         NULL::bigint AS members, en.status FROM {e} en JOIN {p} p ON p.id = en.person_id"""  # noqa: S608
 

@@ -19,10 +19,10 @@ from core.exports import export_response
 from core.http import AuthenticatedHttpRequest
 from core.pages import role_page
 
+from ..kinds import ROLE_DEPARTMENT
 from ..models import Department, Difference
 from . import selectors, services
 from .permissions import EXPLAIN, RUN, VIEW
-from .workflow import DIFFERENCE
 
 PAGE_SIZE = 50
 
@@ -99,7 +99,11 @@ def difference_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "categories": Difference.Category.choices,
             "states": Difference.State.choices,
             "owners": Department.choices,
-            "may_explain": request.user.has_perm(EXPLAIN),
+            # The button where the service would allow it: open, and the user's department
+            # owns it (scope is the list's already).
+            "my_department": ROLE_DEPARTMENT.get(request.user.role, "")
+            if request.user.has_perm(EXPLAIN)
+            else "",
             "may_run": request.user.has_perm(RUN),
             "form": ExplainForm(),
         },
@@ -136,6 +140,3 @@ def run(request: AuthenticatedHttpRequest) -> HttpResponse:
     services.reconciliation_run_start(by=request.user)
     messages.info(request, _("Reconciliation started; the list updates when it is done."))
     return redirect("transitions:reconciliation_list")
-
-
-__all__ = ["DIFFERENCE", "difference_explain", "difference_list", "run"]

@@ -37,8 +37,19 @@ def test_list_filters_and_export(client, difference, ca_pengjiang, django_assert
     assert "白沙甲社区" in export.content.decode("utf-8-sig")
 
 
+def test_explain_button_only_for_the_owner_department(client, difference, po_pengjiang):
+    login(client, po_pengjiang)
+    explain = reverse("transitions:reconciliation_explain", args=[difference.pk])
+    assert explain not in client.get(LIST).content.decode()
+    client.post(explain, {"reason": "x"})
+    difference.refresh_from_db()
+    assert difference.status == "open"
+
+
 def test_explain_on_the_page(client, difference, ca_pengjiang):
     login(client, ca_pengjiang)
+    explain = reverse("transitions:reconciliation_explain", args=[difference.pk])
+    assert explain in client.get(LIST).content.decode()
     with on_day(DAY):
         r = client.post(
             reverse("transitions:reconciliation_explain", args=[difference.pk]),
