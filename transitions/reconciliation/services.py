@@ -26,6 +26,7 @@ from .workflow import DIFFERENCE
 
 Progress = Callable[[int, int, str], None]
 JOB_KIND = "reconciliation_run"
+RUN_WORK_MEM = "64MB"
 
 
 def latest_batches() -> dict[str, InboundBatch]:
@@ -59,6 +60,12 @@ def reconciliation_run(
     with transaction.atomic():
         with connection.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(hashtext('reconciliation'))")
+            # Whole-register statements: sorts and hashes of a million rows in memory, and no
+            # JIT compilation (seconds on such plans, for nothing: each runs once).
+            cur.execute(
+                "SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true)",
+                [RUN_WORK_MEM],
+            )
         run = ReconciliationRun.objects.create(
             on=on, batches={k: b.pk for k, b in batches.items()}, started_by=by, job=job
         )
@@ -77,6 +84,7 @@ def reconciliation_run(
         with connection.cursor() as cur:
             for table in (R.OURS, R.THEIRS, R.INSURED):
                 cur.execute(f"DROP TABLE IF EXISTS {table}")
+            cur.execute(f"ANALYZE {Difference._meta.db_table}")
             cur.execute(R.ours_sql(), params)
             for key, table in (
                 ("national_register", R.THEIRS),
