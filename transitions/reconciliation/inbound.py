@@ -243,7 +243,7 @@ def _duplicates(batch: InboundBatch) -> int:
                 FROM {r} WHERE batch_id = %(b)s
             ), ins AS (
                 INSERT INTO {e} (batch_id, row_no, "column", value, message)
-                SELECT %(b)s, row_no, %(col)s, '', %(msg)s || first_row
+                SELECT %(b)s, row_no, %(col)s, '', replace(%(msg)s, %(token)s, first_row::text)
                 FROM d WHERE n > 1 AND row_no > first_row
                 RETURNING 1
             )
@@ -252,7 +252,8 @@ def _duplicates(batch: InboundBatch) -> int:
             {
                 "b": batch.pk,
                 "col": str(batch.kind_spec.fields[0].label),
-                "msg": _("Duplicate person: the same ID number as row "),
+                "msg": _("Duplicate person: the same ID number as row %(row)s."),
+                "token": "%(row)s",
             },
         )
         return int(cur.fetchone()[0])

@@ -120,7 +120,7 @@ def test_duplicate_persons_reported(household_a, data_admin):
     assert batch.duplicates == 1
     assert any(p["code"] == "duplicate_persons" for p in batch.problems)
     error = InboundRowError.objects.get(batch=batch)
-    assert error.row_no == len(rows) + 1 and "row 2" in error.message
+    assert error.row_no == len(rows) + 1 and error.message.endswith("row 2.")
     # The person is compared once.
     assert InboundResult.objects.filter(batch=batch).count() == 3
 
@@ -165,3 +165,11 @@ def test_an_imported_batch_reruns_the_reconciliation(
     with django_capture_on_commit_callbacks(execute=True):
         imported("national_register", register_rows(household_a), by=data_admin)
     assert calls == [("import",), (None,)]
+
+
+def test_refusal_in_chinese(data_admin):
+    from django.utils import translation
+
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as e:
+        receive("national_register", [], by=data_admin, sender="some_bank")
+    assert "未知的发送方" in str(e.value)
