@@ -403,6 +403,9 @@ SPECTACULAR_SETTINGS = {
         "PovertyCauseEnum": "poverty.models.PovertyCause",
         "PovertyConfirmingLevelEnum": "poverty.models.PovertyRecord.ConfirmingLevel",
         "ExchangeBatchStatusEnum": "transitions.models.ExchangeBatch.Status",
+        "DifferenceCategoryEnum": "transitions.models.Difference.Category",
+        "DifferenceStateEnum": "transitions.models.Difference.State",
+        "InboundBatchStatusEnum": "transitions.models.InboundBatch.Status",
     },
 }
 

@@ -56,7 +56,7 @@ class ExplainSerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False)
 
 
-class JobSerializer(serializers.Serializer):
+class ReconciliationJobSerializer(serializers.Serializer):
     job = serializers.IntegerField()
     status = serializers.CharField()
 

@@ -26,7 +26,7 @@ from .serializers import (
     ExplainSerializer,
     InboundBatchSerializer,
     InboundReceiveSerializer,
-    JobSerializer,
+    ReconciliationJobSerializer,
 )
 
 
@@ -96,7 +96,7 @@ class DifferenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @extend_schema(
         summary="Run the reconciliation (in the background): the job to follow",
         request=None,
-        responses={202: JobSerializer},
+        responses={202: ReconciliationJobSerializer},
     )
     @action(detail=False, methods=["post"], required_perms=[RUN])
     def run(self, request: Request) -> Response:
