@@ -113,3 +113,15 @@ def test_receive_a_file_and_refusals(api, household_a, data_admin, po_taishan):
     # A district user sees no inbound batch (the files are the whole city's).
     login(api, po_taishan)
     assert api.get("/api/v1/inbound-batches/").json()["results"] == []
+
+
+def test_explain_with_a_stale_version_409(api, difference, ca_pengjiang):
+    login(api, ca_pengjiang)
+    r = api.post(
+        f"{URL}{difference.pk}/explain/",
+        {"reason": "x", "version": difference.version + 1},
+        format="json",
+    )
+    assert r.status_code == 409
+    difference.refresh_from_db()
+    assert difference.status == "open" and not difference.transitions.filter(action="explain")

@@ -235,3 +235,32 @@ def test_explained_by_the_owner_department_only(
     run()
     d.refresh_from_db()
     assert d.status == "fixed"
+
+
+def test_the_job_reports_progress_and_outcome(
+    household_a, data_admin, django_capture_on_commit_callbacks
+):
+    from core.models import Job
+    from transitions.reconciliation.services import (
+        reconciliation_run_job,
+        reconciliation_run_start,
+    )
+
+    register(household_a)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        job = reconciliation_run_start(by=data_admin)
+    assert len(callbacks) == 1 and job.status == Job.Status.QUEUED
+    with on_day(DAY):
+        run_id = reconciliation_run_job(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE and job.result == {"run": run_id}
+    assert "differences found" in job.message
+    # Delivered twice: the second does nothing.
+    assert reconciliation_run_job(job_id=job.pk) is None
+
+
+def test_only_data_admins_start_a_run(ca_pengjiang):
+    from transitions.reconciliation.services import reconciliation_run_start
+
+    with pytest.raises(PermissionDenied):
+        reconciliation_run_start(by=ca_pengjiang)
