@@ -43,5 +43,6 @@ urlpatterns = [
     path("", include("transitions.supervision.api")),
     path("", include("transitions.supervision.monitoring.api")),
     path("", include("transitions.supervision.whatif.api")),
+    path("", include("transitions.reconciliation.api.urls")),
     path("", include("core.notifications.api")),
 ]

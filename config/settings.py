@@ -203,6 +203,7 @@ CELERY_IMPORTS = (
     "transitions.supervision.tasks",
     "transitions.registry_api.tasks",
     "transitions.supervision.whatif.tasks",
+    "transitions.reconciliation.tasks",
 )
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Dynamic management: periodic reviews that are due are opened every night (Asia/Shanghai).
@@ -453,6 +454,9 @@ SPECTACULAR_SETTINGS = {
         "MonitoringCaseOutcomeEnum": "transitions.models.MonitoringCase.Outcome",
         "MonitoringCaseStatusEnum": "transitions.models.MonitoringCase.Status",
         "WhatIfScenarioStatusEnum": "transitions.models.WhatIfScenario.Status",
+        "DifferenceCategoryEnum": "transitions.models.Difference.Category",
+        "DifferenceStateEnum": "transitions.models.Difference.State",
+        "InboundBatchStatusEnum": "transitions.models.InboundBatch.Status",
     },
 }
 

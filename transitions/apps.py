@@ -18,6 +18,7 @@ class TransitionsConfig(AppConfig):
         from .disclosure import permissions as disclosure_permissions  # noqa: F401
         from .exchange import permissions as exchange_permissions  # noqa: F401
         from .links import dibao_households
+        from .reconciliation import permissions as reconciliation_permissions  # noqa: F401
         from .registry_api import permissions as registry_permissions  # noqa: F401
         from .registry_api import receivers as registry_receivers  # noqa: F401
         from .supervision import permissions as supervision_permissions  # noqa: F401

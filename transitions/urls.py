@@ -3,6 +3,7 @@ from django.urls import path
 from . import views
 from .disclosure.urls import staff_urlpatterns
 from .exchange import views as exchange_views
+from .reconciliation import views as reconciliation_views
 from .supervision.urls import staff_urlpatterns as supervision_urlpatterns
 from .supervision.whatif import views as whatif_views
 
@@ -22,6 +23,13 @@ urlpatterns = [
     path("what-if/", whatif_views.whatif_list, name="whatif_list"),
     path("what-if/<int:pk>/", whatif_views.whatif_detail, name="whatif_detail"),
     path("what-if/<int:pk>/export.<str:fmt>", whatif_views.whatif_export, name="whatif_export"),
+    path("reconciliation/", reconciliation_views.difference_list, name="reconciliation_list"),
+    path("reconciliation/run/", reconciliation_views.run, name="reconciliation_run"),
+    path(
+        "reconciliation/<int:pk>/explain/",
+        reconciliation_views.difference_explain,
+        name="reconciliation_explain",
+    ),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/<str:action>/", views.act, name="act"),
     path("phase-outs/", views.phase_outs, name="phase_outs"),

@@ -399,6 +399,27 @@ BEFORE_REGISTRY["data_admin"] |= {
     "transitions.view_whatifscenario",
     "transitions.add_whatifscenario",
 }
+# Issue 10, reconciliation: the departments' caseworkers and reviewers see and explain the
+# differences (which: region scope, and the owner department's rule); data administrators and
+# supervisors see them; data administrators receive inbound batches and run the job; the
+# poverty office's and social security's users see the inbound batches (at city level).
+_RECON_VIEW = "transitions.view_difference"
+for _role in (
+    "caseworker",
+    "civil_affairs_reviewer",
+    "poverty_office_reviewer",
+    "social_security_officer",
+):
+    BEFORE_REGISTRY[_role] |= {_RECON_VIEW, "transitions.change_difference"}
+BEFORE_REGISTRY["supervisor"] |= {_RECON_VIEW}
+BEFORE_REGISTRY["data_admin"] |= {
+    _RECON_VIEW,
+    "transitions.add_reconciliationrun",
+    "transitions.add_inboundbatch",
+    "transitions.view_inboundbatch",
+}
+BEFORE_REGISTRY["poverty_office_reviewer"] |= {"transitions.view_inboundbatch"}
+BEFORE_REGISTRY["social_security_officer"] |= {"transitions.view_inboundbatch"}
 
 
 def test_registry_grants_exactly_the_former_table():

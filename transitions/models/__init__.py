@@ -23,6 +23,16 @@ from .handoffs import (
     TwoLineRule,
     _answer_upload_to,  # noqa: F401 - named by migration 0004
 )
+from .reconciliation import (
+    Difference,
+    DifferenceTransition,
+    InboundBatch,
+    InboundBatchTransition,
+    InboundResult,
+    InboundRow,
+    InboundRowError,
+    ReconciliationRun,
+)
 from .registry_api import (
     RegistryCall,
     RegistryClient,
@@ -43,6 +53,8 @@ from .whatif import WhatIfDistrict, WhatIfScenario, WhatIfTransition
 __all__ = [
     "ApprovalPolicy",
     "Department",
+    "Difference",
+    "DifferenceTransition",
     "EnrolmentImport",
     "ExchangeBatch",
     "ExchangeBatchFile",
@@ -53,6 +65,11 @@ __all__ = [
     "HandoffDecision",
     "HandoffKind",
     "HandoffTransition",
+    "InboundBatch",
+    "InboundBatchTransition",
+    "InboundResult",
+    "InboundRow",
+    "InboundRowError",
     "InsuranceEnrolment",
     "MonitoringCase",
     "MonitoringCaseTransition",
@@ -63,6 +80,7 @@ __all__ = [
     "PublicObjectionTransition",
     "Publication",
     "PublicationTransition",
+    "ReconciliationRun",
     "RegistryCall",
     "RegistryClient",
     "RegistryDelivery",

@@ -146,7 +146,9 @@ class Plan:
         self.width = width
         self.schema = {f"c{j}": pl.String for j in range(width)}
         checks, values = [], []
-        self.id_columns = [f"c{columns[f.name]}" for f in kind.fields if f.clean is K._id]
+        self.id_columns = [
+            f"c{columns[f.name]}" for f in kind.fields if f.clean is K._id and f.name in columns
+        ]
         self.numeric = {
             columns[f.name]
             for f in kind.fields

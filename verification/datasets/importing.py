@@ -24,6 +24,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, TYPE_CHECKING, Any
 
@@ -92,6 +93,28 @@ def stage_columns(kind: K.Kind) -> list[str]:
     cols = ["snapshot_id", "row_no"]
     cols += [str(model._meta.get_field(f.name).column) for f in kind.fields]  # type: ignore[union-attr]
     return cols
+
+
+@dataclass(frozen=True)
+class StageTarget:
+    """Where validate_rows COPYs: the rows' table and columns (owner id, row number, then the
+    kind's fields in order) and the bad cells' table (owner id, row, column, value, message).
+    Default: the kind's stage table and ImportRowError; transitions' inbound batches give
+    their own (the same reading, cleaning and row report for another owner)."""
+
+    table: str
+    columns: tuple[str, ...]
+    errors_table: str
+    error_columns: tuple[str, ...]
+
+
+def default_target(kind: K.Kind) -> StageTarget:
+    return StageTarget(
+        STAGE_MODELS[kind.code]._meta.db_table,
+        tuple(stage_columns(kind)),
+        ImportRowError._meta.db_table,
+        ("snapshot_id", "row_no", '"column"', "value", "message"),
+    )
 
 
 # ----------------------------------------------------------------------------- reading
@@ -182,15 +205,16 @@ class _Stage:
         columns: dict[str, int],
         heading: dict[str, str],
         today: dt.date,
+        target: StageTarget | None = None,
     ) -> None:
         kind = snapshot.kind_spec
         self.kind, self.snapshot, self.today = kind, snapshot, today
         self.columns, self.heading = columns, heading
         self.formats = [(fl.name, _formatter(fl)) for fl in kind.fields]
         self.prefix = f"{snapshot.pk}\t"
-        table = STAGE_MODELS[kind.code]._meta.db_table
-        names = ", ".join(stage_columns(kind))
-        self.copy_text = f"COPY {table} ({names}) FROM STDIN"
+        self.target = target or default_target(kind)
+        names = ", ".join(self.target.columns)
+        self.copy_text = f"COPY {self.target.table} ({names}) FROM STDIN"
         self.done = self.invalid = 0
         self.errors = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - closed by close()
             max_size=8 << 20, mode="w+", encoding="utf-8"
@@ -289,9 +313,9 @@ class _Stage:
         try:
             if self.invalid:
                 self.errors.seek(0)
-                cols = ["snapshot_id", "row_no", '"column"', "value", "message"]
+                cols = self.target.error_columns
                 with self.cur.copy(
-                    f"COPY {ImportRowError._meta.db_table} ({', '.join(cols)}) FROM STDIN"
+                    f"COPY {self.target.errors_table} ({', '.join(cols)}) FROM STDIN"
                 ) as copy:
                     while chunk := self.errors.read(1024 * 1024):
                         copy.write(chunk)
@@ -324,7 +348,12 @@ def few_collections() -> Iterator[None]:
 
 
 def validate_rows(
-    snapshot: DatasetSnapshot, f: IO[bytes], *, today: dt.date, progress: Progress
+    snapshot: DatasetSnapshot,
+    f: IO[bytes],
+    *,
+    today: dt.date,
+    progress: Progress,
+    target: StageTarget | None = None,
 ) -> tuple[int, int]:
     """Stage the valid rows and record the bad cells of the file; returns (rows, invalid rows).
     Runs inside the caller's transaction. Raises FileRefused for a file that cannot be taken.
@@ -365,7 +394,7 @@ def validate_rows(
         for fl in kind.fields
         if fl.name in columns
     }
-    stage = _Stage(snapshot, columns, heading, today)
+    stage = _Stage(snapshot, columns, heading, today, target)
     started = last = time.monotonic()
 
     def report(total: int) -> None:
