@@ -34,6 +34,13 @@ def normalise(raw: str) -> str:
     return (raw or "").strip().replace(" ", "").upper()
 
 
+def wrong_check_character(expected: str) -> str:
+    """What is said of a number whose only fault is its check character (`expected`)."""
+    return _("The check character is wrong: it should be %(c)s. Please re-check the number.") % {
+        "c": expected
+    }
+
+
 def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdFacts:
     """Validate and return the facts of an ID number, or raise ValidationError with the reason."""
     number = normalise(raw)
@@ -67,11 +74,7 @@ def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdFacts:
         )
     expected = check_character(number[:17])
     if number[17] != expected:
-        raise ValidationError(
-            _("The check character is wrong: it should be %(c)s. Please re-check the number.")
-            % {"c": expected},
-            code="check_digit",
-        )
+        raise ValidationError(wrong_check_character(expected), code="check_digit")
     return IdFacts(
         number=number,
         birth_date=birth,

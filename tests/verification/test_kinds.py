@@ -98,3 +98,31 @@ def test_a_nul_in_a_text_cell_is_reported():
     m = map_headers(["身份证号", "开户银行", "余额"], kind.aliases, required=kind.required)
     _values, errors = clean_row(kind, [ID, "农业\x00银行", "1"], m.columns, today=TODAY)
     assert [e[0] for e in errors] == ["Bank"]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        ID,  # valid
+        "110105194912310021",  # wrong check character only: the shortcut
+        "110105194913310021",  # no such birth date (and a wrong check character)
+        "110105299912310029",  # born in the future
+        "11010519491231002x",  # lower-case x
+        "１１０１０５１９４９１２３１００２Ｘ",  # full-width, valid
+        "１１０１０５１９４９１２３１００２１",  # full-width, wrong check character
+        "11010519491231002",  # 17 characters
+        "1101051949123100AX",  # a letter inside
+    ],
+)
+def test_the_id_cleaner_says_what_the_full_validation_says(raw):  # type: ignore[no-untyped-def]
+    """kinds._id's shortcuts accept and refuse exactly what clean_id_number does, in its words."""
+    from households.tabular import CellError, clean_id_number
+    from verification.kinds import _id
+
+    def outcome(clean):  # type: ignore[no-untyped-def]
+        try:
+            return "ok", clean(raw, today=TODAY) if clean is clean_id_number else clean(raw, TODAY)
+        except CellError as e:
+            return "error", str(e)
+
+    assert outcome(_id) == outcome(clean_id_number)
