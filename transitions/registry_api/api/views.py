@@ -114,6 +114,27 @@ class RegistryView(APIView):
             return user.client
         return getattr(self.request._request, "registry_client", None)
 
+    def open_transaction(self, kind: str) -> RegistryTransaction:
+        """The call's transaction (its id in every answer and refusal), named by the client's
+        reference_id if it gave one."""
+        data = self.request.data
+        reference = str(data.get("reference_id", "")) if isinstance(data, dict) else ""
+        self.txn = transaction_open(client=self.client, kind=kind, reference_id=reference)
+        return self.txn
+
+    def subscription_answer(self, subscription: Any) -> Response:
+        """A subscribe or unsubscribe call's answer, its transaction closed as succeeded."""
+        assert self.txn is not None
+        transaction_close(self.txn, ok=True)
+        return Response(
+            {
+                "transaction_id": str(self.txn.pk),
+                "reference_id": self.txn.reference_id,
+                "status": self.txn.status,
+                "subscription_id": subscription.pk,
+            }
+        )
+
     def shape(self, serializer_class: Any) -> dict[str, Any]:
         self.summary = _summary(self.request.data)
         serializer = serializer_class(data=self.request.data)
@@ -244,22 +265,16 @@ class SearchView(RegistryView):
     )
     def post(self, request: Request) -> Response:
         client = self.client
-        self.txn = transaction_open(
-            client=client,
-            kind=RegistryTransaction.Kind.SEARCH,
-            reference_id=str(request.data.get("reference_id", ""))
-            if isinstance(request.data, dict)
-            else "",
-        )
+        txn = self.open_transaction(RegistryTransaction.Kind.SEARCH)
         data = self.shape(SearchRequestSerializer)
         result = registry_search(client=client, criteria=dict(data["search_criteria"]))
         self.record_count = len(result.records)
-        transaction_close(self.txn, ok=True, records=self.record_count, total=result.total_count)
+        transaction_close(txn, ok=True, records=self.record_count, total=result.total_count)
         return Response(
             {
-                "transaction_id": str(self.txn.pk),
-                "reference_id": self.txn.reference_id,
-                "status": self.txn.status,
+                "transaction_id": str(txn.pk),
+                "reference_id": txn.reference_id,
+                "status": txn.status,
                 "as_of": result.as_of.isoformat(),
                 "pagination": {
                     "page_size": result.page_size,
@@ -308,30 +323,16 @@ class SubscribeView(RegistryView):
     )
     def post(self, request: Request) -> Response:
         client = self.client
-        self.txn = transaction_open(
-            client=client,
-            kind=RegistryTransaction.Kind.SUBSCRIBE,
-            reference_id=str(request.data.get("reference_id", ""))
-            if isinstance(request.data, dict)
-            else "",
-        )
+        txn = self.open_transaction(RegistryTransaction.Kind.SUBSCRIBE)
         data = self.shape(SubscribeRequestSerializer)
         sub = subscription_create(
             client=client,
-            txn=self.txn,
+            txn=txn,
             region_code=data["region_code"],
             event_types=list(data["event_types"]),
             callback_url=data["callback_url"],
         )
-        transaction_close(self.txn, ok=True)
-        return Response(
-            {
-                "transaction_id": str(self.txn.pk),
-                "reference_id": self.txn.reference_id,
-                "status": self.txn.status,
-                "subscription_id": sub.pk,
-            }
-        )
+        return self.subscription_answer(sub)
 
 
 class UnsubscribeView(RegistryView):
@@ -350,24 +351,10 @@ class UnsubscribeView(RegistryView):
     )
     def post(self, request: Request) -> Response:
         client = self.client
-        self.txn = transaction_open(
-            client=client,
-            kind=RegistryTransaction.Kind.UNSUBSCRIBE,
-            reference_id=str(request.data.get("reference_id", ""))
-            if isinstance(request.data, dict)
-            else "",
-        )
+        self.open_transaction(RegistryTransaction.Kind.UNSUBSCRIBE)
         data = self.shape(UnsubscribeRequestSerializer)
         sub = subscription_end(client=client, subscription_id=data["subscription_id"])
-        transaction_close(self.txn, ok=True)
-        return Response(
-            {
-                "transaction_id": str(self.txn.pk),
-                "reference_id": self.txn.reference_id,
-                "status": self.txn.status,
-                "subscription_id": sub.pk,
-            }
-        )
+        return self.subscription_answer(sub)
 
 
 class TxnStatusView(RegistryView):
