@@ -442,7 +442,8 @@ SPECTACULAR_SETTINGS = {
         "DatasetSnapshotStatusEnum": "verification.models.DatasetSnapshot.Status",
         "FindingCategoryEnum": "verification.models.checks.Category",
         "FindingStateEnum": "verification.models.Finding.State",
-        "CrossCheckRunStatusEnum": "verification.models.CrossCheckRun.Status",
+        # queued, running, done, failed: jobs and what-if scenarios (the same choices).
+        "JobStatusEnum": "core.models.Job.Status",
         "CrossCheckRunScopeEnum": "verification.models.CrossCheckRun.Scope",
         "CrossCheckRunTriggerEnum": "verification.models.CrossCheckRun.Trigger",
         "AuditPlanStatusEnum": "verification.models.AuditPlan.Status",
@@ -453,7 +454,6 @@ SPECTACULAR_SETTINGS = {
         "AuditDiscrepancyEnum": "verification.models.AuditSample.Discrepancy",
         "MonitoringCaseOutcomeEnum": "transitions.models.MonitoringCase.Outcome",
         "MonitoringCaseStatusEnum": "transitions.models.MonitoringCase.Status",
-        "WhatIfScenarioStatusEnum": "transitions.models.WhatIfScenario.Status",
         "DifferenceCategoryEnum": "transitions.models.Difference.Category",
         "DifferenceStateEnum": "transitions.models.Difference.State",
         "InboundBatchStatusEnum": "transitions.models.InboundBatch.Status",
