@@ -99,9 +99,10 @@ def batch_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @role_page(RECEIVE)
 def batch_receive(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = ReceiveForm(request.POST or None, request.FILES or None)
+    posted = request.method == "POST"
+    form = ReceiveForm(request.POST, request.FILES) if posted else ReceiveForm()
     status = 200
-    if request.method == "POST":
+    if posted:
         if form.is_valid():
             v = form.cleaned_data
             try:

@@ -120,6 +120,10 @@ def test_district_users_see_no_batch(client, batch, persona, request):
 def test_receive_form_shows_field_errors_and_creates_nothing(client, data_admin, household_a):
     login(client, data_admin)
     assert client.get(RECEIVE).status_code == 200
+    empty = client.post(RECEIVE, {})
+    assert empty.status_code == 400 and {"sender", "stream", "period", "file"} <= set(
+        empty.context["form"].errors
+    )
     upload = csv_file(REGISTER_HEADERS, register_rows(household_a))
     with on_day(DAY):
         r = client.post(
