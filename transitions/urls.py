@@ -3,6 +3,7 @@ from django.urls import path
 from . import views
 from .disclosure.urls import staff_urlpatterns
 from .exchange import views as exchange_views
+from .reconciliation import inbound_views
 from .reconciliation import views as reconciliation_views
 from .supervision.urls import staff_urlpatterns as supervision_urlpatterns
 from .supervision.whatif import views as whatif_views
@@ -25,6 +26,20 @@ urlpatterns = [
     path("what-if/<int:pk>/export.<str:fmt>", whatif_views.whatif_export, name="whatif_export"),
     path("reconciliation/", reconciliation_views.difference_list, name="reconciliation_list"),
     path("reconciliation/run/", reconciliation_views.run, name="reconciliation_run"),
+    path(
+        "reconciliation/jobs/<int:job_id>/",
+        reconciliation_views.run_job,
+        name="reconciliation_job",
+    ),
+    path("inbound/", inbound_views.batch_list, name="inbound_list"),
+    path("inbound/receive/", inbound_views.batch_receive, name="inbound_receive"),
+    path("inbound/<int:pk>/", inbound_views.batch_detail, name="inbound_detail"),
+    path("inbound/<int:pk>/progress/", inbound_views.batch_progress, name="inbound_progress"),
+    path(
+        "inbound/<int:pk>/export/<str:part>.<str:fmt>",
+        inbound_views.batch_export,
+        name="inbound_export",
+    ),
     path(
         "reconciliation/<int:pk>/explain/",
         reconciliation_views.difference_explain,

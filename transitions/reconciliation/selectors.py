@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from core.models import User
 from core.scope import is_city_level, scope_queryset
 
-from ..models import Difference, InboundBatch
+from ..models import Difference, InboundBatch, InboundResult, InboundRowError
 from .permissions import VIEW, VIEW_INBOUND
 
 
@@ -45,10 +45,38 @@ def difference_get(*, user: User, pk: int | str) -> Difference:
     return difference_list(user=user).prefetch_related("transitions__by").get(pk=pk)
 
 
-def inbound_batch_list(*, user: User) -> QuerySet[InboundBatch]:
+@dataclass(frozen=True)
+class InboundFilters:
+    stream: str = ""
+    status: str = ""
+
+
+def inbound_batch_list(
+    *, user: User, filters: InboundFilters | None = None
+) -> QuerySet[InboundBatch]:
     qs = InboundBatch.objects.all()
-    if user.is_superuser:
-        return qs
-    if not user.is_active or not user.has_perm(VIEW_INBOUND) or not is_city_level(user):
+    if not user.is_superuser and (
+        not user.is_active or not user.has_perm(VIEW_INBOUND) or not is_city_level(user)
+    ):
         return qs.none()
+    f = filters or InboundFilters()
+    if f.stream:
+        qs = qs.filter(stream=f.stream)
+    if f.status:
+        qs = qs.filter(status=f.status)
     return qs.order_by("-period", "stream", "-sequence")
+
+
+def inbound_batch_get(*, user: User, pk: int | str) -> InboundBatch:
+    """One inbound batch the user may see (DoesNotExist otherwise: 404)."""
+    return inbound_batch_list(user=user).select_related("received_by", "job").get(pk=pk)
+
+
+def inbound_row_errors(*, batch: InboundBatch) -> QuerySet[InboundRowError]:
+    """The batch's row report (bad cells and duplicate persons), in row order."""
+    return InboundRowError.objects.filter(batch=batch).order_by("row_no", "id")
+
+
+def inbound_results(*, batch: InboundBatch) -> QuerySet[InboundResult]:
+    """The batch's comparison with our register, row by row."""
+    return InboundResult.objects.filter(batch=batch).order_by("outcome", "row_no", "id")

@@ -10,13 +10,15 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from core.exports import export_response
 from core.http import AuthenticatedHttpRequest
+from core.models import Job
 from core.pages import role_page
 
 from ..kinds import ROLE_DEPARTMENT
@@ -137,6 +139,25 @@ def difference_explain(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 @role_page(RUN)
 @require_POST
 def run(request: AuthenticatedHttpRequest) -> HttpResponse:
-    services.reconciliation_run_start(by=request.user)
+    job = services.reconciliation_run_start(by=request.user)
     messages.info(request, _("Reconciliation started; the list updates when it is done."))
-    return redirect("transitions:reconciliation_list")
+    return redirect("transitions:reconciliation_job", job_id=job.pk)
+
+
+@role_page(RUN)
+@require_GET
+def run_job(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
+    """The run's progress (the data administrator's own job); polled by HTMX, and the page
+    reloads whole once the run is over."""
+    job = get_object_or_404(Job, pk=job_id, kind=services.JOB_KIND, created_by=request.user)
+    htmx = bool(getattr(request, "htmx", False))
+    if htmx and job.status not in ("queued", "running"):
+        done = HttpResponse(status=204)
+        done["HX-Refresh"] = "true"
+        return done
+    template = "core/_job_progress.html" if htmx else "transitions/reconciliation/job.html"
+    return render(
+        request,
+        template,
+        {"job": job, "poll_url": reverse("transitions:reconciliation_job", args=[job.pk])},
+    )
