@@ -73,6 +73,18 @@ def test_subscribe_checks_region_events_and_url(api, hrss):
     assert r.status_code == 404
 
 
+@pytest.fixture
+def eager():  # type: ignore[no-untyped-def]
+    """Tasks run in this process — on the Celery app itself: a Django setting changed in a test
+    is not re-read by an app already configured, and would outlive the test there."""
+    from config.celery import app
+
+    old = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = old
+
+
 def test_change_queues_granted_fields_and_task_delivers(
     api,
     hrss,
@@ -81,9 +93,8 @@ def test_change_queues_granted_fields_and_task_delivers(
     data_admin,
     posts,
     django_capture_on_commit_callbacks,
-    settings,
+    eager,
 ):
-    settings.CELERY_TASK_ALWAYS_EAGER = True
     sent, _answers = posts
     assert subscribe(api, hrss, event_types=["dibao_status", "membership"]).status_code == 200
     narrow = make_client(name="只看户号", fields=("household_id",))
